@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+# pvisor top-level build.  `make` builds everything from the default
+# configuration; each directory contributes a build.mk fragment.
+
+BUILD      ?= build
+CC         ?= gcc
+Q          ?= @
+
+# ---------------------------------------------------------------- config --
+KCONFIG_CONF  ?= kconfig-conf
+KCONFIG_MCONF ?= kconfig-mconf
+AUTOCONF      := $(BUILD)/include/generated/autoconf.h
+
+all: pvisor
+
+.config: configs/defconfig Kconfig
+	$(Q)cp configs/defconfig .config
+	$(Q)$(KCONFIG_CONF) --olddefconfig Kconfig >/dev/null
+
+defconfig:
+	$(Q)cp configs/defconfig .config
+	$(Q)$(KCONFIG_CONF) --olddefconfig Kconfig
+
+menuconfig:
+	$(KCONFIG_MCONF) Kconfig
+
+$(AUTOCONF): .config scripts/gen-autoconf.sh
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sh scripts/gen-autoconf.sh .config > $@.tmp && mv $@.tmp $@
+
+# ------------------------------------------------------------ host flags --
+WARN      := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
+             -Wstrict-prototypes -Wmissing-prototypes -Wvla
+INCLUDES  := -Iguest-abi/include -Ihypervisor/include -Itoolstack/include \
+             -I$(BUILD)/include
+CFLAGS    := -std=gnu11 -O2 -g -D_GNU_SOURCE -pthread $(WARN) $(INCLUDES) \
+             -include $(AUTOCONF)
+SANFLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+LDLIBS    := -pthread -llz4 -lz
+
+# Fragments append to these.
+HV_SRCS       :=    # the hypervisor library (core, arch, platform, loader)
+TOOL_SRCS     :=    # pvctl (links the hypervisor library)
+UNIT_TESTS    :=    # names of cmocka tests: tests/unit/<name>.c
+CHECK_TARGETS :=    # phony targets `make check` runs, in order
+BENCH_TARGETS :=    # phony targets `make bench` runs, in order
+GUEST_ELFS    :=    # self-test kernels
+
+include guest-abi/build.mk
+include hypervisor/build.mk
+include toolstack/build.mk
+include tests/build.mk
+include bench/build.mk
+
+HV_OBJS      := $(HV_SRCS:%.c=$(BUILD)/obj/%.o)
+HV_SAN_OBJS  := $(HV_SRCS:%.c=$(BUILD)/san/%.o)
+LIBPVISOR    := $(BUILD)/libpvisor.a
+LIBPVISOR_SAN:= $(BUILD)/libpvisor-san.a
+
+$(BUILD)/obj/%.o: %.c $(AUTOCONF)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S $(AUTOCONF)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/%.o: %.c $(AUTOCONF)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  CC-SAN  $<"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBPVISOR): $(HV_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBPVISOR_SAN): $(HV_SAN_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/pvctl: $(TOOL_OBJS) $(LIBPVISOR)
+	$(Q)echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+pvisor: $(BUILD)/pvctl guests
+
+# ------------------------------------------------------------- targets --
+deps:
+	sh scripts/install-deps.sh
+
+demo: pvisor
+	sh scripts/demo.sh
+
+check: pvisor
+	$(Q)sh scripts/run-checks.sh $(CHECK_TARGETS)
+
+bench: pvisor $(BENCH_TARGETS)
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -f .config .config.old
+
+.PHONY: all pvisor deps demo check bench clean distclean defconfig menuconfig \
+        guests $(CHECK_TARGETS) $(BENCH_TARGETS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

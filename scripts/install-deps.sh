@@ -1,0 +1,11 @@
+#!/bin/sh
+# Install every Debian package the build, the demo and the tests need.
+set -e
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+PKGS="build-essential make gcc binutils kconfig-frontends
+      libcmocka-dev libxen-dev liblz4-dev zlib1g-dev libxxhash-dev liburcu-dev
+      python3"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends $PKGS

@@ -1,0 +1,4 @@
+# Test fragments: each appends its phony targets to CHECK_TARGETS.
+include tests/abi/build.mk
+include tests/unit/build.mk
+include tests/guests/build.mk
