@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Privileged-operation emulation. A PV kernel runs at CPL3, so MSR and
+ * control-register accesses and port I/O fault with #GP; the few a PV
+ * kernel legitimately issues are done here on its behalf, as Xen does.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "pvisor/pv_vcpu.h"
+
+#define MSR_APIC_BASE		0x0000001bu
+#define MSR_PAT			0x00000277u
+#define MSR_EFER		0xc0000080u
+#define MSR_FS_BASE		0xc0000100u
+#define MSR_GS_BASE		0xc0000101u
+#define MSR_SHADOW_GS_BASE	0xc0000102u
+
+#define MAX_INSN_LEN		15
+
+struct insn {
+	uint8_t bytes[MAX_INSN_LEN];
+	unsigned int len;	/* bytes consumed so far */
+	bool opsize;		/* 0x66 */
+	bool rep;		/* 0xf3/0xf2 */
+	uint8_t rex;
+};
+
+static int fetch(struct pv_vcpu *v, struct insn *in)
+{
+	/* Fetch what is mapped: an instruction may end just before a hole. */
+	memset(in, 0, sizeof(*in));
+	for (unsigned int i = 0; i < MAX_INSN_LEN; i++)
+		if (pv_read(v, v->cpu.rip + i, &in->bytes[i], 1))
+			return i ? 0 : -EFAULT;
+	return 0;
+}
+
+static void skip_prefixes(struct insn *in)
+{
+	for (; in->len < MAX_INSN_LEN; in->len++) {
+		uint8_t b = in->bytes[in->len];
+
+		switch (b) {
+		case 0x66:
+			in->opsize = true;
+			continue;
+		case 0xf2: case 0xf3:
+			in->rep = true;
+			continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+		case 0x64: case 0x65: case 0x67: case 0xf0:
+			continue;
+		}
+		if ((b & 0xf0) == 0x40) {	/* REX must come last */
+			in->rex = b;
+			in->len++;
+		}
+		return;
+	}
+}
+
+static void set_edx_eax(struct pv_vcpu *v, uint64_t val)
+{
+	v->cpu.gpr[GPR_RAX] = (uint32_t)val;
+	v->cpu.gpr[GPR_RDX] = val >> 32;
+}
+
+static int emulate_rdmsr(struct pv_vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->cpu.gpr[GPR_RCX];
+
+	switch (msr) {
+	case MSR_FS_BASE:
+		set_edx_eax(v, v->cpu.fs_base);
+		return 1;
+	case MSR_GS_BASE:
+		set_edx_eax(v, v->cpu.gs_base);
+		return 1;
+	case MSR_SHADOW_GS_BASE:
+		set_edx_eax(v, v->gs_base_user);
+		return 1;
+	case MSR_PAT:
+		set_edx_eax(v, XEN_MSR_PAT);
+		return 1;
+	case MSR_EFER:
+		set_edx_eax(v, v->efer);
+		return 1;
+	case MSR_APIC_BASE:
+		/* No local APIC is exposed to a PV guest. */
+		set_edx_eax(v, 0);
+		return 1;
+	}
+	return 0;
+}
+
+static int emulate_wrmsr(struct pv_vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->cpu.gpr[GPR_RCX];
+	uint64_t val = (v->cpu.gpr[GPR_RDX] << 32) |
+		       (uint32_t)v->cpu.gpr[GPR_RAX];
+
+	switch (msr) {
+	case MSR_FS_BASE:
+		if (!x86_is_canonical(val))
+			return 0;
+		v->cpu.fs_base = val;
+		return 1;
+	case MSR_GS_BASE:
+		if (!x86_is_canonical(val))
+			return 0;
+		v->cpu.gs_base = val;
+		v->gs_base_kernel = val;
+		return 1;
+	case MSR_SHADOW_GS_BASE:
+		if (!x86_is_canonical(val))
+			return 0;
+		v->gs_base_user = val;
+		return 1;
+	case MSR_PAT:
+		/* Accepted only as a no-op: the real PAT is fixed. */
+		return val == XEN_MSR_PAT;
+	case MSR_EFER:
+		return val == v->efer;
+	}
+	return 0;
+}
+
+static uint64_t *modrm_rm_reg(struct pv_vcpu *v, const struct insn *in,
+			      uint8_t modrm)
+{
+	unsigned int r = (modrm & 7) | ((in->rex & 1) ? 8 : 0);
+
+	return &v->cpu.gpr[r];
+}
+
+static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
+{
+	uint8_t modrm;
+	unsigned int cr;
+	uint64_t *reg;
+
+	if (in->len + 1 >= MAX_INSN_LEN)
+		return 0;
+	modrm = in->bytes[in->len + 1];
+	if ((modrm >> 6) != 3)
+		return 0;
+	cr = ((modrm >> 3) & 7) | ((in->rex & 4) ? 8 : 0);
+	reg = modrm_rm_reg(v, in, modrm);
+	in->len += 2;
+
+	if (!to_cr) {
+		switch (cr) {
+		case 0:
+			*reg = (v->cpu.cr0 & ~(uint64_t)X86_CR0_TS) |
+			       (v->fpu_ts ? X86_CR0_TS : 0);
+			return 1;
+		case 2:
+			*reg = v->virt_cr2;
+			return 1;
+		case 3:
+			*reg = v->kernel_cr3;
+			return 1;
+		case 4:
+			*reg = v->cpu.cr4;
+			return 1;
+		}
+		return 0;
+	}
+	switch (cr) {
+	case 0:
+		/* Only TS is the guest's to change (lazy FPU switching). */
+		if ((*reg ^ v->cpu.cr0) & ~(uint64_t)X86_CR0_TS)
+			return 0;
+		v->fpu_ts = *reg & X86_CR0_TS;
+		v->cpu.cr0 = (v->cpu.cr0 & ~(uint64_t)X86_CR0_TS) |
+			     (v->fpu_ts ? X86_CR0_TS : 0);
+		return 1;
+	case 4:
+		/* Writes that change nothing are harmless (cr4 shadows). */
+		return *reg == v->cpu.cr4;
+	}
+	return 0;
+}
+
+/* Port I/O from the guest kernel: reads float high, writes vanish. */
+static int emulate_port_io(struct pv_vcpu *v, struct insn *in)
+{
+	uint8_t op = in->bytes[in->len];
+	unsigned int size = (op & 1) ? (in->opsize ? 2 : 4) : 1;
+	uint64_t ones = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+
+	switch (op) {
+	case 0xe4: case 0xe5:		/* in imm8 */
+	case 0xe6: case 0xe7:		/* out imm8 */
+		in->len += 2;
+		break;
+	case 0xec: case 0xed:		/* in dx */
+	case 0xee: case 0xef:		/* out dx */
+		in->len += 1;
+		break;
+	default:
+		return 0;
+	}
+	if (op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed) {
+		if (size == 4)
+			v->cpu.gpr[GPR_RAX] = ones;
+		else
+			v->cpu.gpr[GPR_RAX] |= ones;
+	}
+	return 1;
+}
+
+int pv_emulate_gp(struct pv_vcpu *v)
+{
+	struct insn in;
+	int rc;
+
+	if (!v->in_kernel)
+		return 0;
+	rc = fetch(v, &in);
+	if (rc)
+		return 0;	/* the guest's #GP: RIP is not readable */
+	skip_prefixes(&in);
+	if (in.len >= MAX_INSN_LEN - 1)
+		return 0;
+
+	if (in.bytes[in.len] == 0x0f) {
+		switch (in.bytes[in.len + 1]) {
+		case 0x30:
+			rc = emulate_wrmsr(v);
+			in.len += 2;
+			break;
+		case 0x32:
+			rc = emulate_rdmsr(v);
+			in.len += 2;
+			break;
+		case 0x20:
+			rc = emulate_mov_cr(v, &in, false);
+			break;
+		case 0x22:
+			rc = emulate_mov_cr(v, &in, true);
+			break;
+		case 0x06:		/* clts */
+			v->fpu_ts = false;
+			v->cpu.cr0 &= ~(uint64_t)X86_CR0_TS;
+			in.len += 2;
+			rc = 1;
+			break;
+		case 0x09:		/* wbinvd: nothing to write back */
+			in.len += 2;
+			rc = 1;
+			break;
+		default:
+			rc = 0;
+		}
+	} else if (!in.rep) {
+		rc = emulate_port_io(v, &in);
+	} else {
+		rc = 0;
+	}
+	if (rc == 1) {
+		v->cpu.rip += in.len;
+		v->cpu.dirty = true;
+	}
+	return rc;
+}
+
+int pv_emulate_ud(struct pv_vcpu *v)
+{
+	static const uint8_t prefix[] = { 0x0f, 0x0b, 'x', 'e', 'n' };
+	uint8_t b[sizeof(prefix) + 2];
+	uint32_t out[4];
+
+	if (pv_read(v, v->cpu.rip, b, sizeof(b)))
+		return 0;
+	if (memcmp(b, prefix, sizeof(prefix)))
+		return 0;
+	if (b[5] != 0x0f || b[6] != 0xa2)
+		return 0;	/* only cpuid is forced-emulated */
+
+	cpuid_policy_lookup(v->cpuid, (uint32_t)v->cpu.gpr[GPR_RAX],
+			    (uint32_t)v->cpu.gpr[GPR_RCX], out);
+	v->cpu.gpr[GPR_RAX] = out[0];
+	v->cpu.gpr[GPR_RBX] = out[1];
+	v->cpu.gpr[GPR_RCX] = out[2];
+	v->cpu.gpr[GPR_RDX] = out[3];
+	v->cpu.rip += sizeof(b);
+	v->cpu.dirty = true;
+	return 1;
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vCPU loop: run the guest until it leaves the VM, find out why
+ * (a trap stub, a syscall stub, a kick), let the PV CPU model act, and
+ * go back in. Pending event upcalls are delivered on every re-entry.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pvisor/domain.h"
+#include "pvisor/hypercall.h"
+#include "pvisor/layout.h"
+#include "pvisor/log.h"
+
+static void vcpu_dump(struct vcpu *v, char *buf, size_t len)
+{
+	const struct cpu_state *c = &v->pv.cpu;
+
+	snprintf(buf, len,
+		 "rip %#llx rsp %#llx rflags %#llx cs %#x ss %#x cr3 %#llx "
+		 "rax %#llx rbx %#llx rcx %#llx rdx %#llx rsi %#llx rdi %#llx "
+		 "%s mode",
+		 (unsigned long long)c->rip,
+		 (unsigned long long)c->gpr[GPR_RSP],
+		 (unsigned long long)c->rflags, c->cs, c->ss,
+		 (unsigned long long)c->cr3,
+		 (unsigned long long)c->gpr[GPR_RAX],
+		 (unsigned long long)c->gpr[GPR_RBX],
+		 (unsigned long long)c->gpr[GPR_RCX],
+		 (unsigned long long)c->gpr[GPR_RDX],
+		 (unsigned long long)c->gpr[GPR_RSI],
+		 (unsigned long long)c->gpr[GPR_RDI],
+		 v->pv.in_kernel ? "kernel" : "user");
+}
+
+static void vcpu_crash(struct vcpu *v, const char *why)
+{
+	char regs[400];
+
+	vcpu_dump(v, regs, sizeof(regs));
+	domain_crash(v->d, "vCPU%u: %s; %s", v->id, why, regs);
+}
+
+/* Hypercall from guest kernel mode: syscall with rax = number. */
+static void vcpu_hypercall(struct vcpu *v)
+{
+	struct cpu_state *c = &v->pv.cpu;
+	const uint64_t args[6] = {
+		c->gpr[GPR_RDI], c->gpr[GPR_RSI], c->gpr[GPR_RDX],
+		c->gpr[GPR_R10], c->gpr[GPR_R8], c->gpr[GPR_R9],
+	};
+	long rc = hypercall_dispatch(v, c->gpr[GPR_RAX], args);
+
+	if (rc != HC_NO_RESULT)
+		c->gpr[GPR_RAX] = (uint64_t)rc;
+	c->dirty = true;
+}
+
+static void vcpu_deliver(struct vcpu *v, unsigned int vec, uint32_t ec,
+			 int rc)
+{
+	char why[96];
+
+	if (rc == 0) {
+		v->stats.bounces++;
+		return;
+	}
+	if (rc == -ENOENT)
+		snprintf(why, sizeof(why), "unhandled trap %u (error %#x)",
+			 vec, ec);
+	else
+		snprintf(why, sizeof(why),
+			 "cannot deliver trap %u (error %#x): %s", vec, ec,
+			 strerror(-rc));
+	vcpu_crash(v, why);
+}
+
+static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
+{
+	struct pv_vcpu *pv = &v->pv;
+	int rc;
+
+	switch (vec) {
+	case X86_VEC_GP:
+		rc = pv_emulate_gp(pv);
+		if (rc == 1) {
+			v->stats.emulated++;
+			return;
+		}
+		/* An IDT-sourced #GP is `int n` through a DPL0 gate. */
+		if ((ec & 3) == 2)
+			rc = pv_inject_soft_int(pv, ec >> 3, 2);
+		else
+			rc = pv_inject_exception(pv, vec, ec);
+		break;
+	case X86_VEC_UD:
+		if (pv->in_kernel && pv_emulate_ud(pv) == 1) {
+			v->stats.emulated++;
+			return;
+		}
+		rc = pv_inject_exception(pv, vec, 0);
+		break;
+	case X86_VEC_PF:
+		rc = pv_inject_page_fault(pv, pv->cpu.cr2, ec);
+		break;
+	case X86_VEC_DF:
+		vcpu_crash(v, "double fault");
+		return;
+	default:
+		if (vec == 0x80) {
+			/* int $0x80 came through its DPL3 gate. */
+			rc = pv_inject_soft_int(pv, vec, 0);
+			break;
+		}
+		if (vec >= 32) {
+			rc = -ENOENT;
+			break;
+		}
+		rc = pv_inject_exception(pv, vec,
+					 x86_vector_has_error_code(vec) ? ec : 0);
+	}
+	vcpu_deliver(v, vec, ec, rc);
+}
+
+/*
+ * A trap stub rang: the CPU left the hardware frame on this vCPU's stack.
+ * That stack is hypervisor memory, but a guest that maps it can scribble
+ * on it; every value read is only ever used as guest state.
+ */
+static void vcpu_trap_exit(struct vcpu *v, const struct plat_exit *e)
+{
+	struct domain *d = v->d;
+	struct cpu_state *c = &v->pv.cpu;
+	unsigned int vec = (unsigned int)e->value;
+	uint64_t stub = d->trap_stubs_va + vec * TRAP_STUB_SIZE;
+	const uint64_t *top;
+	uint64_t frame[6];
+	bool has_ec;
+
+	if (vec > 255 || (e->exit_rip != stub + STUB_EXIT_INSN_LEN &&
+			  e->exit_rip != stub)) {
+		vcpu_crash(v, "forged exit doorbell");
+		return;
+	}
+	has_ec = vec < 32 && x86_vector_has_error_code(vec);
+	top = (const uint64_t *)((const uint8_t *)hv_page(&d->hv,
+							   v->stack_page_idx) +
+				 4096);
+	memcpy(frame, top - (has_ec ? 6 : 5), sizeof(uint64_t) * (has_ec ? 6 : 5));
+	if (!has_ec)
+		memmove(frame + 1, frame, 5 * sizeof(uint64_t));
+	/* frame: [ec] rip cs rflags rsp ss */
+	if ((frame[2] & 3) != 3) {
+		vcpu_crash(v, "fault inside the hypervisor's entry stub");
+		return;
+	}
+	c->rip = frame[1];
+	c->rflags = (frame[3] & X86_EFLAGS_GUEST_MASK) | X86_EFLAGS_FIXED |
+		    X86_EFLAGS_IF;
+	c->gpr[GPR_RSP] = frame[4];
+	c->dirty = true;
+	if (vec < 32)
+		v->stats.traps[vec]++;
+	vcpu_trap(v, vec, has_ec ? (uint32_t)frame[0] : 0);
+}
+
+static void vcpu_syscall_exit(struct vcpu *v, const struct plat_exit *e)
+{
+	struct domain *d = v->d;
+	struct cpu_state *c = &v->pv.cpu;
+	bool compat = e->value == EXIT_CODE_SYSCALL32;
+	uint64_t stub = d->user_stubs_va + (compat ? 16 : 0);
+	int rc;
+
+	if ((e->value != EXIT_CODE_SYSCALL && !compat) ||
+	    (e->exit_rip != stub + STUB_EXIT_INSN_LEN && e->exit_rip != stub)) {
+		vcpu_crash(v, "forged exit doorbell");
+		return;
+	}
+	/* syscall left the return address in RCX and the flags in R11. */
+	c->rip = c->gpr[GPR_RCX];
+	c->rflags = (c->gpr[GPR_R11] & X86_EFLAGS_GUEST_MASK) |
+		    X86_EFLAGS_FIXED | X86_EFLAGS_IF;
+	c->dirty = true;
+
+	if (v->pv.in_kernel && !compat) {
+		vcpu_hypercall(v);
+		return;
+	}
+	v->stats.user_syscalls++;
+	rc = pv_user_syscall(&v->pv, compat);
+	vcpu_deliver(v, compat ? 0x101 : 0x100, 0, rc);
+}
+
+static void vcpu_exit(struct vcpu *v, const struct plat_exit *e)
+{
+	char why[160];
+
+	switch (e->kind) {
+	case PLAT_EXIT_MMIO_WRITE:
+		if (e->gpa == EXIT_GPA + EXIT_OFF_TRAP)
+			vcpu_trap_exit(v, e);
+		else if (e->gpa == EXIT_GPA + EXIT_OFF_SYSCALL)
+			vcpu_syscall_exit(v, e);
+		else {
+			snprintf(why, sizeof(why),
+				 "write to unbacked guest-physical %#llx",
+				 (unsigned long long)e->gpa);
+			vcpu_crash(v, why);
+		}
+		break;
+	case PLAT_EXIT_KICKED:
+		v->stats.kicks++;
+		break;
+	case PLAT_EXIT_SHUTDOWN:
+	case PLAT_EXIT_OTHER:
+		vcpu_crash(v, e->detail);
+		break;
+	}
+}
+
+/* Sleep while blocked; true when the domain is going away. */
+static bool vcpu_wait_unblocked(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	while (v->blocked && !domain_is_dying(v->d) &&
+	       !v->pv.vcpu_info->evtchn_upcall_pending)
+		pthread_cond_wait(&v->wake, &v->lock);
+	v->blocked = false;
+	pthread_mutex_unlock(&v->lock);
+	return domain_is_dying(v->d);
+}
+
+void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct plat_exit e;
+	int rc;
+
+	while (!domain_is_dying(v->d)) {
+		if (v->blocked && vcpu_wait_unblocked(v))
+			break;
+		if (pv_upcall_deliverable(&v->pv)) {
+			v->stats.upcalls++;
+			rc = pv_deliver_upcall(&v->pv);
+			if (rc) {
+				vcpu_crash(v, "cannot deliver event upcall");
+				break;
+			}
+		}
+		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
+		v->stats.exits++;
+		if (rc && e.kind != PLAT_EXIT_OTHER) {
+			vcpu_crash(v, "platform run failed");
+			break;
+		}
+		vcpu_exit(v, &e);
+	}
+	return NULL;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	v->blocked = false;
+	pthread_cond_signal(&v->wake);
+	pthread_mutex_unlock(&v->lock);
+	plat_vcpu_kick(v->plat);
+}

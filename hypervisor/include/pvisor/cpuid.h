@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVISOR_CPUID_H
+#define PVISOR_CPUID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CPUID_MAX_LEAVES	128
+#define CPUID_F_SUBLEAF		1u	/* subleaf is significant */
+
+struct cpuid_leaf {
+	uint32_t leaf, subleaf, flags;
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/* What a PV guest sees from CPUID, native or through forced emulation. */
+struct cpuid_policy {
+	unsigned int nr;
+	struct cpuid_leaf leaves[CPUID_MAX_LEAVES];
+};
+
+/*
+ * Derive the PV policy from what the host can offer: Xen's hypervisor
+ * leaves, the hypervisor bit, and no features a PV kernel must not use
+ * (large pages, global pages, PCID, XSAVE state, SMEP/SMAP, VMX/SVM).
+ */
+int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
+		       unsigned int nr_host);
+/* Look up a leaf: unknown leaves read as zeros, as on hardware. */
+void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf,
+			 uint32_t subleaf, uint32_t out[4]);
+
+#define XEN_CPUID_BASE		0x40000000u
+#define PVISOR_XEN_MAJOR	4
+#define PVISOR_XEN_MINOR	17
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVISOR_DOMAIN_H
+#define PVISOR_DOMAIN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pvabi/xen.h>
+
+#include "pvisor/cpuid.h"
+#include "pvisor/guest_mem.h"
+#include "pvisor/hv_region.h"
+#include "pvisor/platform.h"
+#include "pvisor/pv_vcpu.h"
+#include "pvisor/stats.h"
+
+struct domain;
+
+enum domain_state {
+	DOMAIN_CREATED,		/* built, vCPUs not started */
+	DOMAIN_RUNNING,
+	DOMAIN_SHUTDOWN,	/* the guest asked: see shutdown_reason */
+	DOMAIN_CRASHED,		/* pvisor ended it: see crash_msg */
+};
+
+struct vcpu {
+	struct domain *d;
+	unsigned int id;
+	struct pv_vcpu pv;
+	struct plat_vcpu *plat;
+	pthread_t thread;
+	bool started;
+	bool online;
+
+	/* Blocking (SCHEDOP_block): woken by events and kicks. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool blocked;
+
+	/* Where this vCPU's part of the entry area lives. */
+	uint64_t area_va;		/* GDT, TSS, stack */
+	uint64_t stack_top_va;
+	uint64_t stack_page_idx;	/* hv page index of the stack's top page */
+
+	struct vcpu_stats stats;
+};
+
+/* Where console output from the guest goes (console_io and the ring). */
+typedef void (*console_sink_fn)(struct domain *d, const char *buf, size_t len,
+				void *opaque);
+
+struct domain_config {
+	const char *name;
+	uint64_t memory_mb;
+	unsigned int vcpus;
+	console_sink_fn console_sink;
+	void *console_opaque;
+};
+
+struct domain {
+	domid_t id;
+	char name[64];
+	pthread_mutex_t lock;		/* state, shutdown, vcpu bring-up */
+	pthread_cond_t state_changed;
+	enum domain_state state;
+	unsigned int shutdown_reason;	/* SHUTDOWN_* */
+	char crash_msg[256];
+
+	struct plat_vm *vm;
+	int ram_fd;
+	struct guest_mem mem;
+	struct hv_region hv;
+	struct cpuid_policy cpuid;
+
+	/* Entry area and M2P placement (see layout.h). */
+	uint64_t hv_slot_va, m2p_slot_va;
+	uint64_t hv_l3, m2p_l3;		/* hv page indexes of the slot L3s */
+	uint64_t m2p_max_mfn;
+	uint64_t trap_stubs_va, user_stubs_va;
+	uint64_t shared_info_pfn;
+	struct shared_info *shared_info;
+
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus[CONFIG_MAX_VCPUS];
+
+	unsigned long vm_assist;
+	console_sink_fn console_sink;
+	void *console_opaque;
+
+	/* Guest-triggered logging budget and unimplemented-call log. */
+	unsigned int log_budget;
+	uint64_t unimpl_logged;		/* bit n: hypercall n reported */
+	struct domain_stats stats;
+};
+
+int domain_create(const struct domain_config *cfg, const struct plat_info *host,
+		  struct domain **out);
+void domain_destroy(struct domain *d);
+
+/* Install the hypervisor's L4 slots into a guest top-level table. */
+int domain_install_reserved_l4(struct domain *d, uint64_t l4_mfn);
+
+/* Start every online vCPU's thread. */
+int domain_start(struct domain *d);
+/* Wait until the domain has shut down or crashed; returns its state. */
+enum domain_state domain_wait(struct domain *d);
+
+void domain_shutdown(struct domain *d, unsigned int reason);
+void domain_crash(struct domain *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool domain_is_dying(struct domain *d);
+
+void domain_console_write(struct domain *d, const char *buf, size_t len);
+
+/* The vCPU thread body. */
+void *vcpu_thread(void *arg);
+/* Wake a blocked vCPU or kick a running one out of the VM. */
+void vcpu_kick(struct vcpu *v);
+
+#endif

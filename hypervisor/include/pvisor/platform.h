@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVISOR_PLATFORM_H
+#define PVISOR_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pvisor/cpu_state.h"
+#include "pvisor/cpuid.h"
+
+/*
+ * The only interface to the host's virtualization. platform/kvm is the
+ * one implementation: a VM per domain, a vCPU per guest vCPU, state in
+ * and out through struct cpu_state.
+ */
+struct plat_vm;
+struct plat_vcpu;
+
+/* What start-up learned about the host. */
+struct plat_info {
+	bool available;
+	char reason[128];		/* why not, when !available */
+	char kvm_module[32];		/* e.g. "kvm_pvm", "kvm_intel" */
+	int api_version;
+	uint32_t tsc_khz;
+	unsigned int phys_bits;
+	/* L4 slots in Xen's reserved range the host lets guests use. */
+	uint32_t usable_slots;		/* bit n: slot 256 + n */
+	double exit_roundtrip_us;	/* measured MMIO-exit round trip */
+	struct cpuid_leaf cpuid[CPUID_MAX_LEAVES];
+	unsigned int nr_cpuid;
+};
+
+int plat_probe(struct plat_info *info);
+
+int plat_vm_create(struct plat_vm **out);
+void plat_vm_destroy(struct plat_vm *vm);
+int plat_vm_map(struct plat_vm *vm, unsigned int slot, uint64_t gpa,
+		uint64_t size, void *hva);
+
+/* Initial long-mode control state every vCPU of a PV domain shares. */
+struct plat_vcpu_config {
+	uint64_t cr0, cr4, efer, pat;
+	uint64_t gdt_base;	/* linear; limit covers 16 pages */
+	uint64_t idt_base;
+	uint64_t tss_base;
+	uint16_t tss_sel;
+	uint64_t lstar, cstar;	/* syscall entry stubs */
+	uint16_t star_cs;	/* CS syscall would load (hardware) */
+	const struct cpuid_policy *cpuid;
+};
+
+int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
+		     const struct plat_vcpu_config *cfg,
+		     struct plat_vcpu **out);
+void plat_vcpu_destroy(struct plat_vcpu *vcpu);
+
+enum plat_exit_kind {
+	PLAT_EXIT_MMIO_WRITE,	/* a store to unbacked memory (doorbell) */
+	PLAT_EXIT_KICKED,	/* another thread asked us to stop */
+	PLAT_EXIT_SHUTDOWN,	/* triple fault */
+	PLAT_EXIT_OTHER,	/* anything unexpected: see detail */
+};
+
+struct plat_exit {
+	enum plat_exit_kind kind;
+	uint64_t gpa;		/* address and value stored */
+	uint64_t value;
+	uint64_t rsp0;		/* RSP when the exit happened */
+	uint64_t exit_rip;	/* RIP when the exit happened */
+	char detail[96];
+};
+
+/*
+ * Run until the next exit. cpu is written to the vCPU first if dirty,
+ * and filled from it on return (the guest context as of the exit).
+ */
+int plat_vcpu_run(struct plat_vcpu *vcpu, struct cpu_state *cpu,
+		  struct plat_exit *exit);
+/* From any thread: make a running or about-to-run vCPU exit promptly. */
+void plat_vcpu_kick(struct plat_vcpu *vcpu);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVISOR_PV_VCPU_H
+#define PVISOR_PV_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pvabi/xen.h>
+
+#include "pvisor/cpu_state.h"
+#include "pvisor/cpuid.h"
+#include "pvisor/guest_mem.h"
+
+/*
+ * The x86-64 PV CPU model: what Xen keeps per vCPU for a PV guest whose
+ * kernel and user code both run at CPL3. Plain data plus plain functions
+ * over it and a guest-memory accessor; nothing here knows about KVM or
+ * threads, so the same code can later run inside the VM as a fast path.
+ */
+struct pv_callback {
+	uint64_t address;
+	uint16_t flags;			/* CALLBACKF_* */
+};
+
+struct pv_vcpu {
+	struct cpu_state cpu;
+	const struct guest_mem *mem;
+	const struct cpuid_policy *cpuid;
+	uint64_t efer;			/* the VM's real EFER, as reads see it */
+	unsigned int id;
+
+	bool in_kernel;			/* guest kernel vs guest user mode */
+	uint64_t kernel_cr3;		/* guest_table (machine address) */
+	uint64_t user_cr3;		/* guest_table_user, 0 = none */
+	uint64_t gs_base_kernel;
+	uint64_t gs_base_user;
+	uint64_t kernel_sp;		/* from stack_switch */
+
+	struct trap_info trap_ctxt[256];
+	struct pv_callback event_cb;
+	struct pv_callback failsafe_cb;
+	struct pv_callback syscall_cb;
+	struct pv_callback syscall32_cb;
+	struct pv_callback sysenter_cb;
+
+	struct vcpu_info *vcpu_info;	/* registered or legacy slot */
+	uint64_t virt_cr2;		/* last #PF address reported */
+	bool fpu_ts;			/* virtual CR0.TS (fpu_taskswitch) */
+};
+
+/* Bounce flags. */
+#define PV_TBF_EXCEPTION	0x1u	/* push the error code */
+#define PV_TBF_INTERRUPT	0x2u	/* mask events */
+#define PV_TBF_SYSCALL		0x4u	/* syscall frame: also clear DF */
+
+/* The page-table root the vCPU runs on in its current mode. */
+static inline uint64_t pv_active_cr3(const struct pv_vcpu *v)
+{
+	return v->in_kernel ? v->kernel_cr3 : v->user_cr3;
+}
+
+static inline int pv_read(const struct pv_vcpu *v, uint64_t va, void *dst,
+			  size_t len)
+{
+	return gmem_read(v->mem, pv_active_cr3(v), va, dst, len);
+}
+
+static inline int pv_write(const struct pv_vcpu *v, uint64_t va,
+			   const void *src, size_t len)
+{
+	return gmem_write(v->mem, pv_active_cr3(v), va, src, len);
+}
+
+void pv_vcpu_init(struct pv_vcpu *v, unsigned int id,
+		  const struct guest_mem *mem, struct vcpu_info *vi);
+/* Load CS/SS from selectors (RPL forced to 3); -EINVAL if invalid. */
+int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
+/* The same, for selectors known to be valid (the flat ones). */
+void pv_load_mode_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
+/* Switch guest kernel <-> user: page-table root and GS bases. */
+int pv_toggle_guest_mode(struct pv_vcpu *v);
+
+/*
+ * Build Xen's 64-bit bounce frame and redirect the vCPU to handler.
+ * Returns 0, or -EFAULT when the frame cannot be written (the domain
+ * must then be crashed, as Xen does).
+ */
+int pv_bounce(struct pv_vcpu *v, uint64_t handler, unsigned int tbf,
+	      uint32_t error_code);
+/*
+ * Deliver exception vec through the guest's trap table. -ENOENT when the
+ * guest registered no handler.
+ */
+int pv_inject_exception(struct pv_vcpu *v, unsigned int vec,
+			uint32_t error_code);
+/* Deliver `int n`: as a software interrupt if its DPL allows, else #GP. */
+int pv_inject_soft_int(struct pv_vcpu *v, unsigned int vec,
+		       unsigned int insn_len);
+/* A #PF for the guest at addr: reports CR2 and fixes the U/S bit. */
+int pv_inject_page_fault(struct pv_vcpu *v, uint64_t addr,
+			 uint32_t error_code);
+
+/* A `syscall` taken in guest user mode: bounce to the syscall callback. */
+int pv_user_syscall(struct pv_vcpu *v, bool compat);
+
+/*
+ * Privileged-instruction emulation for the guest kernel, which runs at
+ * CPL3 and so faults on them. Return 1 when emulated (RIP advanced), 0
+ * when the fault is the guest's to handle, negative errno on failure.
+ */
+int pv_emulate_gp(struct pv_vcpu *v);
+/* Xen's forced-emulation prefix (ud2; "xen"; cpuid) on #UD. */
+int pv_emulate_ud(struct pv_vcpu *v);
+
+/* Xen's PAT value: PV kernels build their cache attributes from it. */
+#define XEN_MSR_PAT	0x0000050100070406ull
+
+/* The iret hypercall: return to the frame at the guest's RSP. */
+int pv_do_iret(struct pv_vcpu *v);
+
+/* Event upcall: pending and not masked in the registered vcpu_info? */
+bool pv_upcall_deliverable(const struct pv_vcpu *v);
+int pv_deliver_upcall(struct pv_vcpu *v);
+
+#endif

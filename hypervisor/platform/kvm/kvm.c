@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KVM platform: one VM per domain, one vCPU per guest vCPU, register
+ * state exchanged through the kvm_run sync-regs area so an exit costs
+ * no extra ioctls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pvisor/log.h"
+#include "pvisor/platform.h"
+#include "kvm_internal.h"
+
+#define KICK_SIGNAL SIGUSR2
+
+static int kvm_fd = -1;
+static int vcpu_mmap_size;
+static pthread_once_t kvm_once = PTHREAD_ONCE_INIT;
+
+static void kick_handler(int sig)
+{
+	(void)sig;	/* only there to interrupt KVM_RUN */
+}
+
+static void kvm_open_once(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		return;
+	vcpu_mmap_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	sigemptyset(&sa.sa_mask);
+	sigaction(KICK_SIGNAL, &sa, NULL);
+}
+
+int kvm_system_fd(void)
+{
+	pthread_once(&kvm_once, kvm_open_once);
+	return kvm_fd;
+}
+
+struct plat_vm {
+	int fd;
+};
+
+struct plat_vcpu {
+	int fd;
+	unsigned int id;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_known;
+	int kick_pending;	/* atomic */
+};
+
+int plat_vm_create(struct plat_vm **out)
+{
+	struct plat_vm *vm;
+	int sys = kvm_system_fd();
+
+	if (sys < 0)
+		return -ENODEV;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->fd = ioctl(sys, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		int err = -errno;
+
+		free(vm);
+		return err;
+	}
+	fcntl(vm->fd, F_SETFD, FD_CLOEXEC);
+	*out = vm;
+	return 0;
+}
+
+void plat_vm_destroy(struct plat_vm *vm)
+{
+	if (!vm)
+		return;
+	close(vm->fd);
+	free(vm);
+}
+
+int plat_vm_map(struct plat_vm *vm, unsigned int slot, uint64_t gpa,
+		uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+static int set_cpuid(struct plat_vcpu *v, const struct cpuid_policy *p)
+{
+	struct kvm_cpuid2 *c;
+	int rc;
+
+	c = calloc(1, sizeof(*c) + p->nr * sizeof(c->entries[0]));
+	if (!c)
+		return -ENOMEM;
+	c->nent = p->nr;
+	for (unsigned int i = 0; i < p->nr; i++) {
+		const struct cpuid_leaf *l = &p->leaves[i];
+
+		c->entries[i] = (struct kvm_cpuid_entry2){
+			.function = l->leaf,
+			.index = l->subleaf,
+			.flags = (l->flags & CPUID_F_SUBLEAF) ?
+				 KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+			.eax = l->eax, .ebx = l->ebx,
+			.ecx = l->ecx, .edx = l->edx,
+		};
+	}
+	rc = ioctl(v->fd, KVM_SET_CPUID2, c) ? -errno : 0;
+	free(c);
+	return rc;
+}
+
+static int set_msrs(struct plat_vcpu *v, const struct plat_vcpu_config *cfg)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[6];
+	} m = { .hdr.nmsrs = 6 };
+
+	m.e[0] = (struct kvm_msr_entry){ .index = 0xc0000081,	/* STAR */
+		.data = (uint64_t)cfg->star_cs << 32 };
+	m.e[1] = (struct kvm_msr_entry){ .index = 0xc0000082,	/* LSTAR */
+		.data = cfg->lstar };
+	m.e[2] = (struct kvm_msr_entry){ .index = 0xc0000083,	/* CSTAR */
+		.data = cfg->cstar };
+	/* Mask TF, DF, IF, NT, AC on syscall, as any 64-bit OS would. */
+	m.e[3] = (struct kvm_msr_entry){ .index = 0xc0000084,	/* SFMASK */
+		.data = 0x47700 };
+	m.e[4] = (struct kvm_msr_entry){ .index = 0x277,	/* PAT */
+		.data = cfg->pat };
+	m.e[5] = (struct kvm_msr_entry){ .index = 0xc0000102,	/* KGSBASE */
+		.data = 0 };
+	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 6)
+		return -EINVAL;
+	return 0;
+}
+
+static void seg_from_desc(struct kvm_segment *s, uint16_t sel, uint64_t desc,
+			  uint64_t base)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = base;
+	s->limit = (uint32_t)((desc & 0xffff) | ((desc >> 32) & 0xf0000));
+	s->g = (desc >> 55) & 1;
+	if (s->g)
+		s->limit = (s->limit << 12) | 0xfff;
+	s->type = (desc >> 40) & 0xf;
+	s->s = (desc >> 44) & 1;
+	s->dpl = (desc >> 45) & 3;
+	s->present = (desc >> 47) & 1;
+	s->avl = (desc >> 52) & 1;
+	s->l = (desc >> 53) & 1;
+	s->db = (desc >> 54) & 1;
+	s->unusable = !s->present;
+}
+
+/* A data selector in 64-bit mode: only its base matters. */
+static void seg_data(struct kvm_segment *s, uint16_t sel, uint64_t base)
+{
+	seg_from_desc(s, sel, sel ? 0x00cff3000000ffffull : 0, base);
+}
+
+int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
+		     const struct plat_vcpu_config *cfg,
+		     struct plat_vcpu **out)
+{
+	struct plat_vcpu *v;
+	struct kvm_sregs sr;
+	int rc;
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->id = id;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0) {
+		rc = -errno;
+		goto err_free;
+	}
+	fcntl(v->fd, F_SETFD, FD_CLOEXEC);
+	v->run = mmap(NULL, vcpu_mmap_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		rc = -errno;
+		goto err_close;
+	}
+	rc = set_cpuid(v, cfg->cpuid);
+	if (rc)
+		goto err_unmap;
+	rc = set_msrs(v, cfg);
+	if (rc)
+		goto err_unmap;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr)) {
+		rc = -errno;
+		goto err_unmap;
+	}
+	sr.cr0 = cfg->cr0;
+	sr.cr4 = cfg->cr4;
+	sr.efer = cfg->efer;
+	sr.gdt.base = cfg->gdt_base;
+	sr.gdt.limit = 16 * 4096 - 1;
+	sr.idt.base = cfg->idt_base;
+	sr.idt.limit = 256 * 16 - 1;
+	memset(&sr.tr, 0, sizeof(sr.tr));
+	sr.tr.selector = cfg->tss_sel;
+	sr.tr.base = cfg->tss_base;
+	sr.tr.limit = 0x67;
+	sr.tr.type = 11;	/* busy 64-bit TSS */
+	sr.tr.present = 1;
+	memset(&sr.ldt, 0, sizeof(sr.ldt));
+	sr.ldt.unusable = 1;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr)) {
+		rc = -errno;
+		goto err_unmap;
+	}
+	/* The sync area is only filled by an exit: seed it for the first. */
+	v->run->s.regs.sregs = sr;
+	if (ioctl(v->fd, KVM_GET_REGS, &v->run->s.regs.regs)) {
+		rc = -errno;
+		goto err_unmap;
+	}
+	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	*out = v;
+	return 0;
+
+err_unmap:
+	munmap(v->run, vcpu_mmap_size);
+err_close:
+	close(v->fd);
+err_free:
+	free(v);
+	return rc;
+}
+
+void plat_vcpu_destroy(struct plat_vcpu *v)
+{
+	if (!v)
+		return;
+	munmap(v->run, vcpu_mmap_size);
+	close(v->fd);
+	free(v);
+}
+
+static void state_to_kvm(struct kvm_run *run, const struct cpu_state *c)
+{
+	struct kvm_regs *r = &run->s.regs.regs;
+	struct kvm_sregs *s = &run->s.regs.sregs;
+
+	r->rax = c->gpr[GPR_RAX]; r->rcx = c->gpr[GPR_RCX];
+	r->rdx = c->gpr[GPR_RDX]; r->rbx = c->gpr[GPR_RBX];
+	r->rsp = c->gpr[GPR_RSP]; r->rbp = c->gpr[GPR_RBP];
+	r->rsi = c->gpr[GPR_RSI]; r->rdi = c->gpr[GPR_RDI];
+	r->r8 = c->gpr[GPR_R8];   r->r9 = c->gpr[GPR_R9];
+	r->r10 = c->gpr[GPR_R10]; r->r11 = c->gpr[GPR_R11];
+	r->r12 = c->gpr[GPR_R12]; r->r13 = c->gpr[GPR_R13];
+	r->r14 = c->gpr[GPR_R14]; r->r15 = c->gpr[GPR_R15];
+	r->rip = c->rip;
+	r->rflags = c->rflags;
+
+	seg_from_desc(&s->cs, c->cs, c->cs_desc, 0);
+	seg_from_desc(&s->ss, c->ss, c->ss_desc, 0);
+	seg_data(&s->ds, c->ds, 0);
+	seg_data(&s->es, c->es, 0);
+	seg_data(&s->fs, c->fs, c->fs_base);
+	seg_data(&s->gs, c->gs, c->gs_base);
+	s->cr0 = c->cr0;
+	s->cr3 = c->cr3;
+	s->cr4 = c->cr4;
+	run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+}
+
+static void state_from_kvm(const struct kvm_run *run, struct cpu_state *c)
+{
+	const struct kvm_regs *r = &run->s.regs.regs;
+	const struct kvm_sregs *s = &run->s.regs.sregs;
+
+	c->gpr[GPR_RAX] = r->rax; c->gpr[GPR_RCX] = r->rcx;
+	c->gpr[GPR_RDX] = r->rdx; c->gpr[GPR_RBX] = r->rbx;
+	c->gpr[GPR_RSP] = r->rsp; c->gpr[GPR_RBP] = r->rbp;
+	c->gpr[GPR_RSI] = r->rsi; c->gpr[GPR_RDI] = r->rdi;
+	c->gpr[GPR_R8] = r->r8;   c->gpr[GPR_R9] = r->r9;
+	c->gpr[GPR_R10] = r->r10; c->gpr[GPR_R11] = r->r11;
+	c->gpr[GPR_R12] = r->r12; c->gpr[GPR_R13] = r->r13;
+	c->gpr[GPR_R14] = r->r14; c->gpr[GPR_R15] = r->r15;
+	c->rip = r->rip;
+	c->rflags = r->rflags;
+	c->fs_base = s->fs.base;
+	c->gs_base = s->gs.base;
+	c->fs = s->fs.selector;
+	c->gs = s->gs.selector;
+	c->ds = s->ds.selector;
+	c->es = s->es.selector;
+	c->cr2 = s->cr2;
+	/* CS/SS/CR0/CR3/CR4 are the model's: an exit never changes them. */
+}
+
+int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
+		  struct plat_exit *exit)
+{
+	struct kvm_run *run = v->run;
+	int rc;
+
+	if (!v->thread_known) {
+		v->thread = pthread_self();
+		__atomic_store_n(&v->thread_known, true, __ATOMIC_RELEASE);
+	}
+	if (cpu->dirty) {
+		state_to_kvm(run, cpu);
+		cpu->dirty = false;
+	}
+	memset(exit, 0, sizeof(*exit));
+
+	if (__atomic_exchange_n(&v->kick_pending, 0, __ATOMIC_ACQ_REL)) {
+		exit->kind = PLAT_EXIT_KICKED;
+		return 0;
+	}
+	rc = ioctl(v->fd, KVM_RUN, 0);
+	run->immediate_exit = 0;
+	if (rc < 0 && errno != EINTR) {
+		snprintf(exit->detail, sizeof(exit->detail),
+			 "KVM_RUN failed: %s", strerror(errno));
+		exit->kind = PLAT_EXIT_OTHER;
+		return -errno;
+	}
+	__atomic_store_n(&v->kick_pending, 0, __ATOMIC_RELEASE);
+	state_from_kvm(run, cpu);
+	exit->rsp0 = run->s.regs.regs.rsp;
+	exit->exit_rip = run->s.regs.regs.rip;
+	if (rc < 0 || run->exit_reason == KVM_EXIT_INTR) {
+		exit->kind = PLAT_EXIT_KICKED;
+		return 0;
+	}
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		if (!run->mmio.is_write || run->mmio.len > 8) {
+			exit->kind = PLAT_EXIT_OTHER;
+			snprintf(exit->detail, sizeof(exit->detail),
+				 "MMIO read at GPA %#llx",
+				 (unsigned long long)run->mmio.phys_addr);
+			break;
+		}
+		exit->kind = PLAT_EXIT_MMIO_WRITE;
+		exit->gpa = run->mmio.phys_addr;
+		memcpy(&exit->value, run->mmio.data, run->mmio.len);
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		exit->kind = PLAT_EXIT_SHUTDOWN;
+		snprintf(exit->detail, sizeof(exit->detail), "triple fault");
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		exit->kind = PLAT_EXIT_OTHER;
+		snprintf(exit->detail, sizeof(exit->detail),
+			 "KVM internal error, suberror %u",
+			 run->internal.suberror);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		exit->kind = PLAT_EXIT_OTHER;
+		snprintf(exit->detail, sizeof(exit->detail),
+			 "VM entry failed, reason %#llx",
+			 (unsigned long long)
+			 run->fail_entry.hardware_entry_failure_reason);
+		break;
+	default:
+		exit->kind = PLAT_EXIT_OTHER;
+		snprintf(exit->detail, sizeof(exit->detail),
+			 "unexpected KVM exit %u", run->exit_reason);
+	}
+	return 0;
+}
+
+void plat_vcpu_kick(struct plat_vcpu *v)
+{
+	__atomic_store_n(&v->kick_pending, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&v->thread_known, __ATOMIC_ACQUIRE))
+		pthread_kill(v->thread, KICK_SIGNAL);
+}

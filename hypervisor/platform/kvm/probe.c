@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Start-up probe: what this host's KVM is and what it lets a guest do.
+ * It boots a throw-away VM in long mode whose CPL3 code touches each of
+ * Xen's reserved L4 slots (some hosts own slot 256) and rings the exit
+ * doorbell in a loop to time the exit round trip.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvisor/layout.h"
+#include "pvisor/platform.h"
+#include "kvm_internal.h"
+
+#define PROBE_MEM	(1u << 20)
+#define PROBE_PML4	0x1000u
+#define PROBE_PDPT	0x2000u
+#define PROBE_PD	0x3000u
+#define PROBE_PT	0x4000u
+#define PROBE_PT_EXIT	0x5000u
+#define PROBE_SLOT_L3	0x6000u		/* 0x6000..0x8fff: L3, L2, L1 */
+#define PROBE_DATA	0x9000u
+#define PROBE_GDT	0xa000u
+#define PROBE_TSS	0xb000u
+#define PROBE_IDT	0xc000u
+#define PROBE_STACK_TOP	0xe000u
+#define PROBE_CODE	0x10000u
+#define PROBE_STUBS	0x11000u
+#define PROBE_EXIT_VA	0x200000u	/* -> EXIT_GPA */
+#define PTE_URW		7ull
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* movl $imm32, abs32 — the one instruction every exit stub is. */
+static void emit_doorbell(uint8_t *p, uint32_t addr, uint32_t val)
+{
+	p[0] = 0xc7;
+	p[1] = 0x04;
+	p[2] = 0x25;
+	memcpy(p + 3, &addr, 4);
+	memcpy(p + 7, &val, 4);
+}
+
+static void build_probe_image(uint8_t *mem)
+{
+	uint64_t *pml4 = (uint64_t *)(mem + PROBE_PML4);
+	uint64_t *gdt = (uint64_t *)(mem + PROBE_GDT);
+	uint64_t tss = PROBE_TSS;
+
+	pml4[0] = PROBE_PDPT | PTE_URW;
+	((uint64_t *)(mem + PROBE_PDPT))[0] = PROBE_PD | PTE_URW;
+	((uint64_t *)(mem + PROBE_PD))[0] = PROBE_PT | PTE_URW;
+	((uint64_t *)(mem + PROBE_PD))[1] = PROBE_PT_EXIT | PTE_URW;
+	for (int i = 0; i < 256; i++)
+		((uint64_t *)(mem + PROBE_PT))[i] = (i * 0x1000ull) | PTE_URW;
+	((uint64_t *)(mem + PROBE_PT_EXIT))[0] = EXIT_GPA | PTE_URW;
+	/* Every probed slot maps its first page onto PROBE_DATA. */
+	((uint64_t *)(mem + PROBE_SLOT_L3))[0] = (PROBE_SLOT_L3 + 0x1000) | PTE_URW;
+	((uint64_t *)(mem + PROBE_SLOT_L3 + 0x1000))[0] = (PROBE_SLOT_L3 + 0x2000) | PTE_URW;
+	((uint64_t *)(mem + PROBE_SLOT_L3 + 0x2000))[0] = PROBE_DATA | PTE_URW;
+
+	gdt[1] = 0x00af9b000000ffffull;		/* 0x08 CPL0 code */
+	gdt[2] = 0x00cf93000000ffffull;		/* 0x10 CPL0 data */
+	gdt[4] = 0x00cff3000000ffffull;		/* 0x20 CPL3 data */
+	gdt[5] = 0x00affb000000ffffull;		/* 0x28 CPL3 code */
+	gdt[6] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ull << 40);
+	gdt[7] = 0;
+	memcpy(mem + tss + 4, &(uint64_t){ PROBE_STACK_TOP }, 8);
+
+	for (int vec = 0; vec < 32; vec++) {
+		uint64_t h = PROBE_STUBS + vec * 16;
+		uint64_t *e = (uint64_t *)(mem + PROBE_IDT + vec * 16);
+
+		e[0] = (h & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
+		       (((h >> 16) & 0xffff) << 48);
+		e[1] = h >> 32;
+		emit_doorbell(mem + h, PROBE_EXIT_VA, vec);
+	}
+	/* CPL3 code: load (%rax), ring the doorbell with 0x100, spin. */
+	{
+		uint8_t *c = mem + PROBE_CODE;
+
+		c[0] = 0x48; c[1] = 0x8b; c[2] = 0x18;	/* mov (%rax),%rbx */
+		emit_doorbell(c + 3, PROBE_EXIT_VA, 0x100);
+		c[14] = 0xeb; c[15] = 0xfe;		/* jmp . */
+	}
+}
+
+static void set_seg(struct kvm_segment *s, uint16_t sel, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->type = code ? 0xb : 0x3;
+	s->present = 1;
+	s->dpl = 3;
+	s->s = 1;
+	s->l = code;
+	s->db = !code;
+	s->g = 1;
+}
+
+struct probe_vm {
+	int vm, vcpu;
+	struct kvm_run *run;
+	uint8_t *mem;
+};
+
+static int probe_vm_start(struct probe_vm *p, struct plat_info *info)
+{
+	int sys = kvm_system_fd(), sz;
+	struct kvm_userspace_memory_region r = { 0 };
+	struct kvm_sregs sr;
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[CPUID_MAX_LEAVES];
+	} cp = { .c.nent = CPUID_MAX_LEAVES };
+
+	p->vm = ioctl(sys, KVM_CREATE_VM, 0);
+	if (p->vm < 0)
+		return -errno;
+	p->mem = mmap(NULL, PROBE_MEM, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->mem == MAP_FAILED)
+		return -errno;
+	r.memory_size = PROBE_MEM;
+	r.userspace_addr = (uint64_t)(uintptr_t)p->mem;
+	if (ioctl(p->vm, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	p->vcpu = ioctl(p->vm, KVM_CREATE_VCPU, 0);
+	if (p->vcpu < 0)
+		return -errno;
+	sz = ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0);
+	p->run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, p->vcpu, 0);
+	if (p->run == MAP_FAILED)
+		return -errno;
+
+	if (ioctl(sys, KVM_GET_SUPPORTED_CPUID, &cp.c) == 0) {
+		info->nr_cpuid = 0;
+		for (unsigned int i = 0; i < cp.c.nent; i++) {
+			struct kvm_cpuid_entry2 *e = &cp.c.entries[i];
+
+			info->cpuid[info->nr_cpuid++] = (struct cpuid_leaf){
+				.leaf = e->function, .subleaf = e->index,
+				.flags = (e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)
+					 ? CPUID_F_SUBLEAF : 0,
+				.eax = e->eax, .ebx = e->ebx,
+				.ecx = e->ecx, .edx = e->edx,
+			};
+			if (e->function == 0x80000008)
+				info->phys_bits = e->eax & 0xff;
+		}
+		ioctl(p->vcpu, KVM_SET_CPUID2, &cp.c);
+	}
+	info->tsc_khz = ioctl(p->vcpu, KVM_GET_TSC_KHZ, 0);
+
+	build_probe_image(p->mem);
+	if (ioctl(p->vcpu, KVM_GET_SREGS, &sr))
+		return -errno;
+	sr.cr0 = 0x80050033;		/* PG WP NE ET MP PE */
+	sr.cr3 = PROBE_PML4;
+	sr.cr4 = 0x620;			/* PAE OSFXSR OSXMMEXCPT */
+	sr.efer = 0xd01;		/* SCE LME LMA NXE */
+	set_seg(&sr.cs, 0x2b, true);
+	set_seg(&sr.ss, 0x23, false);
+	sr.gdt.base = PROBE_GDT;
+	sr.gdt.limit = 0xfff;
+	sr.idt.base = PROBE_IDT;
+	sr.idt.limit = 0xfff;
+	memset(&sr.tr, 0, sizeof(sr.tr));
+	sr.tr.selector = 0x30;
+	sr.tr.base = PROBE_TSS;
+	sr.tr.limit = 0x67;
+	sr.tr.type = 11;
+	sr.tr.present = 1;
+	if (ioctl(p->vcpu, KVM_SET_SREGS, &sr))
+		return -errno;
+	return 0;
+}
+
+/* Run from PROBE_CODE with rax = va; returns the doorbell value or -1. */
+static long probe_run(struct probe_vm *p, uint64_t va)
+{
+	struct kvm_regs regs = { .rip = PROBE_CODE, .rsp = 0x30000,
+				 .rflags = 2, .rax = va };
+	struct kvm_sregs sr;
+
+	if (ioctl(p->vcpu, KVM_GET_SREGS, &sr))
+		return -1;
+	set_seg(&sr.cs, 0x2b, true);
+	set_seg(&sr.ss, 0x23, false);
+	if (ioctl(p->vcpu, KVM_SET_SREGS, &sr) ||
+	    ioctl(p->vcpu, KVM_SET_REGS, &regs))
+		return -1;
+	if (ioctl(p->vcpu, KVM_RUN, 0) || p->run->exit_reason != KVM_EXIT_MMIO)
+		return -1;
+	return *(uint32_t *)p->run->mmio.data;
+}
+
+static void read_kvm_module(struct plat_info *info)
+{
+	static const char *const mods[] = { "kvm_pvm", "kvm_intel", "kvm_amd" };
+
+	snprintf(info->kvm_module, sizeof(info->kvm_module), "kvm");
+	for (unsigned int i = 0; i < 3; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+		if (access(path, F_OK) == 0) {
+			snprintf(info->kvm_module, sizeof(info->kvm_module),
+				 "%s", mods[i]);
+			return;
+		}
+	}
+}
+
+int plat_probe(struct plat_info *info)
+{
+	struct probe_vm p = { .vm = -1, .vcpu = -1 };
+	int sys, rc;
+	const int rounds = 64;
+	double t0;
+
+	memset(info, 0, sizeof(*info));
+	sys = kvm_system_fd();
+	if (sys < 0) {
+		snprintf(info->reason, sizeof(info->reason),
+			 "/dev/kvm cannot be opened: %s", strerror(errno));
+		return -ENODEV;
+	}
+	info->api_version = ioctl(sys, KVM_GET_API_VERSION, 0);
+	read_kvm_module(info);
+	if (info->api_version != KVM_API_VERSION ||
+	    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0 ||
+	    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
+		snprintf(info->reason, sizeof(info->reason),
+			 "KVM lacks API 12, sync regs or immediate exit");
+		return -ENODEV;
+	}
+
+	rc = probe_vm_start(&p, info);
+	if (rc) {
+		snprintf(info->reason, sizeof(info->reason),
+			 "probe VM could not start: %s", strerror(-rc));
+		goto out;
+	}
+	for (int slot = XEN_RESERVED_SLOT_FIRST;
+	     slot <= XEN_RESERVED_SLOT_LAST; slot++) {
+		uint64_t *pml4 = (uint64_t *)(p.mem + PROBE_PML4);
+
+		pml4[slot] = PROBE_SLOT_L3 | PTE_URW;
+		if (probe_run(&p, L4_SLOT_VA(slot)) == 0x100)
+			info->usable_slots |= 1u << (slot - XEN_RESERVED_SLOT_FIRST);
+		pml4[slot] = 0;
+	}
+	t0 = now_us();
+	for (int i = 0; i < rounds; i++)
+		if (probe_run(&p, PROBE_DATA) != 0x100)
+			break;
+	info->exit_roundtrip_us = (now_us() - t0) / rounds;
+	info->available = true;
+	rc = 0;
+out:
+	if (p.vcpu >= 0)
+		close(p.vcpu);
+	if (p.vm >= 0)
+		close(p.vm);
+	if (p.mem && p.mem != MAP_FAILED)
+		munmap(p.mem, PROBE_MEM);
+	return rc;
+}

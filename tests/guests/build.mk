@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: MIT
+# PV self-test kernels: tests/guests/<name>/main.c -> $(BUILD)/guests/<name>.elf
+# Each checks one behaviour and reports PASS/FAIL on the guest console;
+# `make check-guests` boots every one under pvctl (tests/guests/run.sh).
+
+GUEST_TESTS := hello traps usermode multicall cpuid hostile
+
+$(foreach t,$(GUEST_TESTS),$(eval $(call pvguest_kernel,$(BUILD)/guests/$(t).elf,tests/guests/$(t)/main.c)))
+
+GUEST_ELFS += $(GUEST_TESTS:%=$(BUILD)/guests/%.elf)
+
+guests: $(GUEST_ELFS)
+
+check-guests: guests
+	$(Q)BUILD=$(BUILD) sh tests/guests/run.sh $(GUEST_TESTS)
+
+CHECK_TARGETS += check-guests
+.PHONY: guests check-guests

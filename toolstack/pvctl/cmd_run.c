@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pvctl run: build one PV domain from a kernel image and run it in the
+ * foreground, console on stdout. The exit status reports how the guest
+ * ended: 0 poweroff, 1 crash (or pvisor ended it), 2 usage, 3 reboot,
+ * 4 other shutdown reasons.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pvabi/sched.h>
+
+#include "pvisor/domain.h"
+#include "pvisor/hypercall.h"
+#include "pvisor/loader.h"
+#include "pvisor/log.h"
+#include "pvctl.h"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvctl run --kernel FILE [--ramdisk FILE] [--cmdline STR]\n"
+		"                 [--memory MiB] [--vcpus N] [--stats]\n\n"
+		"Run one PV kernel in the foreground, without pvisord. The\n"
+		"guest console goes to stdout. Exit status: 0 poweroff,\n"
+		"1 crash, 2 usage error, 3 reboot, 4 other shutdown.\n");
+}
+
+static void console_to_stdout(struct domain *d, const char *buf, size_t len,
+			      void *opaque)
+{
+	(void)d;
+	(void)opaque;
+	fwrite(buf, 1, len, stdout);
+	fflush(stdout);
+}
+
+static void print_stats(struct domain *d)
+{
+	struct vcpu_stats t = { 0 };
+
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		const struct vcpu_stats *s = &d->vcpus[i]->stats;
+
+		t.exits += s->exits;
+		t.user_syscalls += s->user_syscalls;
+		t.upcalls += s->upcalls;
+		t.kicks += s->kicks;
+		t.emulated += s->emulated;
+		t.bounces += s->bounces;
+		t.hypercalls_bad += s->hypercalls_bad;
+		for (int n = 0; n < STATS_NR_HYPERCALLS; n++)
+			t.hypercalls[n] += s->hypercalls[n];
+		for (int n = 0; n < 32; n++)
+			t.traps[n] += s->traps[n];
+	}
+	fprintf(stderr, "exits %llu: user-syscalls %llu upcalls %llu kicks %llu "
+		"emulated %llu bounces %llu\n",
+		(unsigned long long)t.exits, (unsigned long long)t.user_syscalls,
+		(unsigned long long)t.upcalls, (unsigned long long)t.kicks,
+		(unsigned long long)t.emulated, (unsigned long long)t.bounces);
+	for (int n = 0; n < STATS_NR_HYPERCALLS; n++)
+		if (t.hypercalls[n])
+			fprintf(stderr, "  hypercall %-18s %llu\n",
+				hypercall_name(n),
+				(unsigned long long)t.hypercalls[n]);
+	for (int n = 0; n < 32; n++)
+		if (t.traps[n])
+			fprintf(stderr, "  trap vector %-12d %llu\n", n,
+				(unsigned long long)t.traps[n]);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "ramdisk", required_argument, NULL, 'r' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'v' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *kernel = NULL, *ramdisk = NULL, *why = NULL;
+	struct pv_boot_image img = { .cmdline = "" };
+	struct domain_config cfg = {
+		.name = "run", .memory_mb = 64, .vcpus = 1,
+		.console_sink = console_to_stdout,
+	};
+	struct plat_info host;
+	struct domain *d = NULL;
+	bool stats = false;
+	enum domain_state state;
+	char *end;
+	int c, rc, status;
+
+	while ((c = getopt_long(argc, argv, "k:r:c:m:v:sh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'r':
+			ramdisk = optarg;
+			break;
+		case 'c':
+			img.cmdline = optarg;
+			if (strlen(optarg) >= 1024) {
+				fprintf(stderr, "pvctl run: --cmdline longer than "
+					"1023 bytes\n");
+				return 2;
+			}
+			break;
+		case 'm':
+			errno = 0;
+			cfg.memory_mb = strtoull(optarg, &end, 10);
+			if (errno || *end || cfg.memory_mb < 4 ||
+			    cfg.memory_mb > CONFIG_MAX_DOMAIN_MEMORY_MB) {
+				fprintf(stderr, "pvctl run: --memory '%s' is not "
+					"a size in MiB between 4 and %d\n",
+					optarg, CONFIG_MAX_DOMAIN_MEMORY_MB);
+				return 2;
+			}
+			break;
+		case 'v':
+			errno = 0;
+			cfg.vcpus = strtoul(optarg, &end, 10);
+			if (errno || *end || cfg.vcpus < 1 ||
+			    cfg.vcpus > CONFIG_MAX_VCPUS) {
+				fprintf(stderr, "pvctl run: --vcpus '%s' is not "
+					"between 1 and %d\n", optarg,
+					CONFIG_MAX_VCPUS);
+				return 2;
+			}
+			break;
+		case 's':
+			stats = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return 2;
+		}
+	}
+	if (!kernel || optind != argc) {
+		run_usage(stderr);
+		return 2;
+	}
+	img.kernel = read_file(kernel, &img.kernel_len);
+	if (!img.kernel) {
+		fprintf(stderr, "pvctl run: cannot read kernel %s: %s\n", kernel,
+			strerror(errno));
+		return 2;
+	}
+	if (ramdisk) {
+		img.ramdisk = read_file(ramdisk, &img.ramdisk_len);
+		if (!img.ramdisk) {
+			fprintf(stderr, "pvctl run: cannot read ramdisk %s: %s\n",
+				ramdisk, strerror(errno));
+			return 2;
+		}
+	}
+
+	if (plat_probe(&host)) {
+		fprintf(stderr, "pvctl run: KVM unavailable: %s\n", host.reason);
+		return 1;
+	}
+	rc = domain_create(&cfg, &host, &d);
+	if (rc) {
+		fprintf(stderr, "pvctl run: cannot create domain: %s\n",
+			strerror(-rc));
+		return 1;
+	}
+	rc = pv_build(d, &img, &why);
+	if (rc) {
+		fprintf(stderr, "pvctl run: cannot load %s: %s\n", kernel,
+			why ? why : strerror(-rc));
+		domain_destroy(d);
+		return 1;
+	}
+	rc = domain_start(d);
+	state = domain_wait(d);
+	if (stats)
+		print_stats(d);
+	if (state == DOMAIN_CRASHED)
+		status = 1;
+	else if (d->shutdown_reason == SHUTDOWN_poweroff)
+		status = 0;
+	else if (d->shutdown_reason == SHUTDOWN_reboot)
+		status = 3;
+	else if (d->shutdown_reason == SHUTDOWN_crash)
+		status = 1;
+	else
+		status = 4;
+	if (state == DOMAIN_SHUTDOWN && d->shutdown_reason == SHUTDOWN_crash)
+		fprintf(stderr, "pvctl run: guest reported a crash\n");
+	domain_destroy(d);
+	free((void *)img.kernel);
+	free((void *)img.ramdisk);
+	return rc ? 1 : status;
+}
