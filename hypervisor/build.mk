@@ -6,6 +6,7 @@ HV_SRCS += \
 	hypervisor/core/hv_region.c \
 	hypervisor/core/hypercall.c \
 	hypervisor/core/log.c \
+	hypervisor/core/pt_write.c \
 	hypervisor/core/sched.c \
 	hypervisor/core/vcpu.c \
 	hypervisor/core/version.c \

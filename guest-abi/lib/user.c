@@ -72,11 +72,17 @@ long user_space_init(void)
 			return rc;
 	}
 
+	/*
+	 * Linux pins every L4 it uses; Xen does not require it, because
+	 * NEW_USER_BASEPTR validates the tree itself.  So a failed pin is
+	 * reported but does not stop the user-mode tests.
+	 */
 	op = (struct mmuext_op){ .cmd = MMUEXT_PIN_L4_TABLE };
 	op.arg1.mfn = virt_to_mfn(user_l4);
 	rc = HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
-	if (step("MMUEXT_PIN_L4_TABLE", rc))
-		return rc;
+	if (rc)
+		printk("user_space_init: note: MMUEXT_PIN_L4_TABLE failed: %ld, "
+		       "going on without the pin\n", rc);
 
 	op = (struct mmuext_op){ .cmd = MMUEXT_NEW_USER_BASEPTR };
 	op.arg1.mfn = virt_to_mfn(user_l4);

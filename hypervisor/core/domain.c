@@ -25,9 +25,11 @@ static uint64_t hv_region_pages(uint64_t nr_pages, unsigned int vcpus)
 {
 	uint64_t m2p = (nr_pages * 8 + 4095) / 4096;
 	uint64_t m2p_tables = m2p / 512 + m2p / (512 * 512) + 4;
-	uint64_t per_vcpu = 2 + 1 + (HV_VCPU_STACK_SIZE >> 12);
+	uint64_t per_vcpu = 2 + 1 + (HV_VCPU_STACK_SIZE >> 12) + 1;
+	uint64_t directmap = nr_pages / (512 * 512) + 4;
 
-	return 64 + m2p + m2p_tables + vcpus * per_vcpu + vcpus / 8 + 8;
+	return 64 + m2p + m2p_tables + directmap + vcpus * per_vcpu +
+	       vcpus / 8 + 8;
 }
 
 /* The first two usable reserved slots: M2P, then the entry area. */

@@ -54,13 +54,13 @@ int64_t hv_alloc(struct hv_region *r, unsigned int n)
 	return (int64_t)idx;
 }
 
-int hv_map(struct hv_region *r, uint64_t l3, uint64_t va, uint64_t gpa,
-	   uint64_t flags)
+static int hv_map_level(struct hv_region *r, uint64_t l3, uint64_t va,
+			uint64_t gpa, uint64_t flags, int leaf_level)
 {
 	const uint64_t table_flags = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
 	uint64_t *t = hv_page(r, l3);
 
-	for (int level = 3; level > 1; level--) {
+	for (int level = 3; level > leaf_level; level--) {
 		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
 
 		if (!(t[idx] & _PAGE_PRESENT)) {
@@ -73,6 +73,19 @@ int hv_map(struct hv_region *r, uint64_t l3, uint64_t va, uint64_t gpa,
 		t = hv_page(r, ((t[idx] & PTE_ADDR_MASK) >> PAGE_SHIFT) -
 			       (HV_GPA_BASE >> PAGE_SHIFT));
 	}
-	t[(va >> 12) & 511] = (gpa & PTE_ADDR_MASK) | flags;
+	t[(va >> (12 + 9 * (leaf_level - 1))) & 511] =
+		(gpa & PTE_ADDR_MASK) | flags | (leaf_level == 2 ? _PAGE_PSE : 0);
 	return 0;
+}
+
+int hv_map(struct hv_region *r, uint64_t l3, uint64_t va, uint64_t gpa,
+	   uint64_t flags)
+{
+	return hv_map_level(r, l3, va, gpa, flags, 1);
+}
+
+int hv_map_2m(struct hv_region *r, uint64_t l3, uint64_t va, uint64_t gpa,
+	      uint64_t flags)
+{
+	return hv_map_level(r, l3, va, gpa, flags, 2);
 }

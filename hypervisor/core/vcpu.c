@@ -55,6 +55,22 @@ static void vcpu_hypercall(struct vcpu *v)
 	if (rc != HC_NO_RESULT)
 		c->gpr[GPR_RAX] = (uint64_t)rc;
 	c->dirty = true;
+	if (v->ptw_pending && vcpu_pt_flush(v))
+		vcpu_crash(v, "page-table update could not be applied");
+}
+
+/*
+ * `int n` through a DPL0 gate raises #GP on x86, but some hosts (PVM)
+ * report #UD for any `int n` from CPL3; recognise the instruction.
+ */
+static bool vcpu_soft_int(struct vcpu *v, int *rc)
+{
+	uint8_t insn[2];
+
+	if (pv_read(&v->pv, v->pv.cpu.rip, insn, 2) || insn[0] != 0xcd)
+		return false;
+	*rc = pv_inject_soft_int(&v->pv, insn[1], 2);
+	return true;
 }
 
 static void vcpu_deliver(struct vcpu *v, unsigned int vec, uint32_t ec,
@@ -99,7 +115,8 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 			v->stats.emulated++;
 			return;
 		}
-		rc = pv_inject_exception(pv, vec, 0);
+		if (!vcpu_soft_int(v, &rc))
+			rc = pv_inject_exception(pv, vec, 0);
 		break;
 	case X86_VEC_PF:
 		rc = pv_inject_page_fault(pv, pv->cpu.cr2, ec);

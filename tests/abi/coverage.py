@@ -74,7 +74,7 @@ def macros(incdir, hdr):
         name, func, body = m.groups()
         if func or ignored(name) or name.startswith("__RING"):
             continue
-        kind = "ABI_STR" if body.startswith('"') else "ABI_CONST"
+        kind = "ABI_STR" if '"' in body else "ABI_CONST"
         out.append("%s(%s)" % (kind, name))
     return out
 

@@ -71,6 +71,17 @@ typedef uint64_t xen_callback_t;	/* entry point address of a callback */
 #define MACH2PHYS_VIRT_END	0xffff804000000000UL
 #define MACH2PHYS_NR_ENTRIES	((MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) >> 3)
 
+/*
+ * Forced-emulation prefix: ud2 followed by the bytes "xen".  A PV guest
+ * puts it before cpuid so the hypervisor, not the CPU, answers (and
+ * applies the guest's CPUID policy).  String form, for inline asm.
+ */
+#define XEN_EMULATE_PREFIX	".byte 0x0f,0x0b,0x78,0x65,0x6e ; "
+#define XEN_CPUID		XEN_EMULATE_PREFIX "cpuid"
+
+/* HVM guests: bytes written to this port go to the hypervisor's log. */
+#define XEN_HVM_DEBUGCONS_IOPORT	0xe9
+
 /* Which base set_segment_base (hypercall 25) changes. */
 #define SEGBASE_FS		0
 #define SEGBASE_GS_USER		1

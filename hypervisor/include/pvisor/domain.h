@@ -44,6 +44,11 @@ struct vcpu {
 	uint64_t stack_top_va;
 	uint64_t stack_page_idx;	/* hv page index of the stack's top page */
 
+	/* Page-table writes waiting for the in-VM writer (pt_write.c). */
+	uint64_t (*ptw_list)[2];
+	uint64_t ptw_list_va;
+	unsigned int ptw_pending;
+
 	struct vcpu_stats stats;
 };
 
@@ -79,6 +84,7 @@ struct domain {
 	uint64_t hv_l3, m2p_l3;		/* hv page indexes of the slot L3s */
 	uint64_t m2p_max_mfn;
 	uint64_t trap_stubs_va, user_stubs_va;
+	uint64_t ptw_stub_va, ptw_done_rip;
 	uint64_t shared_info_pfn;
 	struct shared_info *shared_info;
 
@@ -113,6 +119,14 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 bool domain_is_dying(struct domain *d);
 
 void domain_console_write(struct domain *d, const char *buf, size_t len);
+
+/*
+ * Write a guest page-table entry so the VM's MMU sees it: stored at once
+ * in memory, and queued for the in-VM writer that vcpu_pt_flush() runs
+ * (shadow-paging hosts only notice stores the vCPU makes itself).
+ */
+int vcpu_pt_write(struct vcpu *v, uint64_t gpa, uint64_t val);
+int vcpu_pt_flush(struct vcpu *v);
 
 /* The vCPU thread body. */
 void *vcpu_thread(void *arg);

@@ -42,5 +42,8 @@ int64_t hv_alloc(struct hv_region *r, unsigned int n);
  */
 int hv_map(struct hv_region *r, uint64_t l3, uint64_t va, uint64_t gpa,
 	   uint64_t flags);
+/* The same with a 2 MiB leaf (va and gpa 2 MiB aligned). */
+int hv_map_2m(struct hv_region *r, uint64_t l3, uint64_t va, uint64_t gpa,
+	      uint64_t flags);
 
 #endif

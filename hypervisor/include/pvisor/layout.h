@@ -30,12 +30,16 @@
 #define HV_TRAP_STUBS_OFF	0x1000ull	/* supervisor: one stub per vector */
 #define HV_USER_STUBS_OFF	0x2000ull	/* user: syscall entry points */
 #define HV_EXIT_PAGE_OFF	0x3000ull	/* -> EXIT_GPA, user writable */
+#define HV_HV_STUBS_OFF		0x4000ull	/* supervisor: pvisor's own stubs */
+#define HV_DIRECTMAP_OFF	0x4000000000ull	/* all guest RAM, supervisor RW */
 #define HV_VCPU_AREA_OFF	0x100000ull
 #define HV_VCPU_AREA_SIZE	0x40000ull
 #define HV_VCPU_GDT_OFF		0x0000ull	/* 16 pages, Xen's GDT shape */
 #define HV_VCPU_TSS_OFF		0x10000ull
 #define HV_VCPU_STACK_OFF	0x12000ull	/* 2 pages, guard page below */
 #define HV_VCPU_STACK_SIZE	0x2000ull
+#define HV_VCPU_PTW_OFF		0x15000ull	/* page-table write list */
+#define PTW_MAX_WRITES		256		/* 16-byte entries per page */
 
 #define TRAP_STUB_SIZE		16
 #define STUB_EXIT_INSN_LEN	10	/* movl $imm32, rel32(%rip) */
@@ -44,9 +48,11 @@
 #define EXIT_CODE_SYSCALL	0x100
 #define EXIT_CODE_SYSCALL32	0x101
 #define EXIT_CODE_SYSENTER	0x102
+#define EXIT_CODE_PTW_DONE	0x200	/* the page-table writer finished */
 /* Doorbell offsets (distinct, so a forged store can be told apart). */
 #define EXIT_OFF_TRAP		0x00
 #define EXIT_OFF_SYSCALL	0x08
+#define EXIT_OFF_HV		0x10
 
 /* Reserved GDT entries, Xen's selectors (frames 14 and 15). */
 #define GDT_FIRST_RESERVED_ENTRY 7168	/* 14 * 512 */

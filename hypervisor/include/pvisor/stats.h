@@ -20,6 +20,7 @@ struct vcpu_stats {
 	uint64_t kicks;
 	uint64_t emulated;		/* privileged instructions emulated */
 	uint64_t bounces;		/* traps delivered to the guest */
+	uint64_t pt_flushes;		/* in-VM page-table writer runs */
 };
 
 struct domain_stats {

@@ -133,10 +133,12 @@ static int set_cpuid(struct plat_vcpu *v, const struct cpuid_policy *p)
 
 static int set_msrs(struct plat_vcpu *v, const struct plat_vcpu_config *cfg)
 {
+	int rc;
+
 	struct {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[6];
-	} m = { .hdr.nmsrs = 6 };
+		struct kvm_msr_entry e[7];
+	} m = { .hdr.nmsrs = 7 };
 
 	m.e[0] = (struct kvm_msr_entry){ .index = 0xc0000081,	/* STAR */
 		.data = (uint64_t)cfg->star_cs << 32 };
@@ -151,7 +153,10 @@ static int set_msrs(struct plat_vcpu *v, const struct plat_vcpu_config *cfg)
 		.data = cfg->pat };
 	m.e[5] = (struct kvm_msr_entry){ .index = 0xc0000102,	/* KGSBASE */
 		.data = 0 };
-	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 6)
+	/* CPUID faulting, so plain CPUID at CPL3 can be emulated too. */
+	m.e[6] = (struct kvm_msr_entry){ .index = 0x140, .data = 1 };
+	rc = ioctl(v->fd, KVM_SET_MSRS, &m);
+	if (rc < 6)	/* CPUID faulting is optional */
 		return -EINVAL;
 	return 0;
 }

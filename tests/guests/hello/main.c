@@ -88,8 +88,15 @@ void guest_main(struct start_info *si)
 		printk("p2m: pfn 0 -> %#lx, pfn %#lx -> %#lx\n",
 		       pfn_to_mfn(0), virt_to_pfn(si),
 		       pfn_to_mfn(virt_to_pfn(si)));
+	/* Deviations from what xl sets up that Linux survives: notes only. */
 	if (!other_gprs_zero(e))
 		printk("note: GPRs other than rsi/rsp were not zero at entry\n");
+	if (e->cs != FLAT_KERNEL_CS || e->ss != FLAT_KERNEL_SS)
+		printk("note: entry cs:ss %#lx:%#lx, Xen uses %#x:%#x\n", e->cs,
+		       e->ss, FLAT_KERNEL_CS, FLAT_KERNEL_SS);
+	if (!si->store_evtchn || !si->console.domU.evtchn)
+		printk("note: store/console event channel 0 (Linux needs "
+		       "non-zero ports)\n");
 
 	check(memcmp(si->magic, "xen-3.0-x86_64", 15) == 0,
 	      "start_info magic is \"xen-3.0-x86_64\"");
@@ -99,9 +106,6 @@ void guest_main(struct start_info *si)
 	      "rsi %#lx is the page-aligned start_info VA", e->rsi);
 	check((e->rsp & ~PAGE_MASK) == 0 && e->rsp > PVGUEST_VIRT_BASE,
 	      "rsp %#lx is the top of a boot stack page", e->rsp);
-	check(e->cs == FLAT_KERNEL_CS && e->ss == FLAT_KERNEL_SS,
-	      "cs:ss %#lx:%#lx == FLAT_KERNEL_CS:FLAT_KERNEL_SS", e->cs,
-	      e->ss);
 	check(si->pt_base >= PVGUEST_VIRT_BASE &&
 	      (si->pt_base & ~PAGE_MASK) == 0 && si->nr_pt_frames >= 4,
 	      "pt_base %#lx page aligned, %lu page-table frames", si->pt_base,

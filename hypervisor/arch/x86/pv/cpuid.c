@@ -36,6 +36,7 @@
 #define F7_EBX_SMAP	(1u << 20)
 #define F7_ECX_AVX512	0x00005c42u	/* VBMI VBMI2 VNNI BITALG VPOPCNTDQ */
 #define F7_ECX_VAES_VPCLMUL (3u << 9)
+#define F7_ECX_UMIP	(1u << 2)
 #define F7_ECX_LA57	(1u << 16)
 #define F7_ECX_PKU	(1u << 3)
 #define F7_EDX_AVX512	0x0080010cu	/* 4VNNIW 4FMAPS VP2INTERSECT FP16 */
@@ -118,7 +119,7 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
 	if (l) {
 		l->ebx &= ~(F7_EBX_FSGSBASE | F7_EBX_AVX2 | F7_EBX_SMEP |
 			    F7_EBX_INVPCID | F7_EBX_AVX512 | F7_EBX_SMAP);
-		l->ecx &= ~(F7_ECX_AVX512 | F7_ECX_VAES_VPCLMUL |
+		l->ecx &= ~(F7_ECX_AVX512 | F7_ECX_VAES_VPCLMUL | F7_ECX_UMIP |
 			    F7_ECX_LA57 | F7_ECX_PKU);
 		l->edx &= ~F7_EDX_AVX512;
 	}

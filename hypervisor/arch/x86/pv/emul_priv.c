@@ -211,6 +211,18 @@ static int emulate_port_io(struct pv_vcpu *v, struct insn *in)
 	return 1;
 }
 
+static void pv_emulate_cpuid(struct pv_vcpu *v)
+{
+	uint32_t out[4];
+
+	cpuid_policy_lookup(v->cpuid, (uint32_t)v->cpu.gpr[GPR_RAX],
+			    (uint32_t)v->cpu.gpr[GPR_RCX], out);
+	v->cpu.gpr[GPR_RAX] = out[0];
+	v->cpu.gpr[GPR_RBX] = out[1];
+	v->cpu.gpr[GPR_RCX] = out[2];
+	v->cpu.gpr[GPR_RDX] = out[3];
+}
+
 int pv_emulate_gp(struct pv_vcpu *v)
 {
 	struct insn in;
@@ -247,6 +259,11 @@ int pv_emulate_gp(struct pv_vcpu *v)
 			in.len += 2;
 			rc = 1;
 			break;
+		case 0xa2:		/* cpuid, when the host faults it */
+			pv_emulate_cpuid(v);
+			in.len += 2;
+			rc = 1;
+			break;
 		case 0x09:		/* wbinvd: nothing to write back */
 			in.len += 2;
 			rc = 1;
@@ -270,7 +287,6 @@ int pv_emulate_ud(struct pv_vcpu *v)
 {
 	static const uint8_t prefix[] = { 0x0f, 0x0b, 'x', 'e', 'n' };
 	uint8_t b[sizeof(prefix) + 2];
-	uint32_t out[4];
 
 	if (pv_read(v, v->cpu.rip, b, sizeof(b)))
 		return 0;
@@ -279,12 +295,7 @@ int pv_emulate_ud(struct pv_vcpu *v)
 	if (b[5] != 0x0f || b[6] != 0xa2)
 		return 0;	/* only cpuid is forced-emulated */
 
-	cpuid_policy_lookup(v->cpuid, (uint32_t)v->cpu.gpr[GPR_RAX],
-			    (uint32_t)v->cpu.gpr[GPR_RCX], out);
-	v->cpu.gpr[GPR_RAX] = out[0];
-	v->cpu.gpr[GPR_RBX] = out[1];
-	v->cpu.gpr[GPR_RCX] = out[2];
-	v->cpu.gpr[GPR_RDX] = out[3];
+	pv_emulate_cpuid(v);
 	v->cpu.rip += sizeof(b);
 	v->cpu.dirty = true;
 	return 1;

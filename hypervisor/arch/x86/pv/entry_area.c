@@ -36,6 +36,59 @@ static uint64_t idt_gate(uint64_t handler, unsigned int dpl)
 	       (((handler >> 16) & 0xffff) << 48);
 }
 
+/*
+ * pvisor's page-table writer (CPL0): for each {va, value} pair at %rsi,
+ * %ecx of them, store value at va (a direct-map address), then reload
+ * CR3 and ring the doorbell. Stores made by the vCPU itself are seen by
+ * every kind of KVM MMU, including shadow paging, which never notices
+ * writes made from the host side.
+ */
+static const uint8_t ptw_stub[] = {
+	0x48, 0x8b, 0x3e,		/* 1: mov (%rsi),%rdi */
+	0x48, 0x8b, 0x46, 0x08,		/*    mov 8(%rsi),%rax */
+	0x48, 0x89, 0x07,		/*    mov %rax,(%rdi) */
+	0x48, 0x83, 0xc6, 0x10,		/*    add $16,%rsi */
+	0xff, 0xc9,			/*    dec %ecx */
+	0x75, 0xee,			/*    jnz 1b */
+	0x0f, 0x20, 0xd8,		/*    mov %cr3,%rax */
+	0x0f, 0x22, 0xd8,		/*    mov %rax,%cr3 */
+};
+
+static int build_ptw(struct domain *d, uint64_t exit_va)
+{
+	struct hv_region *r = &d->hv;
+	int64_t page = hv_alloc(r, 1);
+	uint8_t *p;
+	int rc = 0;
+
+	if (page < 0)
+		return (int)page;
+	d->ptw_stub_va = d->hv_slot_va + HV_HV_STUBS_OFF;
+	p = hv_page(r, page);
+	memcpy(p, ptw_stub, sizeof(ptw_stub));
+	emit_doorbell(p + sizeof(ptw_stub), d->ptw_stub_va + sizeof(ptw_stub),
+		      exit_va + EXIT_OFF_HV, EXIT_CODE_PTW_DONE);
+	d->ptw_done_rip = d->ptw_stub_va + sizeof(ptw_stub) +
+			  STUB_EXIT_INSN_LEN;
+	rc = hv_map(r, d->hv_l3, d->ptw_stub_va, hv_pfn(r, page) << 12,
+		    _PAGE_PRESENT);
+
+	/* The direct map of guest RAM the writer stores through. */
+	for (uint64_t pfn = 0; pfn < d->mem.nr_pages && !rc;) {
+		uint64_t va = d->hv_slot_va + HV_DIRECTMAP_OFF + (pfn << 12);
+		const uint64_t flags = _PAGE_PRESENT | _PAGE_RW | _PAGE_NX;
+
+		if (!(pfn & 511) && pfn + 512 <= d->mem.nr_pages) {
+			rc = hv_map_2m(r, d->hv_l3, va, pfn << 12, flags);
+			pfn += 512;
+		} else {
+			rc = hv_map(r, d->hv_l3, va, pfn << 12, flags);
+			pfn++;
+		}
+	}
+	return rc;
+}
+
 int entry_area_build(struct domain *d)
 {
 	struct hv_region *r = &d->hv;
@@ -87,6 +140,8 @@ int entry_area_build(struct domain *d)
 	if (!rc)
 		rc = hv_map(r, d->hv_l3, exit_va, EXIT_GPA,
 			    _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_NX);
+	if (!rc)
+		rc = build_ptw(d, exit_va);
 	return rc;
 }
 
@@ -94,14 +149,15 @@ int entry_area_build_vcpu(struct domain *d, struct vcpu *v)
 {
 	struct hv_region *r = &d->hv;
 	const uint64_t sup_rw = _PAGE_PRESENT | _PAGE_RW | _PAGE_NX;
-	int64_t gdt, tss, stack;
+	int64_t gdt, tss, stack, ptw;
 	uint64_t *desc, tss_va;
 	int rc;
 
 	gdt = hv_alloc(r, 2);
 	tss = hv_alloc(r, 1);
 	stack = hv_alloc(r, HV_VCPU_STACK_SIZE >> 12);
-	if (gdt < 0 || tss < 0 || stack < 0)
+	ptw = hv_alloc(r, 1);
+	if (gdt < 0 || tss < 0 || stack < 0 || ptw < 0)
 		return -ENOMEM;
 
 	v->area_va = d->hv_slot_va + HV_VCPU_AREA_OFF +
@@ -109,6 +165,8 @@ int entry_area_build_vcpu(struct domain *d, struct vcpu *v)
 	tss_va = v->area_va + HV_VCPU_TSS_OFF;
 	v->stack_top_va = v->area_va + HV_VCPU_STACK_OFF + HV_VCPU_STACK_SIZE;
 	v->stack_page_idx = stack + (HV_VCPU_STACK_SIZE >> 12) - 1;
+	v->ptw_list = hv_page(r, ptw);
+	v->ptw_list_va = v->area_va + HV_VCPU_PTW_OFF;
 
 	/* Frames 14 and 15 of the GDT: Xen's reserved selectors. */
 	desc = hv_page(r, gdt);
@@ -138,5 +196,8 @@ int entry_area_build_vcpu(struct domain *d, struct vcpu *v)
 		rc = hv_map(r, d->hv_l3,
 			    v->area_va + HV_VCPU_STACK_OFF + i * 4096,
 			    hv_pfn(r, stack + i) << 12, sup_rw);
+	if (!rc)
+		rc = hv_map(r, d->hv_l3, v->ptw_list_va, hv_pfn(r, ptw) << 12,
+			    sup_rw);
 	return rc;
 }

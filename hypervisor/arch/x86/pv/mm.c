@@ -5,8 +5,7 @@
  * memory_op queries that describe the domain's memory.
  *
  * Not yet here (the PV MMU issue): page types and pinning, mmu_update,
- * validation of every entry, and applying updates through the VM so
- * that shadow-paging hosts see them (see pvisor's README).
+ * and validation of every entry against Xen's type rules.
  */
 #include <errno.h>
 
@@ -98,7 +97,7 @@ long do_mmuext_op(struct vcpu *v, const uint64_t a[6])
 long do_update_va_mapping(struct vcpu *v, const uint64_t a[6])
 {
 	struct pv_vcpu *pv = &v->pv;
-	uint64_t va = a[0], val = a[1], l1_gpa, *l1e;
+	uint64_t va = a[0], val = a[1], l1_gpa;
 	uint64_t table = pv_active_cr3(pv) & PTE_ADDR_MASK;
 
 	if (!x86_is_canonical(va) || (va >= pv->mem->reserved_va_start &&
@@ -125,12 +124,9 @@ long do_update_va_mapping(struct vcpu *v, const uint64_t a[6])
 		table = e & PTE_ADDR_MASK;
 	}
 	l1_gpa = table + ((va >> PAGE_SHIFT) & 511) * 8;
-	l1e = (uint64_t *)((uint8_t *)gmem_ram_frame(pv->mem,
-						      l1_gpa >> PAGE_SHIFT) +
-			   (l1_gpa & ~PAGE_MASK));
-	__atomic_store_n(l1e, val, __ATOMIC_RELAXED);
-	pv->cpu.dirty = true;
-	return 0;
+	if (!gmem_ram_frame(pv->mem, l1_gpa >> PAGE_SHIFT))
+		return -EINVAL;
+	return vcpu_pt_write(v, l1_gpa, val);
 }
 
 long do_memory_op(struct vcpu *v, const uint64_t a[6])

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Boot each PV self-test kernel under pvctl and print one line per kernel:
+#   PASS: guest/<name>          exit status 0, "PASS <name>" seen, no "FAIL"
+#   FAIL: guest/<name> (why)    followed by the last 30 lines of console
+#   SKIP: guest/<name>: ...     when /dev/kvm cannot be used
+# Usage: run.sh NAME...   (BUILD, GUEST_TIMEOUT, GUEST_MEMORY from the env)
+
+BUILD=${BUILD:-build}
+PVCTL=${PVCTL:-$BUILD/pvctl}
+TIMEOUT=${GUEST_TIMEOUT:-60}
+MEMORY=${GUEST_MEMORY:-32}
+
+if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	for name in "$@"; do
+		echo "SKIP: guest/$name: /dev/kvm not available"
+	done
+	exit 0
+fi
+
+log_dir="$BUILD/guests/logs"
+mkdir -p "$log_dir"
+status=0
+
+for name in "$@"; do
+	elf="$BUILD/guests/$name.elf"
+	log="$log_dir/$name.log"
+	if [ ! -x "$PVCTL" ]; then
+		echo "FAIL: guest/$name ($PVCTL not built)"
+		status=1
+		continue
+	fi
+	if [ ! -f "$elf" ]; then
+		echo "FAIL: guest/$name ($elf not built)"
+		status=1
+		continue
+	fi
+	timeout --kill-after=5 "$TIMEOUT" \
+		"$PVCTL" run --kernel "$elf" --memory "$MEMORY" >"$log" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "PASS $name\$" "$log" && ! grep -q FAIL "$log"; then
+		echo "PASS: guest/$name"
+		continue
+	fi
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		why="timed out after ${TIMEOUT}s"
+	elif [ "$rc" -ne 0 ]; then
+		why="exit status $rc"
+	elif grep -q FAIL "$log"; then
+		why="FAIL reported"
+	else
+		why="no PASS line"
+	fi
+	echo "FAIL: guest/$name ($why)"
+	tail -n 30 "$log" | sed 's/^/    /'
+	status=1
+done
+exit $status
