@@ -64,6 +64,9 @@ static int domain_setup_ram(struct domain *d, uint64_t nr_pages)
 		return -errno;
 	}
 	d->mem.nr_pages = nr_pages;
+	d->frame_pin = calloc(nr_pages, 1);
+	if (!d->frame_pin)
+		return -ENOMEM;
 	return plat_vm_map(d->vm, 0, 0, nr_pages << PAGE_SHIFT, d->mem.ram);
 }
 
@@ -372,6 +375,7 @@ void domain_destroy(struct domain *d)
 		munmap(d->mem.ram, d->mem.nr_pages << PAGE_SHIFT);
 	if (d->ram_fd >= 0)
 		close(d->ram_fd);
+	free(d->frame_pin);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->state_changed);
 	free(d);

@@ -74,6 +74,7 @@ def macros(incdir, hdr):
         name, func, body = m.groups()
         if func or ignored(name) or name.startswith("__RING"):
             continue
+        body = re.sub(r"/\*.*?(\*/|$)", "", body)
         kind = "ABI_STR" if '"' in body else "ABI_CONST"
         out.append("%s(%s)" % (kind, name))
     return out

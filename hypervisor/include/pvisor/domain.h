@@ -78,6 +78,8 @@ struct domain {
 	struct guest_mem mem;
 	struct hv_region hv;
 	struct cpuid_policy cpuid;
+	/* Per RAM frame: the page-table level it is pinned as, 0 if not. */
+	uint8_t *frame_pin;
 
 	/* Entry area and M2P placement (see layout.h). */
 	uint64_t hv_slot_va, m2p_slot_va;

@@ -330,7 +330,7 @@ static void bad_mmu(const struct start_info *si)
 	    HYPERVISOR_update_va_mapping((unsigned long)scratch,
 					 (ram_end << PAGE_SHIFT) | _PAGE_PRESENT |
 					 _PAGE_RW, UVMF_INVLPG), "-EINVAL/-EPERM");
-	err("update_va_mapping(writable mapping of the pinned L4)",
+	err("update_va_mapping(RW mapping of the L4 in use as CR3)",
 	    HYPERVISOR_update_va_mapping((unsigned long)scratch,
 					 (virt_to_mfn((void *)si->pt_base)
 					  << PAGE_SHIFT) | _PAGE_PRESENT |

@@ -20,15 +20,18 @@ struct gprs {
 uint64_t probe_rsp;
 
 /*
- * PROBE name, insn: void name(const struct gprs *in, struct gprs *out).
+ * PROBE name, adj, insn: void name(const struct gprs *in, struct gprs *out).
  * Labels name_insn (the trapping instruction) and name_resume (after it).
+ * The stack is 16-byte aligned at the instruction, or off by adj bytes:
+ * the hypervisor must align the frame itself.
  */
-asm(".macro PROBE name, insn:vararg\n"
+asm(".macro PROBE name, adj, insn:vararg\n"
     "	.text\n"
     "	.globl \\name, \\name\\()_insn, \\name\\()_resume\n"
     "\\name:\n"
     "	push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
     "	push %rsi\n"
+    "	sub $\\adj, %rsp\n"
     "	mov %rsp, probe_rsp(%rip)\n"
     "	mov 0(%rdi), %rax\n"
     "	mov 8(%rdi), %rbx\n"
@@ -48,6 +51,7 @@ asm(".macro PROBE name, insn:vararg\n"
     "\\name\\()_insn:\n"
     "	\\insn\n"
     "\\name\\()_resume:\n"
+    "	add $\\adj, %rsp\n"
     "	push %rdi\n"
     "	mov 8(%rsp), %rdi\n"
     "	mov %rax, 0(%rdi)\n"
@@ -74,19 +78,21 @@ asm(".macro PROBE name, insn:vararg\n"
     "	.quad \\name\\()_insn, \\name\\()_resume\n"
     "	.popsection\n"
     ".endm\n"
-    "PROBE probe_int3, int3\n"
-    "PROBE probe_ud2, ud2\n"
-    "PROBE probe_pf_low, cmpb $0, 0x1000\n"
-    "PROBE probe_pf_high, movb $0, 0xffffffffc0000000\n"
-    "PROBE probe_gp_int40, int $0x40\n"
-    "PROBE probe_gp_noncanon, movabs 0x8000000000000000, %al\n"
-    "PROBE probe_int80, int $0x80\n");
+    "PROBE probe_int3, 0, int3\n"
+    "PROBE probe_int3_odd, 8, int3\n"
+    "PROBE probe_ud2, 0, ud2\n"
+    "PROBE probe_pf_low, 0, cmpb $0, 0x1000\n"
+    "PROBE probe_pf_high, 8, movb $0, 0xffffffffc0000000\n"
+    "PROBE probe_gp_int40, 0, int $0x40\n"
+    "PROBE probe_gp_noncanon, 8, movabs 0x8000000000000000, %al\n"
+    "PROBE probe_int80, 0, int $0x80\n");
 
 #define DECLARE_PROBE(name)						\
 	void name(const struct gprs *in, struct gprs *out);		\
 	extern char name##_insn[], name##_resume[]
 
 DECLARE_PROBE(probe_int3);
+DECLARE_PROBE(probe_int3_odd);
 DECLARE_PROBE(probe_ud2);
 DECLARE_PROBE(probe_pf_low);
 DECLARE_PROBE(probe_pf_high);
@@ -107,6 +113,8 @@ struct probe {
 static const struct probe probes[] = {
 	{ "int3 (#BP)", probe_int3, probe_int3_insn, probe_int3_resume,
 	  3, false, 0, 0 },
+	{ "int3 on a stack 8 bytes off alignment", probe_int3_odd,
+	  probe_int3_odd_insn, probe_int3_odd_resume, 3, false, 0, 0 },
 	{ "ud2 (#UD)", probe_ud2, probe_ud2_insn, probe_ud2_resume,
 	  6, true, 0, 0 },
 	{ "read of unmapped 0x1000 (#PF)", probe_pf_low, probe_pf_low_insn,

@@ -45,9 +45,51 @@ static int set_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 	return 0;
 }
 
+/*
+ * Pinning, as far as first light goes: a pinned frame is a page table
+ * the guest promised to keep, so it may not be mapped writable and may
+ * not be pinned twice. Validating the tables' contents recursively
+ * (Xen's type and reference counts) is the PV MMU issue's work.
+ */
+static long pin_table(struct vcpu *v, uint64_t mfn, unsigned int level)
+{
+	struct domain *d = v->d;
+
+	if (mfn >= d->mem.nr_pages)
+		return -EINVAL;
+	if (d->frame_pin[mfn])
+		return -EINVAL;
+	if (level == 4) {
+		int rc = domain_install_reserved_l4(d, mfn);
+
+		if (rc)
+			return rc;
+	}
+	d->frame_pin[mfn] = level;
+	return 0;
+}
+
+static long unpin_table(struct vcpu *v, uint64_t mfn)
+{
+	struct domain *d = v->d;
+
+	if (mfn >= d->mem.nr_pages || !d->frame_pin[mfn])
+		return -EINVAL;
+	d->frame_pin[mfn] = 0;
+	return 0;
+}
+
 static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
 {
 	switch (op->cmd) {
+	case MMUEXT_PIN_L1_TABLE:
+	case MMUEXT_PIN_L2_TABLE:
+	case MMUEXT_PIN_L3_TABLE:
+	case MMUEXT_PIN_L4_TABLE:
+		return pin_table(v, op->arg1.mfn,
+				 op->cmd - MMUEXT_PIN_L1_TABLE + 1);
+	case MMUEXT_UNPIN_TABLE:
+		return unpin_table(v, op->arg1.mfn);
 	case MMUEXT_NEW_BASEPTR:
 		return set_baseptr(v, op->arg1.mfn, false);
 	case MMUEXT_NEW_USER_BASEPTR:
@@ -106,8 +148,13 @@ long do_update_va_mapping(struct vcpu *v, const uint64_t a[6])
 	if (val & _PAGE_PRESENT) {
 		if (val & ~L1_ALLOWED)
 			return -EINVAL;
-		if (!gmem_frame(pv->mem, (val & PTE_ADDR_MASK) >> PAGE_SHIFT,
-				val & _PAGE_RW))
+		uint64_t mfn = (val & PTE_ADDR_MASK) >> PAGE_SHIFT;
+
+		if (!gmem_frame(pv->mem, mfn, val & _PAGE_RW))
+			return -EINVAL;
+		/* Page tables are never writable through a mapping. */
+		if ((val & _PAGE_RW) && mfn < v->d->mem.nr_pages &&
+		    v->d->frame_pin[mfn])
 			return -EINVAL;
 		val |= _PAGE_USER;	/* the guest kernel runs at CPL3 */
 	}
