@@ -197,6 +197,8 @@ int pv_build(struct domain *d, const struct pv_boot_image *img,
 	if (rc)
 		return rc;
 
+	/* Xen's builder pins the bootstrap L4; guests unpin it themselves. */
+	d->frame_pin[l.pt_pfn] = 4;
 	pv->kernel_cr3 = l.pt_pfn << 12;
 	pv->cpu.cr3 = pv->kernel_cr3;
 	pv->cpu.rip = k.entry;

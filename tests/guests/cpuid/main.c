@@ -152,6 +152,21 @@ static void test_native_agrees(void)
 	uint32_t ea, eb, ec, ed, na, nb, nc, nd;
 	bool ok;
 
+	/*
+	 * Plain CPUID only reaches pvisor where the host traps it (VT-x,
+	 * AMD-V, or CPUID faulting). Some hosts (PVM) answer it themselves
+	 * with their own signature; there only the prefixed form is pvisor's,
+	 * which is why PV kernels use it. Say so instead of failing.
+	 */
+	ok = try_native_cpuid(0x40000000, &na, &nb, &nc, &nd);
+	printk("plain leaf 0x40000000: max %#x, %.4s%.4s%.4s\n", na,
+	       (char *)&nb, (char *)&nc, (char *)&nd);
+	if (!ok || nb != 0x566e6558 || nc != 0x65584d4d || nd != 0x4d4d566e) {
+		printk("  skip    plain CPUID is answered by the host, not "
+		       "pvisor: agreement not checkable here\n");
+		return;
+	}
+
 	xen_cpuid(1, 0, &ea, &eb, &ec, &ed);
 	ok = try_native_cpuid(1, &na, &nb, &nc, &nd);
 	printk("plain leaf 1: eax %08x ebx %08x ecx %08x edx %08x%s\n", na, nb,
@@ -166,10 +181,6 @@ static void test_native_agrees(void)
 	ok = try_native_cpuid(0x80000001, &na, &nb, &nc, &nd);
 	check(ok && ed == nd && ec == nc,
 	      "plain CPUID leaf 0x80000001 agrees (edx %08x/%08x)", ed, nd);
-
-	ok = try_native_cpuid(0x40000000, &na, &nb, &nc, &nd);
-	printk("plain leaf 0x40000000: max %#x, %.4s%.4s%.4s\n", na,
-	       (char *)&nb, (char *)&nc, (char *)&nd);
 }
 
 static bool msr_faults(uint32_t msr, bool write)

@@ -133,7 +133,7 @@ long do_set_segment_base(struct vcpu *v, const uint64_t a[6])
 		pv->gs_base_user = 0;
 		break;
 	default:
-		return -ENOSYS;
+		return -EINVAL;
 	}
 	pv->cpu.dirty = true;
 	return 0;
