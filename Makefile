@@ -39,6 +39,9 @@ SANFLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
 LDLIBS    := -pthread -llz4 -lz
 
+LIBPVISOR     := $(BUILD)/libpvisor.a
+LIBPVISOR_SAN := $(BUILD)/libpvisor-san.a
+
 # Fragments append to these.
 HV_SRCS       :=    # the hypervisor library (core, arch, platform, loader)
 TOOL_SRCS     :=    # pvctl (links the hypervisor library)
@@ -55,8 +58,6 @@ include bench/build.mk
 
 HV_OBJS      := $(HV_SRCS:%.c=$(BUILD)/obj/%.o)
 HV_SAN_OBJS  := $(HV_SRCS:%.c=$(BUILD)/san/%.o)
-LIBPVISOR    := $(BUILD)/libpvisor.a
-LIBPVISOR_SAN:= $(BUILD)/libpvisor-san.a
 
 $(BUILD)/obj/%.o: %.c $(AUTOCONF)
 	$(Q)mkdir -p $(dir $@)

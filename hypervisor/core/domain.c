@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pvisor/domain.h"
@@ -288,6 +289,50 @@ bool domain_is_dying(struct domain *d)
 	return s == DOMAIN_SHUTDOWN || s == DOMAIN_CRASHED;
 }
 
+static void domain_kick_all(struct domain *d);
+
+void domain_pause(struct domain *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->paused = true;
+	pthread_mutex_unlock(&d->lock);
+	domain_kick_all(d);
+}
+
+void domain_unpause(struct domain *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->paused = false;
+	pthread_cond_broadcast(&d->state_changed);
+	pthread_mutex_unlock(&d->lock);
+}
+
+bool domain_wait_unpaused(struct domain *d)
+{
+	bool dying;
+
+	if (!__atomic_load_n(&d->paused, __ATOMIC_ACQUIRE))
+		return domain_is_dying(d);
+	pthread_mutex_lock(&d->lock);
+	while (d->paused && d->state != DOMAIN_SHUTDOWN &&
+	       d->state != DOMAIN_CRASHED)
+		pthread_cond_wait(&d->state_changed, &d->lock);
+	dying = d->state == DOMAIN_SHUTDOWN || d->state == DOMAIN_CRASHED;
+	pthread_mutex_unlock(&d->lock);
+	return dying;
+}
+
+uint64_t vcpu_cpu_time_ns(struct vcpu *v)
+{
+	struct timespec ts;
+	clockid_t clk;
+
+	if (!v->started || pthread_getcpuclockid(v->thread, &clk) ||
+	    clock_gettime(clk, &ts))
+		return v->cpu_time_final_ns;
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static void domain_kick_all(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
@@ -344,6 +389,7 @@ enum domain_state domain_wait(struct domain *d)
 		struct vcpu *v = d->vcpus[i];
 
 		if (v && v->started) {
+			v->cpu_time_final_ns = vcpu_cpu_time_ns(v);
 			pthread_join(v->thread, NULL);
 			v->started = false;
 		}

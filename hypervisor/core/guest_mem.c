@@ -100,7 +100,7 @@ static int gmem_copy(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 int gmem_read(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 	      void *dst, size_t len)
 {
-	if (va + len < va)
+	if (len && va + (len - 1) < va)	/* the last byte may be at ~0 */
 		return -EFAULT;
 	return gmem_copy(m, cr3, va, dst, len, false);
 }
@@ -108,7 +108,7 @@ int gmem_read(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 int gmem_write(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 	       const void *src, size_t len)
 {
-	if (va + len < va)
+	if (len && va + (len - 1) < va)
 		return -EFAULT;
 	return gmem_copy(m, cr3, va, (void *)src, len, true);
 }
@@ -116,9 +116,8 @@ int gmem_write(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 int gmem_read_string(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 		     char *dst, size_t max)
 {
-	size_t i;
-
-	for (i = 0; i + 1 < max; i++) {
+	/* Up to max - 1 characters and their NUL: max bytes in all. */
+	for (size_t i = 0; i < max; i++) {
 		int rc = gmem_read(m, cr3, va + i, &dst[i], 1);
 
 		if (rc)
@@ -126,6 +125,7 @@ int gmem_read_string(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 		if (!dst[i])
 			return 0;
 	}
-	dst[i] = '\0';
+	if (max)
+		dst[max - 1] = '\0';
 	return -ENAMETOOLONG;
 }

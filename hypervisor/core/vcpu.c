@@ -256,6 +256,8 @@ void *vcpu_thread(void *arg)
 	int rc;
 
 	while (!domain_is_dying(v->d)) {
+		if (domain_wait_unpaused(v->d))
+			break;
 		if (v->blocked && vcpu_wait_unblocked(v))
 			break;
 		if (pv_upcall_deliverable(&v->pv)) {

@@ -1,6 +1,12 @@
 # cmocka unit tests, built with AddressSanitizer and UBSan.
 CHECK_TARGETS += check-unit
 
+UNIT_TESTS += test_guest_mem
+UNIT_TESTS += test_pv_bounce
+UNIT_TESTS += test_cpuid
+UNIT_TESTS += test_emul_priv
+UNIT_TESTS += test_elf
+
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBPVISOR_SAN) $(AUTOCONF)

@@ -17,13 +17,18 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "run one PV kernel in the foreground (no daemon)" },
 	{ "info", cmd_info, "show what this host's KVM offers pvisor" },
+	{ "create", cmd_create, "create a domain from an xl-style config file" },
 };
+
+const struct domain_cmd *find_cmd(const char *name);
+void domain_cmds_usage(FILE *f);
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pvctl COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	domain_cmds_usage(f);
 	fprintf(f, "\n'pvctl COMMAND --help' describes each command.\n");
 }
 
@@ -60,6 +65,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
+	if (find_cmd(argv[1]))
+		return cmd_domain(argc - 1, argv + 1);
 	fprintf(stderr, "pvctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

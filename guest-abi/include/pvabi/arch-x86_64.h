@@ -118,7 +118,8 @@ struct trap_info {
  * A 64-bit guest cannot use the real iretq to change privilege level,
  * so it pushes this frame (lowest address first) and asks pvisor to do
  * the return.  With VGCF_in_syscall in flags the return goes back to a
- * syscall site, and r11, rcx, cs and ss are not taken from the frame.
+ * syscall site and r11 and rcx keep their live values (cs and ss are
+ * still loaded from the frame).
  */
 struct iret_context {
 	uint64_t rax;

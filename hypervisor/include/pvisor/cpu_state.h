@@ -67,9 +67,10 @@ static inline bool x86_vector_has_error_code(unsigned int vec)
 	       vec == X86_VEC_AC || vec == X86_VEC_CP;
 }
 
+/* Bits 63..47 all equal (48-bit virtual addresses), without UB shifts. */
 static inline bool x86_is_canonical(uint64_t va)
 {
-	return (uint64_t)(((int64_t)va << 16) >> 16) == va;
+	return va + (1ull << 47) < (1ull << 48);
 }
 
 #endif

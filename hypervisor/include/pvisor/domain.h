@@ -50,6 +50,7 @@ struct vcpu {
 	unsigned int ptw_pending;
 
 	struct vcpu_stats stats;
+	uint64_t cpu_time_final_ns;	/* CPU time when the thread ended */
 };
 
 /* Where console output from the guest goes (console_io and the ring). */
@@ -70,6 +71,7 @@ struct domain {
 	pthread_mutex_t lock;		/* state, shutdown, vcpu bring-up */
 	pthread_cond_t state_changed;
 	enum domain_state state;
+	bool paused;			/* by the operator: vCPUs held outside the VM */
 	unsigned int shutdown_reason;	/* SHUTDOWN_* */
 	char crash_msg[256];
 
@@ -119,6 +121,14 @@ void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool domain_is_dying(struct domain *d);
+
+/* Hold every vCPU outside the VM / let them run again. */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+/* Called by vCPU threads: wait while paused; true when dying. */
+bool domain_wait_unpaused(struct domain *d);
+/* CPU time a vCPU's thread has used, in ns (0 if not running). */
+uint64_t vcpu_cpu_time_ns(struct vcpu *v);
 
 void domain_console_write(struct domain *d, const char *buf, size_t len);
 

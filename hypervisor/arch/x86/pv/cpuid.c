@@ -6,7 +6,10 @@
 #include "pvisor/cpuid.h"
 
 /* Leaf 1 */
+#define F1_ECX_DTES64	(1u << 2)
+#define F1_ECX_MONITOR	(1u << 3)
 #define F1_ECX_VMX	(1u << 5)
+#define F1_ECX_PDCM	(1u << 15)
 #define F1_ECX_FMA	(1u << 12)
 #define F1_ECX_PCID	(1u << 17)
 #define F1_ECX_X2APIC	(1u << 21)
@@ -106,7 +109,8 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
 
 	l = policy_find(p, 1, 0);
 	if (l) {
-		l->ecx &= ~(F1_ECX_VMX | F1_ECX_PCID | F1_ECX_X2APIC |
+		l->ecx &= ~(F1_ECX_DTES64 | F1_ECX_MONITOR | F1_ECX_PDCM |
+			    F1_ECX_VMX | F1_ECX_PCID | F1_ECX_X2APIC |
 			    F1_ECX_TSCDL | F1_ECX_XSAVE | F1_ECX_OSXSAVE |
 			    F1_ECX_AVX | F1_ECX_F16C | F1_ECX_FMA);
 		l->ecx |= F1_ECX_HV;

@@ -140,14 +140,15 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 	unsigned int cr;
 	uint64_t *reg;
 
-	if (in->len + 1 >= MAX_INSN_LEN)
+	/* in->len is at the 0x0f; the opcode follows, then ModRM. */
+	if (in->len + 2 >= MAX_INSN_LEN)
 		return 0;
-	modrm = in->bytes[in->len + 1];
+	modrm = in->bytes[in->len + 2];
 	if ((modrm >> 6) != 3)
 		return 0;
 	cr = ((modrm >> 3) & 7) | ((in->rex & 4) ? 8 : 0);
 	reg = modrm_rm_reg(v, in, modrm);
-	in->len += 2;
+	in->len += 3;
 
 	if (!to_cr) {
 		switch (cr) {

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Privileged-instruction emulation (arch/x86/pv/emul_priv.c): the bytes
+ * are placed in fake guest memory at RIP.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fake_mem.h"
+#include "pvisor/pv_vcpu.h"
+
+/* See test_guest_mem.c: x86_is_canonical() is UB for such values. */
+
+#define CODE_VA		0x0000000000600000ull
+#define CODE_PA		0x80000ull
+#define RIP0		(CODE_VA + 0x100)
+
+struct fixture {
+	struct fake_mem fm;
+	uint64_t kcr3;
+	struct vcpu_info vi;
+	struct pv_vcpu v;
+	struct cpuid_policy pol;
+};
+
+static const struct cpuid_leaf host[] = {
+	{ .leaf = 0, .eax = 1, .ebx = 0x756e6547 },
+	{ .leaf = 1, .eax = 0x906ea, .ecx = 0x7ffefbff, .edx = 0xbfebfbff },
+	{ .leaf = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	fm_init(&f->fm, FM_RAM_PAGES);
+	f->kcr3 = fm_alloc_table(&f->fm);
+	fm_map_range(&f->fm, f->kcr3, CODE_VA, CODE_PA, 2, FM_LEAF_RO);
+	pv_vcpu_init(&f->v, 0, &f->fm.gm, &f->vi);
+	f->v.kernel_cr3 = f->kcr3;
+	f->v.cpu.cr3 = f->kcr3;
+	f->v.cpu.rip = RIP0;
+	assert_int_equal(cpuid_policy_build(&f->pol, host,
+					    sizeof(host) / sizeof(host[0])), 0);
+	f->v.cpuid = &f->pol;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	fm_free(&f->fm);
+	free(f);
+	return 0;
+}
+
+static void put_code(struct fixture *f, uint64_t va, const uint8_t *b,
+		     size_t n)
+{
+	memcpy(fm_ptr(&f->fm, CODE_PA + (va - CODE_VA)), b, n);
+}
+
+#define PUT(f, ...) do {						\
+	static const uint8_t code_[] = { __VA_ARGS__ };			\
+	put_code((f), (f)->v.cpu.rip, code_, sizeof(code_));		\
+} while (0)
+
+static void test_wrmsr_gs_base(void **state)
+{
+	struct fixture *f = *state;
+
+	PUT(f, 0x0f, 0x30);
+	f->v.cpu.gpr[GPR_RCX] = 0xc0000101;
+	f->v.cpu.gpr[GPR_RDX] = 0x00000000;
+	f->v.cpu.gpr[GPR_RAX] = 0x00e01000;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gs_base, 0x00e01000);
+	assert_int_equal(f->v.gs_base_kernel, 0x00e01000);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	assert_true(f->v.cpu.dirty);
+
+	/* edx:eax, upper halves of rax/rdx ignored (still lower half). */
+	PUT(f, 0x0f, 0x30);
+	f->v.cpu.gpr[GPR_RDX] = 0xffffffff00007f00ull;
+	f->v.cpu.gpr[GPR_RAX] = 0xffffffff12345000ull;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gs_base, 0x00007f0012345000ull);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 4);
+}
+
+static void test_wrmsr_gs_base_upper_and_noncanonical(void **state)
+{
+	struct fixture *f = *state;
+
+	PUT(f, 0x0f, 0x30);
+	f->v.cpu.gpr[GPR_RCX] = 0xc0000101;
+	f->v.cpu.gpr[GPR_RDX] = 0xffff8880;
+	f->v.cpu.gpr[GPR_RAX] = 0x3fc00000;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gs_base, 0xffff88803fc00000ull);
+	assert_int_equal(f->v.gs_base_kernel, 0xffff88803fc00000ull);
+
+	/* Non-canonical: not emulated, nothing changes. */
+	PUT(f, 0x0f, 0x30);
+	f->v.cpu.gpr[GPR_RDX] = 0x00008000;
+	f->v.cpu.gpr[GPR_RAX] = 0;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.gs_base, 0xffff88803fc00000ull);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+}
+
+static void test_rdmsr(void **state)
+{
+	struct fixture *f = *state;
+
+	PUT(f, 0x0f, 0x32);
+	f->v.cpu.gpr[GPR_RCX] = 0x277;
+	f->v.cpu.gpr[GPR_RAX] = 0xffffffffffffffffull;
+	f->v.cpu.gpr[GPR_RDX] = 0xffffffffffffffffull;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], XEN_MSR_PAT & 0xffffffffu);
+	assert_int_equal(f->v.cpu.gpr[GPR_RDX], XEN_MSR_PAT >> 32);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+
+	/* Unknown MSR: not emulated (the guest gets its #GP). */
+	PUT(f, 0x0f, 0x32);
+	f->v.cpu.gpr[GPR_RCX] = 0x123;
+	f->v.cpu.gpr[GPR_RAX] = 0x55;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x55);
+
+	/* SHADOW_GS_BASE reads the user GS base. */
+	f->v.gs_base_user = 0x0000123456789000ull;
+	f->v.cpu.gpr[GPR_RCX] = 0xc0000102;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x56789000);
+	assert_int_equal(f->v.cpu.gpr[GPR_RDX], 0x1234);
+}
+
+static void test_port_in(void **state)
+{
+	struct fixture *f = *state;
+
+	PUT(f, 0xe4, 0x60);			/* in $0x60,%al */
+	f->v.cpu.gpr[GPR_RAX] = 0x1234567800000000ull;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x12345678000000ffull);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+
+	PUT(f, 0xed);				/* in (%dx),%eax */
+	f->v.cpu.gpr[GPR_RAX] = 0x1234567800000000ull;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0xffffffffull);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 3);
+
+	PUT(f, 0x66, 0xed);			/* in (%dx),%ax */
+	f->v.cpu.gpr[GPR_RAX] = 0x10000;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x1ffff);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 5);
+}
+
+static void test_port_out(void **state)
+{
+	struct fixture *f = *state;
+
+	PUT(f, 0xe6, 0x80);			/* out %al,$0x80 */
+	f->v.cpu.gpr[GPR_RAX] = 0x42;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x42);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+
+	PUT(f, 0xee);				/* out %al,(%dx) */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 3);
+
+	/* rep outsb is not emulated. */
+	PUT(f, 0xf3, 0x6e);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 3);
+}
+
+/*
+ * emulate_mov_cr() reads the ModRM byte from bytes[len + 1], where len
+ * indexes the 0x0f escape, so it reads the opcode (0x20/0x22) as ModRM:
+ * mod == 0, and every mov from/to a control register is refused.
+ */
+static void test_mov_cr(void **state)
+{
+	struct fixture *f = *state;
+
+	f->v.virt_cr2 = 0x0000000000abc123ull;
+	PUT(f, 0x0f, 0x20, 0xd0);		/* mov %cr2,%rax */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0xabc123);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 3);
+
+	PUT(f, 0x41, 0x0f, 0x20, 0xd3);		/* mov %cr2,%r11 */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_R11], 0xabc123);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 7);
+
+	/* mov %cr0,%rcx reports the virtual TS. */
+	f->v.cpu.cr0 = 0x80050033;
+	f->v.fpu_ts = false;
+	PUT(f, 0x0f, 0x20, 0xc1);
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RCX], 0x80050033 & ~8u);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 10);
+}
+
+
+static void test_cpuid_forced_emulation(void **state)
+{
+	struct fixture *f = *state;
+	char sig[13];
+
+	PUT(f, 0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2);
+	f->v.cpu.gpr[GPR_RAX] = 0x40000000;
+	f->v.cpu.gpr[GPR_RCX] = 0;
+	assert_int_equal(pv_emulate_ud(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 7);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x40000002);
+	memcpy(sig, &f->v.cpu.gpr[GPR_RBX], 4);
+	memcpy(sig + 4, &f->v.cpu.gpr[GPR_RCX], 4);
+	memcpy(sig + 8, &f->v.cpu.gpr[GPR_RDX], 4);
+	sig[12] = '\0';
+	assert_string_equal(sig, "XenVMMXenVMM");
+
+	PUT(f, 0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2);
+	f->v.cpu.gpr[GPR_RAX] = 1;
+	assert_int_equal(pv_emulate_ud(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 14);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x906ea);
+	assert_true(f->v.cpu.gpr[GPR_RCX] & (1u << 31));
+	assert_false(f->v.cpu.gpr[GPR_RDX] & (1u << 3));	/* PSE */
+	assert_false(f->v.cpu.gpr[GPR_RDX] & (1u << 13));	/* PGE */
+	assert_true(f->v.cpu.gpr[GPR_RDX] & (1u << 0));		/* FPU */
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX] >> 32, 0);
+}
+
+static void test_ud_not_forced(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A plain ud2. */
+	PUT(f, 0x0f, 0x0b, 0x90, 0x90, 0x90, 0x90, 0x90);
+	f->v.cpu.gpr[GPR_RAX] = 0x40000000;
+	assert_int_equal(pv_emulate_ud(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x40000000);
+	/* The signature followed by something other than cpuid. */
+	PUT(f, 0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0x31);
+	assert_int_equal(pv_emulate_ud(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+	/* The prefix runs off the end of the mapped code. */
+	f->v.cpu.rip = CODE_VA + 2 * PAGE_SIZE - 4;
+	PUT(f, 0x0f, 0x0b, 0x78, 0x65);
+	assert_int_equal(pv_emulate_ud(&f->v), 0);
+}
+
+static void test_user_mode_never_emulated(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ucr3 = fm_alloc_table(&f->fm);
+
+	fm_map_range(&f->fm, ucr3, CODE_VA, CODE_PA, 2, FM_LEAF_RO);
+	f->v.user_cr3 = ucr3;
+	assert_int_equal(pv_toggle_guest_mode(&f->v), 0);
+	assert_false(f->v.in_kernel);
+
+	PUT(f, 0xe4, 0x60);
+	f->v.cpu.gpr[GPR_RAX] = 0;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0);
+	PUT(f, 0x0f, 0x32);
+	f->v.cpu.gpr[GPR_RCX] = 0x277;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+}
+
+static void test_unreadable_rip(void **state)
+{
+	struct fixture *f = *state;
+
+	f->v.cpu.rip = 0x0000000000900000ull;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(pv_emulate_ud(&f->v), 0);
+	/* An instruction ending right before a hole is still emulated. */
+	f->v.cpu.rip = CODE_VA + 2 * PAGE_SIZE - 2;
+	PUT(f, 0xe4, 0x64);
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, CODE_VA + 2 * PAGE_SIZE);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_wrmsr_gs_base),
+		T(test_wrmsr_gs_base_upper_and_noncanonical),
+		T(test_rdmsr),
+		T(test_port_in),
+		T(test_port_out),
+		T(test_mov_cr),
+		T(test_cpuid_forced_emulation),
+		T(test_ud_not_forced),
+		T(test_user_mode_never_emulated),
+		T(test_unreadable_rip),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVISOR_CTL_PROTO_H
+#define PVISOR_CTL_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The pvisord control protocol, spoken on a UNIX stream socket.
+ *
+ * A request is a header and a payload of NUL-terminated strings: the
+ * command, then its arguments (argv style, so no quoting rules). A reply
+ * is a header whose status is 0 or a negative errno, and a payload of
+ * text for the operator (on error: the reason, one line). The version is
+ * checked on every message; a daemon refuses versions it does not speak.
+ *
+ * After a successful "console" reply the connection carries raw console
+ * bytes both ways until either side closes it.
+ */
+#define CTL_MAGIC		0x31435650u	/* "PVC1" */
+#define CTL_VERSION		1u
+#define CTL_MAX_PAYLOAD		(1u << 20)
+#define CTL_MAX_ARGS		64
+#define CTL_DEFAULT_SOCKET	"/run/pvisor/pvisord.sock"
+
+struct ctl_header {
+	uint32_t magic;
+	uint32_t version;
+	int32_t status;		/* replies only */
+	uint32_t len;		/* payload bytes that follow */
+};
+
+/* A parsed request: argv[0] is the command. Points into payload. */
+struct ctl_request {
+	int argc;
+	char *argv[CTL_MAX_ARGS + 1];
+	char *payload;
+};
+
+int ctl_send_request(int fd, int argc, char *const argv[]);
+/* Reads one request; the caller frees req->payload. */
+int ctl_recv_request(int fd, struct ctl_request *req);
+int ctl_send_reply(int fd, int status, const char *text, size_t len);
+/* Reads one reply; *text is NUL-terminated, caller frees. */
+int ctl_recv_reply(int fd, int *status, char **text, size_t *len);
+
+#endif

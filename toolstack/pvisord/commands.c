@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/* Control requests: one client connection, one request, one reply. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pvisor/ctl_proto.h"
+#include "pvisor/layout.h"
+#include "pvisord.h"
+
+struct reply {
+	char *buf;
+	size_t len, cap;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+say(struct reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(r->buf ? r->buf + r->len : NULL,
+			      r->buf ? r->cap - r->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (r->buf && r->len + n < r->cap) {
+			r->len += n;
+			return;
+		}
+		r->cap = (r->cap + n + 1) * 2;
+		r->buf = realloc(r->buf, r->cap);
+		if (!r->buf)
+			return;
+	}
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || !*s || *end || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* create key=value ...: the client has already parsed the config file. */
+static int cmd_create(struct ctl_request *q, struct reply *r)
+{
+	struct pvd_domain_spec spec = {
+		.memory_mb = 128, .vcpus = 1,
+		.on_poweroff = PVD_ACTION_DESTROY,
+		.on_reboot = PVD_ACTION_RESTART,
+		.on_crash = PVD_ACTION_DESTROY,
+	};
+	char err[512] = "";
+	unsigned int domid;
+	uint64_t v;
+	int rc;
+
+	for (int i = 1; i < q->argc; i++) {
+		char *key = q->argv[i], *val = strchr(key, '=');
+		size_t vlen;
+
+		if (!val) {
+			say(r, "create: argument '%s' is not key=value\n", key);
+			return -EINVAL;
+		}
+		*val++ = '\0';
+		vlen = strlen(val);
+		if (!strcmp(key, "name") && vlen && vlen < sizeof(spec.name) &&
+		    !strpbrk(val, "/ \t\n"))
+			strcpy(spec.name, val);
+		else if (!strcmp(key, "kernel") && val[0] == '/' &&
+			 vlen < sizeof(spec.kernel))
+			strcpy(spec.kernel, val);
+		else if (!strcmp(key, "ramdisk") && val[0] == '/' &&
+			 vlen < sizeof(spec.ramdisk))
+			strcpy(spec.ramdisk, val);
+		else if (!strcmp(key, "cmdline") && vlen < sizeof(spec.cmdline))
+			strcpy(spec.cmdline, val);
+		else if (!strcmp(key, "memory") &&
+			 !parse_u64(val, 4, CONFIG_MAX_DOMAIN_MEMORY_MB, &v))
+			spec.memory_mb = v;
+		else if (!strcmp(key, "vcpus") &&
+			 !parse_u64(val, 1, CONFIG_MAX_VCPUS, &v))
+			spec.vcpus = v;
+		else if (!strcmp(key, "on_poweroff") &&
+			 !pvd_parse_action(val, &spec.on_poweroff))
+			;
+		else if (!strcmp(key, "on_reboot") &&
+			 !pvd_parse_action(val, &spec.on_reboot))
+			;
+		else if (!strcmp(key, "on_crash") &&
+			 !pvd_parse_action(val, &spec.on_crash))
+			;
+		else {
+			say(r, "create: bad value for '%s': '%s'\n", key, val);
+			return -EINVAL;
+		}
+	}
+	if (!spec.name[0] || !spec.kernel[0]) {
+		say(r, "create: 'name' and an absolute 'kernel' path are required\n");
+		return -EINVAL;
+	}
+	rc = pvd_domain_create(&spec, err, sizeof(err), &domid);
+	if (rc) {
+		say(r, "%s\n", err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	say(r, "%u\n", domid);
+	return 0;
+}
+
+static uint64_t domain_cpu_ns(struct domain *d)
+{
+	uint64_t t = 0;
+
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		t += vcpu_cpu_time_ns(d->vcpus[i]);
+	return t;
+}
+
+static int cmd_list(struct ctl_request *q, struct reply *r)
+{
+	say(r, "%-24s %5s %9s %5s %-12s %10s\n", "Name", "ID", "Mem(MiB)",
+	    "VCPUs", "State", "Time(s)");
+	pthread_mutex_lock(&pvd_lock);
+	for (struct pvd_domain *pd = pvd_domains; pd; pd = pd->next) {
+		struct domain *d = pd->d;
+
+		if (d)
+			say(r, "%-24s %5u %9llu %5u %-12s %10.1f\n",
+			    pd->spec.name, d->id,
+			    (unsigned long long)pd->spec.memory_mb,
+			    d->nr_vcpus, pvd_domain_state(pd),
+			    domain_cpu_ns(d) / 1e9);
+		else
+			say(r, "%-24s %5s %9llu %5u %-12s %10s\n",
+			    pd->spec.name, "-",
+			    (unsigned long long)pd->spec.memory_mb,
+			    pd->spec.vcpus, pvd_domain_state(pd), "-");
+	}
+	pthread_mutex_unlock(&pvd_lock);
+	return 0;
+}
+
+static int cmd_vcpu_list(struct ctl_request *q, struct reply *r)
+{
+	say(r, "%-24s %5s %5s %-8s %10s %12s\n", "Name", "ID", "VCPU",
+	    "State", "Time(s)", "Exits");
+	pthread_mutex_lock(&pvd_lock);
+	for (struct pvd_domain *pd = pvd_domains; pd; pd = pd->next) {
+		struct domain *d = pd->d;
+
+		if (!d || (q->argc > 1 && strcmp(q->argv[1], pd->spec.name) &&
+			   (unsigned int)atoi(q->argv[1]) != d->id))
+			continue;
+		for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+			struct vcpu *v = d->vcpus[i];
+			const char *st = !v->online ? "offline" :
+					 domain_is_dying(d) ? "stopped" :
+					 d->paused ? "paused" :
+					 v->blocked ? "blocked" : "running";
+
+			say(r, "%-24s %5u %5u %-8s %10.1f %12llu\n",
+			    pd->spec.name, d->id, i, st,
+			    vcpu_cpu_time_ns(v) / 1e9,
+			    (unsigned long long)v->stats.exits);
+		}
+	}
+	pthread_mutex_unlock(&pvd_lock);
+	return 0;
+}
+
+static int cmd_info(struct ctl_request *q, struct reply *r)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&pvd_lock);
+	for (struct pvd_domain *pd = pvd_domains; pd; pd = pd->next)
+		n++;
+	pthread_mutex_unlock(&pvd_lock);
+	say(r, "host                : pvisord pid %d\n", (int)getpid());
+	say(r, "kvm_module          : %s\n", pvd_host.kvm_module);
+	say(r, "tsc_khz             : %u\n", pvd_host.tsc_khz);
+	say(r, "exit_roundtrip_us   : %.1f\n", pvd_host.exit_roundtrip_us);
+	say(r, "xen_version         : 4.17 (ABI)\n");
+	say(r, "virt_caps           : pv\n");
+	say(r, "max_domains         : %d\n", CONFIG_MAX_DOMAINS);
+	say(r, "max_vcpus           : %d\n", CONFIG_MAX_VCPUS);
+	say(r, "domains             : %u\n", n);
+	return 0;
+}
+
+static int cmd_dmesg(struct ctl_request *q, struct reply *r)
+{
+	size_t len;
+	char *text = msg_ring_dump(pvd_dmesg, &len);
+
+	if (!text)
+		return -ENOMEM;
+	say(r, "%s", text);
+	free(text);
+	return 0;
+}
+
+/* Commands that act on one domain named by id or name. */
+static int cmd_on_domain(struct ctl_request *q, struct reply *r, int fd,
+			 bool *streamed)
+{
+	const char *cmd = q->argv[0];
+	struct pvd_domain *pd;
+	int rc = 0;
+
+	if (q->argc != 2) {
+		say(r, "%s: expected one domain (id or name)\n", cmd);
+		return -EINVAL;
+	}
+	pd = pvd_domain_get(q->argv[1]);
+	if (!pd) {
+		say(r, "%s: no domain '%s'\n", cmd, q->argv[1]);
+		return -ESRCH;
+	}
+	if (!strcmp(cmd, "destroy")) {
+		rc = pvd_domain_destroy(pd);
+	} else if (!strcmp(cmd, "pause") || !strcmp(cmd, "unpause")) {
+		pthread_mutex_lock(&pvd_lock);
+		if (!pd->d || domain_is_dying(pd->d))
+			rc = -ESRCH;
+		else if (cmd[0] == 'p')
+			domain_pause(pd->d);
+		else
+			domain_unpause(pd->d);
+		pthread_mutex_unlock(&pvd_lock);
+		if (rc)
+			say(r, "%s: domain '%s' is not running\n", cmd,
+			    q->argv[1]);
+	} else if (!strcmp(cmd, "console")) {
+		rc = ctl_send_reply(fd, 0, NULL, 0);
+		*streamed = true;
+		if (!rc)
+			rc = pvd_console_attach(pd->console, fd);
+	} else {
+		/* shutdown, reboot: asked through the guest's xenstore node. */
+		say(r, "%s: needs the guest's xenstore control node; pvisord has "
+		    "no xenstored yet (use destroy)\n", cmd);
+		rc = -ENOSYS;
+	}
+	pvd_domain_put(pd);
+	return rc;
+}
+
+void pvd_serve_client(int fd)
+{
+	struct ctl_request q;
+	struct reply r = { 0 };
+	bool streamed = false;
+	const char *cmd;
+	int rc;
+
+	rc = ctl_recv_request(fd, &q);
+	if (rc) {
+		const char *why = rc == -EPROTONOSUPPORT ?
+			"protocol version not supported by this pvisord\n" :
+			"malformed request\n";
+
+		ctl_send_reply(fd, rc, why, strlen(why));
+		return;
+	}
+	cmd = q.argv[0];
+	if (!strcmp(cmd, "create"))
+		rc = cmd_create(&q, &r);
+	else if (!strcmp(cmd, "list"))
+		rc = cmd_list(&q, &r);
+	else if (!strcmp(cmd, "vcpu-list"))
+		rc = cmd_vcpu_list(&q, &r);
+	else if (!strcmp(cmd, "info"))
+		rc = cmd_info(&q, &r);
+	else if (!strcmp(cmd, "dmesg"))
+		rc = cmd_dmesg(&q, &r);
+	else if (!strcmp(cmd, "destroy") || !strcmp(cmd, "pause") ||
+		 !strcmp(cmd, "unpause") || !strcmp(cmd, "console") ||
+		 !strcmp(cmd, "shutdown") || !strcmp(cmd, "reboot"))
+		rc = cmd_on_domain(&q, &r, fd, &streamed);
+	else {
+		say(&r, "unknown command '%s'\n", cmd);
+		rc = -EOPNOTSUPP;
+	}
+	if (!streamed)
+		ctl_send_reply(fd, rc, r.buf, r.len);
+	free(r.buf);
+	free(q.payload);
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The daemon's domains: create from a spec, watch each until it stops,
+ * apply its on_poweroff/on_reboot/on_crash action, destroy on request.
+ * Domain ids are the hypervisor's; a restart gets a new id, as in Xen.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pvabi/sched.h>
+
+#include "pvisor/loader.h"
+#include "pvisor/log.h"
+#include "pvisord.h"
+
+pthread_mutex_t pvd_lock = PTHREAD_MUTEX_INITIALIZER;
+struct pvd_domain *pvd_domains;
+
+static const char *const action_names[] = {
+	[PVD_ACTION_DESTROY] = "destroy",
+	[PVD_ACTION_RESTART] = "restart",
+	[PVD_ACTION_PRESERVE] = "preserve",
+};
+
+int pvd_parse_action(const char *s, enum pvd_action *out)
+{
+	for (unsigned int i = 0; i < 3; i++)
+		if (!strcmp(s, action_names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static void *read_whole(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	void *buf = NULL;
+	long sz;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		snprintf(err, errlen, "cannot size %s", path);
+		goto out;
+	}
+	buf = malloc(sz ? sz : 1);
+	if (buf && fread(buf, 1, sz, f) != (size_t)sz) {
+		snprintf(err, errlen, "cannot read %s", path);
+		free(buf);
+		buf = NULL;
+	}
+	*len = sz;
+out:
+	fclose(f);
+	return buf;
+}
+
+/* Build and start the hypervisor domain for pd->spec. */
+static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
+{
+	const struct pvd_domain_spec *spec = &pd->spec;
+	struct domain_config cfg = {
+		.name = spec->name, .memory_mb = spec->memory_mb,
+		.vcpus = spec->vcpus, .console_sink = pvd_console_sink,
+		.console_opaque = pd->console,
+	};
+	struct pv_boot_image img = { .cmdline = spec->cmdline };
+	const char *why = NULL;
+	struct domain *d;
+	int rc;
+
+	img.kernel = read_whole(spec->kernel, &img.kernel_len, err, errlen);
+	if (!img.kernel)
+		return -ENOENT;
+	if (spec->ramdisk[0]) {
+		img.ramdisk = read_whole(spec->ramdisk, &img.ramdisk_len, err,
+					 errlen);
+		if (!img.ramdisk) {
+			free((void *)img.kernel);
+			return -ENOENT;
+		}
+	}
+	rc = domain_create(&cfg, &pvd_host, &d);
+	if (rc) {
+		snprintf(err, errlen, "cannot create domain: %s", strerror(-rc));
+		goto out;
+	}
+	rc = pv_build(d, &img, &why);
+	if (rc) {
+		snprintf(err, errlen, "cannot load %s: %s", spec->kernel,
+			 why ? why : strerror(-rc));
+		domain_destroy(d);
+		goto out;
+	}
+	rc = domain_start(d);
+	if (rc) {
+		snprintf(err, errlen, "cannot start vCPUs: %s", strerror(-rc));
+		domain_destroy(d);
+		goto out;
+	}
+	pd->d = d;
+	pr_info("d%u (%s) started: %s, %llu MiB, %u vCPU(s)\n", d->id,
+		spec->name, spec->kernel, (unsigned long long)spec->memory_mb,
+		spec->vcpus);
+out:
+	free((void *)img.kernel);
+	free((void *)img.ramdisk);
+	return rc;
+}
+
+static void pvd_free(struct pvd_domain *pd)
+{
+	pvd_console_free(pd->console);
+	free(pd);
+}
+
+void pvd_domain_put(struct pvd_domain *pd)
+{
+	bool last;
+
+	pthread_mutex_lock(&pvd_lock);
+	last = --pd->refs == 0;
+	pthread_mutex_unlock(&pvd_lock);
+	if (last)
+		pvd_free(pd);
+}
+
+static void pvd_unlink(struct pvd_domain *pd)
+{
+	struct pvd_domain **pp;
+
+	pthread_mutex_lock(&pvd_lock);
+	for (pp = &pvd_domains; *pp; pp = &(*pp)->next)
+		if (*pp == pd) {
+			*pp = pd->next;
+			pd->refs--;	/* the list's reference */
+			break;
+		}
+	pthread_mutex_unlock(&pvd_lock);
+}
+
+/*
+ * One thread per domain waits for the guest to stop and applies the
+ * configured action. It owns pd->d: only it destroys the domain.
+ */
+static void *pvd_waiter(void *arg)
+{
+	struct pvd_domain *pd = arg;
+
+	for (;;) {
+		struct domain *d = pd->d;
+		enum domain_state st = domain_wait(d);
+		enum pvd_action act;
+		char err[256];
+		const char *why;
+
+		if (st == DOMAIN_CRASHED || d->shutdown_reason == SHUTDOWN_crash) {
+			act = pd->spec.on_crash;
+			why = "crashed";
+		} else if (d->shutdown_reason == SHUTDOWN_reboot) {
+			act = pd->spec.on_reboot;
+			why = "rebooted";
+		} else {
+			act = pd->spec.on_poweroff;
+			why = "powered off";
+		}
+		if (__atomic_load_n(&pd->destroying, __ATOMIC_ACQUIRE))
+			act = PVD_ACTION_DESTROY;
+		pr_info("d%u (%s) %s%s%s; action: %s\n", d->id, pd->spec.name, why,
+			st == DOMAIN_CRASHED ? ": " : "",
+			st == DOMAIN_CRASHED ? d->crash_msg : "",
+			action_names[act]);
+		snprintf(pd->state_note, sizeof(pd->state_note), "%s", why);
+
+		if (act == PVD_ACTION_PRESERVE) {
+			/* Kept for inspection; `destroy` reaps it from now on. */
+			__atomic_store_n(&pd->preserved, true, __ATOMIC_RELEASE);
+			break;
+		}
+		pthread_mutex_lock(&pvd_lock);
+		pd->d = NULL;
+		pthread_mutex_unlock(&pvd_lock);
+		domain_destroy(d);
+		if (act == PVD_ACTION_DESTROY)
+			break;
+		if (pvd_domain_boot(pd, err, sizeof(err))) {
+			pr_err("%s: restart failed: %s\n", pd->spec.name, err);
+			break;
+		}
+		pd->restarts++;
+	}
+	if (!pd->d) {
+		pvd_console_hangup(pd->console);
+		pvd_unlink(pd);
+	}
+	pvd_domain_put(pd);	/* the waiter's reference */
+	return NULL;
+}
+
+int pvd_domain_create(const struct pvd_domain_spec *spec, char *err,
+		      size_t errlen, unsigned int *domid)
+{
+	struct pvd_domain *pd, *it;
+	int rc;
+
+	pthread_mutex_lock(&pvd_lock);
+	for (it = pvd_domains; it; it = it->next)
+		if (!strcmp(it->spec.name, spec->name)) {
+			pthread_mutex_unlock(&pvd_lock);
+			snprintf(err, errlen, "a domain named '%s' already exists",
+				 spec->name);
+			return -EEXIST;
+		}
+	pthread_mutex_unlock(&pvd_lock);
+
+	pd = calloc(1, sizeof(*pd));
+	if (!pd)
+		return -ENOMEM;
+	pd->spec = *spec;
+	pd->console = pvd_console_new(spec->name);
+	if (!pd->console) {
+		free(pd);
+		return -ENOMEM;
+	}
+	rc = pvd_domain_boot(pd, err, errlen);
+	if (rc) {
+		pvd_free(pd);
+		return rc;
+	}
+	*domid = pd->d->id;
+	pd->refs = 2;		/* the list and the waiter */
+	pthread_mutex_lock(&pvd_lock);
+	pd->next = pvd_domains;
+	pvd_domains = pd;
+	pthread_mutex_unlock(&pvd_lock);
+	rc = pthread_create(&pd->waiter, NULL, pvd_waiter, pd);
+	if (rc) {
+		/* Without a waiter nobody reaps it: tear it down now. */
+		domain_crash(pd->d, "pvisord could not watch it");
+		domain_wait(pd->d);
+		domain_destroy(pd->d);
+		pd->d = NULL;
+		pvd_unlink(pd);
+		pvd_domain_put(pd);
+		snprintf(err, errlen, "cannot start watcher thread");
+		return -rc;
+	}
+	pthread_detach(pd->waiter);
+	return 0;
+}
+
+struct pvd_domain *pvd_domain_get(const char *id_or_name)
+{
+	struct pvd_domain *pd;
+	char *end;
+	unsigned long id = strtoul(id_or_name, &end, 10);
+	bool by_id = *id_or_name && !*end;
+
+	pthread_mutex_lock(&pvd_lock);
+	for (pd = pvd_domains; pd; pd = pd->next) {
+		if (by_id ? (pd->d && pd->d->id == id)
+			  : !strcmp(pd->spec.name, id_or_name)) {
+			pd->refs++;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pvd_lock);
+	return pd;
+}
+
+int pvd_domain_destroy(struct pvd_domain *pd)
+{
+	struct domain *d;
+
+	__atomic_store_n(&pd->destroying, true, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&pvd_lock);
+	d = pd->d;
+	if (d && __atomic_load_n(&pd->preserved, __ATOMIC_ACQUIRE))
+		pd->d = NULL;	/* its waiter is gone: reap it here */
+	pthread_mutex_unlock(&pvd_lock);
+	if (d && !pd->d) {
+		domain_destroy(d);
+		d = NULL;
+	}
+	if (d) {
+		domain_crash(d, "destroyed by the operator");
+		return 0;	/* the waiter reaps it */
+	}
+	/* Preserved (or between restarts): nothing runs; drop it. */
+	pvd_console_hangup(pd->console);
+	pvd_unlink(pd);
+	return 0;
+}
+
+void pvd_destroy_all(void)
+{
+	for (;;) {
+		struct pvd_domain *pd;
+
+		pthread_mutex_lock(&pvd_lock);
+		pd = pvd_domains;
+		if (pd)
+			pd->refs++;
+		pthread_mutex_unlock(&pvd_lock);
+		if (!pd)
+			return;
+		pvd_domain_destroy(pd);
+		/* Wait for the waiter to unlink it. */
+		for (;;) {
+			bool listed = false;
+
+			pthread_mutex_lock(&pvd_lock);
+			for (struct pvd_domain *it = pvd_domains; it; it = it->next)
+				listed |= it == pd;
+			pthread_mutex_unlock(&pvd_lock);
+			if (!listed)
+				break;
+			usleep(10000);
+		}
+		pvd_domain_put(pd);
+	}
+}
+
+const char *pvd_domain_state(const struct pvd_domain *pd)
+{
+	if (!pd->d)
+		return pd->state_note[0] ? pd->state_note : "stopped";
+	switch (pd->d->state) {
+	case DOMAIN_CREATED:
+		return "created";
+	case DOMAIN_RUNNING:
+		return pd->d->paused ? "paused" : "running";
+	case DOMAIN_SHUTDOWN:
+		return "shutdown";
+	case DOMAIN_CRASHED:
+		return "crashed";
+	}
+	return "?";
+}
