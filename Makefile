@@ -37,7 +37,7 @@ CFLAGS    := -std=gnu11 -O2 -g -D_GNU_SOURCE -pthread $(WARN) $(INCLUDES) \
              -include $(AUTOCONF)
 SANFLAGS  := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
-LDLIBS    := -pthread -llz4 -lz
+LDLIBS    := -pthread -llz4 -lz -llzma -lzstd -lbz2
 
 LIBPVISOR     := $(BUILD)/libpvisor.a
 LIBPVISOR_SAN := $(BUILD)/libpvisor-san.a
@@ -55,6 +55,7 @@ include hypervisor/build.mk
 include toolstack/build.mk
 include tests/build.mk
 include bench/build.mk
+include guests/linux.mk
 
 HV_OBJS      := $(HV_SRCS:%.c=$(BUILD)/obj/%.o)
 HV_SAN_OBJS  := $(HV_SRCS:%.c=$(BUILD)/san/%.o)
@@ -108,4 +109,4 @@ distclean: clean
 .PHONY: all pvisor deps demo check bench clean distclean defconfig menuconfig \
         guests $(CHECK_TARGETS) $(BENCH_TARGETS)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/san $(BUILD)/guest $(BUILD)/tests -name '*.d' -type f 2>/dev/null)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pvabi/sched.h>
@@ -105,6 +106,7 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 		goto out;
 	}
 	pd->d = d;
+	pd->booted_at = time(NULL);
 	pr_info("d%u (%s) started: %s, %llu MiB, %u vCPU(s)\n", d->id,
 		spec->name, spec->kernel, (unsigned long long)spec->memory_mb,
 		spec->vcpus);
@@ -188,6 +190,11 @@ static void *pvd_waiter(void *arg)
 		pthread_mutex_unlock(&pvd_lock);
 		domain_destroy(d);
 		if (act == PVD_ACTION_DESTROY)
+			break;
+		/* A guest that reboots at once would spin: back off. */
+		if (time(NULL) - pd->booted_at < 1)
+			sleep(1);
+		if (__atomic_load_n(&pd->destroying, __ATOMIC_ACQUIRE))
 			break;
 		if (pvd_domain_boot(pd, err, sizeof(err))) {
 			pr_err("%s: restart failed: %s\n", pd->spec.name, err);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "pvisor/domain.h"
 #include "pvisor/platform.h"
@@ -43,6 +44,7 @@ struct pvd_domain {
 	char state_note[64];		/* e.g. "crashed", "shutdown (poweroff)" */
 	struct pvd_console *console;
 	unsigned int restarts;
+	time_t booted_at;
 };
 
 struct pvd_options {

@@ -1,0 +1,8 @@
+# End-to-end: pvisord + pvctl driving real PV guests.
+E2E_IDLE := $(BUILD)/guests/e2e-idle.elf
+$(eval $(call pvguest_kernel,$(E2E_IDLE),tests/e2e/guests/idle/main.c))
+
+CHECK_TARGETS += check-lifecycle
+check-lifecycle: $(BUILD)/pvctl $(BUILD)/pvisord $(E2E_IDLE) guests
+	$(Q)BUILD=$(BUILD) sh tests/e2e/lifecycle.sh
+.PHONY: check-lifecycle
