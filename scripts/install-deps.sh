@@ -5,7 +5,8 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 PKGS="build-essential make gcc binutils kconfig-frontends
       libcmocka-dev libxen-dev liblz4-dev zlib1g-dev libxxhash-dev liburcu-dev
-      python3"
+      python3 xenstore-utils clang-14 libclang-rt-14-dev
+      liblzma-dev libzstd-dev libbz2-dev xz-utils zstd"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends $PKGS

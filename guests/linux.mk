@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# `make linux-guest`: Debian bookworm's stock cloud kernel (CONFIG_XEN_PV=y)
+# and a busybox initramfs, downloaded with apt-get into $(BUILD)/linux.
+# Nothing is compiled and nothing touches the host's /boot. Needs the
+# Debian mirror, so it is not part of `make check`.
+LINUX_DIR     := $(BUILD)/linux
+LINUX_VMLINUZ := $(LINUX_DIR)/vmlinuz
+LINUX_INITRD  := $(LINUX_DIR)/initrd.img
+
+linux-guest: $(LINUX_VMLINUZ) $(LINUX_INITRD)
+	@echo "kernel:  $(LINUX_VMLINUZ) ($$(cat $(LINUX_DIR)/version))"
+	@echo "initrd:  $(LINUX_INITRD)"
+	@echo "run:     $(BUILD)/pvctl run --kernel $(LINUX_VMLINUZ) --ramdisk $(LINUX_INITRD) --memory 512 --cmdline 'console=hvc0 earlyprintk=xen nr_cpus=1'"
+
+$(LINUX_VMLINUZ): guests/linux/fetch-kernel.sh
+	$(Q)sh guests/linux/fetch-kernel.sh $(LINUX_DIR)
+
+$(LINUX_INITRD): $(LINUX_VMLINUZ) guests/linux/mkinitramfs.sh \
+		 guests/linux/mkcpio.py guests/linux/init guests/linux/inittab
+	$(Q)sh guests/linux/mkinitramfs.sh $(LINUX_DIR)
+
+linux-guest-clean:
+	rm -rf $(LINUX_DIR)
+
+.PHONY: linux-guest linux-guest-clean
