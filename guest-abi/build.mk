@@ -32,6 +32,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(GUEST_LDSCRIPT) \
 
 PVGUEST_LIB_SRCS := guest-abi/lib/console.c guest-abi/lib/lib.c \
                     guest-abi/lib/traps.c guest-abi/lib/user.c \
+                    guest-abi/lib/events.c guest-abi/lib/time.c \
                     guest-abi/lib/entry.S
 PVGUEST_LIB_OBJS := $(patsubst %,$(GUEST_OBJDIR)/%.o,$(basename $(PVGUEST_LIB_SRCS)))
 PVGUEST_LIB      := $(GUEST_DIR)/libpvguest.a

@@ -2,24 +2,45 @@
 HV_SRCS += \
 	hypervisor/core/console_io.c \
 	hypervisor/core/domain.c \
+	hypervisor/core/domain_events.c \
+	hypervisor/core/event_channel.c \
+	hypervisor/core/evtchn_dom0.c \
+	hypervisor/core/evtchn_op.c \
+	hypervisor/core/gnttab_dom0.c \
+	hypervisor/core/gnttab_shm.c \
+	hypervisor/core/grant_table.c \
 	hypervisor/core/guest_mem.c \
 	hypervisor/core/hv_region.c \
 	hypervisor/core/hypercall.c \
 	hypervisor/core/log.c \
 	hypervisor/core/pt_write.c \
 	hypervisor/core/sched.c \
+	hypervisor/core/time.c \
+	hypervisor/core/timer.c \
+	hypervisor/core/vcpu_block.c \
+	hypervisor/core/vcpu_op.c \
 	hypervisor/core/vcpu.c \
 	hypervisor/core/version.c \
 	hypervisor/core/vm_assist.c \
 	hypervisor/arch/x86/pv/callbacks.c \
 	hypervisor/arch/x86/pv/cpuid.c \
+	hypervisor/arch/x86/pv/descriptor_tables.c \
 	hypervisor/arch/x86/pv/emul_priv.c \
 	hypervisor/arch/x86/pv/entry_area.c \
 	hypervisor/arch/x86/pv/iret.c \
+	hypervisor/arch/x86/pv/memory_op.c \
 	hypervisor/arch/x86/pv/mm.c \
+	hypervisor/arch/x86/pv/mm_domain.c \
 	hypervisor/arch/x86/pv/mode.c \
+	hypervisor/arch/x86/pv/page_type.c \
+	hypervisor/arch/x86/pv/ptwr.c \
+	hypervisor/arch/x86/pv/ptwr_decode.c \
 	hypervisor/arch/x86/pv/traps.c \
+	hypervisor/loader/bzimage.c \
+	hypervisor/loader/decompress.c \
 	hypervisor/loader/elf.c \
+	hypervisor/loader/kernel_image.c \
 	hypervisor/loader/pv_build.c \
+	hypervisor/loader/pv_layout.c \
 	hypervisor/platform/kvm/kvm.c \
 	hypervisor/platform/kvm/probe.c

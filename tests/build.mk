@@ -3,3 +3,5 @@ include tests/abi/build.mk
 include tests/unit/build.mk
 include tests/guests/build.mk
 include tests/e2e/lifecycle.mk
+include tests/e2e/build.mk
+include tests/fuzz/build.mk

@@ -10,9 +10,12 @@
 #include <unistd.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/domain_events.h"
 #include "pvisor/entry_area.h"
+#include "pvisor/grant_table.h"
 #include "pvisor/layout.h"
 #include "pvisor/log.h"
+#include "pvisor/pv_mm.h"
 
 #define VM_CR0	0x80050033ull	/* PG WP NE ET MP PE */
 #define VM_CR4	0x00000620ull	/* PAE OSFXSR OSXMMEXCPT */
@@ -29,8 +32,11 @@ static uint64_t hv_region_pages(uint64_t nr_pages, unsigned int vcpus)
 	uint64_t per_vcpu = 2 + 1 + (HV_VCPU_STACK_SIZE >> 12) + 1;
 	uint64_t directmap = nr_pages / (512 * 512) + 4;
 
+	/* hvmap: the direct map of this region (pt_write.c), GDT zero page */
+	uint64_t hvmap = 4;
+
 	return 64 + m2p + m2p_tables + directmap + vcpus * per_vcpu +
-	       vcpus / 8 + 8;
+	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES + hvmap;
 }
 
 /* The first two usable reserved slots: M2P, then the entry area. */
@@ -65,9 +71,6 @@ static int domain_setup_ram(struct domain *d, uint64_t nr_pages)
 		return -errno;
 	}
 	d->mem.nr_pages = nr_pages;
-	d->frame_pin = calloc(nr_pages, 1);
-	if (!d->frame_pin)
-		return -ENOMEM;
 	return plat_vm_map(d->vm, 0, 0, nr_pages << PAGE_SHIFT, d->mem.ram);
 }
 
@@ -80,8 +83,9 @@ static int domain_setup_m2p(struct domain *d)
 
 	if (first < 0)
 		return (int)first;
+	d->m2p = hv_page(&d->hv, first);
 	for (uint64_t mfn = 0; mfn < nr; mfn++)
-		((uint64_t *)hv_page(&d->hv, first))[mfn] = mfn;
+		d->m2p[mfn] = mfn;
 	for (uint64_t i = 0; i < pages && !rc; i++)
 		rc = hv_map(&d->hv, d->m2p_l3, d->m2p_slot_va + i * 4096,
 			    hv_pfn(&d->hv, first + i) << PAGE_SHIFT,
@@ -116,6 +120,7 @@ static int vcpu_create(struct domain *d, unsigned int id)
 		return -ENOMEM;
 	v->d = d;
 	v->id = id;
+	v->mm_root[0] = v->mm_root[1] = MM_NO_ROOT;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->wake, NULL);
 	d->vcpus[id] = v;
@@ -199,6 +204,10 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 	rc = hv_region_init(&d->hv, hv_region_pages(nr_pages, cfg->vcpus));
 	if (rc)
 		goto fail;
+	/* Before the memory slot exists: it remaps part of the region. */
+	rc = gnttab_domain_init(d);
+	if (rc)
+		goto fail;
 	rc = plat_vm_map(d->vm, 1, HV_GPA_BASE, d->hv.nr_pages << PAGE_SHIFT,
 			 d->hv.base);
 	if (rc)
@@ -218,7 +227,9 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 		goto fail;
 	d->hv_l3 = l3;
 
-	rc = domain_setup_shared_info(d);
+	rc = pv_mm_init(d);
+	if (!rc)
+		rc = domain_setup_shared_info(d);
 	if (!rc)
 		rc = domain_setup_m2p(d);
 	if (!rc)
@@ -233,6 +244,10 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 			goto fail;
 	}
 	d->vcpus[0]->online = true;
+	/* Event channels, pvclock and wallclock: valid before vCPU0 runs. */
+	rc = domain_events_init(d, cfg, host);
+	if (rc)
+		goto fail;
 	d->state = DOMAIN_CREATED;
 	*out = d;
 	return 0;
@@ -262,22 +277,27 @@ int domain_install_reserved_l4(struct domain *d, uint64_t l4_mfn)
 
 int domain_start(struct domain *d)
 {
+	unsigned int i;
+	int rc = 0;
+
+	/* Under the lock: VCPUOP_up starts vCPU threads too. */
 	pthread_mutex_lock(&d->lock);
 	d->state = DOMAIN_RUNNING;
-	pthread_mutex_unlock(&d->lock);
-	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+	for (i = 0; i < d->nr_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
-		int rc;
 
-		if (!v->online)
+		if (!v->online || v->started)
 			continue;
 		rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
-		if (rc) {
-			domain_crash(d, "cannot start vCPU%u thread: %s", i,
-				     strerror(rc));
-			return -rc;
-		}
+		if (rc)
+			break;
 		v->started = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (rc) {
+		domain_crash(d, "cannot start vCPU%u thread: %s", i,
+			     strerror(rc));
+		return -rc;
 	}
 	return 0;
 }
@@ -376,6 +396,14 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	}
 }
 
+void domain_kill(struct domain *d, const char *why)
+{
+	if (domain_end(d, DOMAIN_CRASHED)) {
+		snprintf(d->crash_msg, sizeof(d->crash_msg), "%s", why);
+		pr_info("d%u (%s) killed: %s\n", d->id, d->name, why);
+	}
+}
+
 enum domain_state domain_wait(struct domain *d)
 {
 	enum domain_state s;
@@ -405,6 +433,8 @@ void domain_destroy(struct domain *d)
 		domain_crash(d, "destroyed");
 		domain_wait(d);
 	}
+	/* Threads are gone; ports and timers still reference the vCPUs. */
+	domain_events_fini(d);
 	for (unsigned int i = 0; i < CONFIG_MAX_VCPUS; i++) {
 		struct vcpu *v = d->vcpus[i];
 
@@ -416,12 +446,13 @@ void domain_destroy(struct domain *d)
 		free(v);
 	}
 	plat_vm_destroy(d->vm);
+	gnttab_domain_fini(d);
 	hv_region_fini(&d->hv);
 	if (d->mem.ram)
 		munmap(d->mem.ram, d->mem.nr_pages << PAGE_SHIFT);
 	if (d->ram_fd >= 0)
 		close(d->ram_fd);
-	free(d->frame_pin);
+	pv_mm_fini(d);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->state_changed);
 	free(d);

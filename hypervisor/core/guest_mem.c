@@ -17,8 +17,12 @@ void *gmem_frame(const struct guest_mem *m, uint64_t pfn, bool write)
 	uint64_t idx;
 	unsigned int need = write ? HV_ACCESS_WRITE : HV_ACCESS_READ;
 
-	if (pfn < m->nr_pages)
+	if (pfn < m->nr_pages) {
+		/* A frame the guest gave back is no longer its to use. */
+		if (m->absent && m->absent[pfn])
+			return NULL;
 		return m->ram + (pfn << PAGE_SHIFT);
+	}
 	if (!m->hv || pfn < m->hv_base_pfn)
 		return NULL;
 	idx = pfn - m->hv_base_pfn;

@@ -3,9 +3,14 @@
  * Guest page-table writes made on the guest's behalf. On a shadow-paging
  * host (PVM) KVM only learns about page-table changes it traps, and a
  * store from pvisord's side of the memfd is not one of them: the VM
- * keeps translating through the old entry forever. So every such write
- * is also replayed inside the VM by a CPL0 stub that stores through a
- * supervisor direct map and reloads CR3 (one extra exit per batch).
+ * keeps translating through the old entry forever. So every such entry
+ * is also touched inside the VM by a CPL0 stub (`lock orq $0` through a
+ * supervisor direct map, then a CR3 reload): an atomic store of what
+ * memory already holds, which KVM sees and which cannot undo a newer
+ * store another vCPU made meanwhile. One extra exit per batch.
+ *
+ * The direct map covers guest RAM and the hypervisor region, whose page
+ * tables (the entry area, GDT frames) change after the VM runs too.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,24 +20,52 @@
 #include "pvisor/log.h"
 #include "../arch/x86/pv/descriptors.h"
 
-int vcpu_pt_write(struct vcpu *v, uint64_t gpa, uint64_t val)
+/* Host pointer and direct-map VA of an entry in RAM or the hv region. */
+static uint64_t *pt_entry(struct domain *d, uint64_t gpa, uint64_t *va)
 {
-	struct domain *d = v->d;
-	uint64_t *host = gmem_ram_frame(&d->mem, gpa >> PAGE_SHIFT);
+	uint64_t pfn = gpa >> PAGE_SHIFT;
+
+	if (gpa & 7)
+		return NULL;
+	if (pfn < d->mem.nr_pages) {
+		*va = d->hv_slot_va + HV_DIRECTMAP_OFF + gpa;
+		return (uint64_t *)(d->mem.ram + gpa);
+	}
+	if (gpa >= HV_GPA_BASE && pfn - (HV_GPA_BASE >> PAGE_SHIFT) <
+				  d->hv.nr_pages) {
+		*va = d->hv_slot_va + HV_HVMAP_OFF + (gpa - HV_GPA_BASE);
+		return (uint64_t *)(d->hv.base + (gpa - HV_GPA_BASE));
+	}
+	return NULL;
+}
+
+int vcpu_pt_touch(struct vcpu *v, uint64_t gpa)
+{
+	uint64_t va;
 	int rc;
 
-	if (!host || (gpa & 7))
+	if (!pt_entry(v->d, gpa, &va))
 		return -EINVAL;
-	__atomic_store_n(&host[(gpa & ~PAGE_MASK) / 8], val, __ATOMIC_RELAXED);
+	if (v->ptw_pending && v->ptw_list[v->ptw_pending - 1] == va)
+		return 0;
 	if (v->ptw_pending == PTW_MAX_WRITES) {
 		rc = vcpu_pt_flush(v);
 		if (rc)
 			return rc;
 	}
-	v->ptw_list[v->ptw_pending][0] = d->hv_slot_va + HV_DIRECTMAP_OFF + gpa;
-	v->ptw_list[v->ptw_pending][1] = val;
-	v->ptw_pending++;
+	v->ptw_list[v->ptw_pending++] = va;
+	v->stats.pt_touches++;
 	return 0;
+}
+
+int vcpu_pt_write(struct vcpu *v, uint64_t gpa, uint64_t val)
+{
+	uint64_t va, *host = pt_entry(v->d, gpa, &va);
+
+	if (!host)
+		return -EINVAL;
+	__atomic_store_n(host, val, __ATOMIC_RELAXED);
+	return vcpu_pt_touch(v, gpa);
 }
 
 int vcpu_pt_flush(struct vcpu *v)

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/domain_events.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/layout.h"
 #include "pvisor/log.h"
+#include "pvisor/pv_mm.h"
 
 static void vcpu_dump(struct vcpu *v, char *buf, size_t len)
 {
@@ -119,6 +121,9 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 			rc = pv_inject_exception(pv, vec, 0);
 		break;
 	case X86_VEC_PF:
+		/* A write to a read-only page table may be ours to emulate. */
+		if (pv_ptwr_fault(v, pv->cpu.cr2, ec) == 1)
+			return;
 		rc = pv_inject_page_fault(pv, pv->cpu.cr2, ec);
 		break;
 	case X86_VEC_DF:
@@ -237,29 +242,20 @@ static void vcpu_exit(struct vcpu *v, const struct plat_exit *e)
 	}
 }
 
-/* Sleep while blocked; true when the domain is going away. */
-static bool vcpu_wait_unblocked(struct vcpu *v)
-{
-	pthread_mutex_lock(&v->lock);
-	while (v->blocked && !domain_is_dying(v->d) &&
-	       !v->pv.vcpu_info->evtchn_upcall_pending)
-		pthread_cond_wait(&v->wake, &v->lock);
-	v->blocked = false;
-	pthread_mutex_unlock(&v->lock);
-	return domain_is_dying(v->d);
-}
-
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct plat_exit e;
 	int rc;
 
+	vcpu_events_thread_start(v);
 	while (!domain_is_dying(v->d)) {
 		if (domain_wait_unpaused(v->d))
 			break;
-		if (v->blocked && vcpu_wait_unblocked(v))
+		/* Blocked, polling or down: sleep in the host (vcpu_block.c). */
+		if ((v->blocked || !v->online) && vcpu_wait_runnable(v))
 			break;
+		vcpu_timers_due(v);
 		if (pv_upcall_deliverable(&v->pv)) {
 			v->stats.upcalls++;
 			rc = pv_deliver_upcall(&v->pv);
@@ -268,6 +264,10 @@ void *vcpu_thread(void *arg)
 				break;
 			}
 		}
+		/* Another vCPU flushed our TLB: re-entering reloads CR3. */
+		if (__atomic_exchange_n(&v->tlb_flush_pending, false,
+					__ATOMIC_ACQ_REL))
+			v->pv.cpu.dirty = true;
 		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
 		v->stats.exits++;
 		if (rc && e.kind != PLAT_EXIT_OTHER) {
@@ -276,6 +276,9 @@ void *vcpu_thread(void *arg)
 		}
 		vcpu_exit(v, &e);
 	}
+	pthread_mutex_lock(&v->lock);
+	v->exited = true;
+	pthread_mutex_unlock(&v->lock);
 	return NULL;
 }
 
@@ -284,6 +287,8 @@ void vcpu_kick(struct vcpu *v)
 	pthread_mutex_lock(&v->lock);
 	v->blocked = false;
 	pthread_cond_signal(&v->wake);
+	/* Under the lock: a thread that has exited is never signalled. */
+	if (!v->exited)
+		plat_vcpu_kick(v->plat);
 	pthread_mutex_unlock(&v->lock);
-	plat_vcpu_kick(v->plat);
 }

@@ -6,98 +6,15 @@
  * section 1, for the rules each step implements.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/kernel_image.h"
 #include "pvisor/loader.h"
-
-#define PAGES_4M	1024ull
-#define SLACK_PAGES	128ull		/* >= 512 KiB free after the last item */
-#define L1_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_USER)
-#define LX_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | \
-			 _PAGE_DIRTY | _PAGE_USER)
-
-struct layout {
-	uint64_t kernel_end;		/* first pfn after the kernel */
-	uint64_t ramdisk_pfn, ramdisk_pages;
-	bool ramdisk_mapped;
-	uint64_t p2m_pfn, p2m_pages;
-	uint64_t start_info_pfn, xenstore_pfn, console_pfn;
-	uint64_t pt_pfn, nr_pt;		/* L4, L3, L2, then the L1s */
-	uint64_t stack_pfn;
-	uint64_t mapped_end;		/* pfns below are mapped at virt_base */
-};
-
-static uint64_t pages_of(uint64_t bytes)
-{
-	return (bytes + 4095) >> 12;
-}
-
-static int plan_layout(const struct pv_kernel_info *k, uint64_t nr_pages,
-		       size_t ramdisk_len, struct layout *l)
-{
-	uint64_t next, tables = 0, prev;
-
-	memset(l, 0, sizeof(*l));
-	l->kernel_end = pages_of(k->virt_kend - k->virt_base);
-	next = l->kernel_end;
-	l->ramdisk_pages = pages_of(ramdisk_len);
-	l->ramdisk_mapped = ramdisk_len && !k->mod_start_pfn;
-	if (l->ramdisk_mapped) {
-		l->ramdisk_pfn = next;
-		next += l->ramdisk_pages;
-	}
-	l->p2m_pages = pages_of(nr_pages * 8);
-	l->p2m_pfn = next;
-	next += l->p2m_pages;
-	l->start_info_pfn = next++;
-	l->xenstore_pfn = next++;
-	l->console_pfn = next++;
-	l->pt_pfn = next;
-
-	/* Page tables map themselves: iterate until the count is stable. */
-	do {
-		prev = tables;
-		l->mapped_end = (next + tables + 1 + SLACK_PAGES + PAGES_4M - 1) &
-				~(PAGES_4M - 1);
-		tables = 3 + (l->mapped_end + 511) / 512;
-	} while (tables != prev);
-	l->nr_pt = tables;
-	l->stack_pfn = l->pt_pfn + tables;
-
-	if (l->mapped_end > 512 * 512)
-		return -E2BIG;	/* Linux needs the region inside one L2 */
-	if (l->mapped_end > nr_pages)
-		return -ENOMEM;
-	if (!l->ramdisk_mapped && ramdisk_len) {
-		l->ramdisk_pfn = l->mapped_end;
-		if (l->ramdisk_pfn + l->ramdisk_pages > nr_pages)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static void build_tables(struct domain *d, const struct pv_kernel_info *k,
-			 const struct layout *l)
-{
-	uint8_t *ram = d->mem.ram;
-	uint64_t *l4 = (uint64_t *)(ram + (l->pt_pfn << 12));
-	uint64_t *l3 = l4 + 512, *l2 = l3 + 512, *l1 = l2 + 512;
-	uint64_t va = k->virt_base;
-
-	l4[(va >> 39) & 511] = ((l->pt_pfn + 1) << 12) | LX_FLAGS;
-	l3[(va >> 30) & 511] = ((l->pt_pfn + 2) << 12) | LX_FLAGS;
-	for (uint64_t i = 0; i < (l->mapped_end + 511) / 512; i++)
-		l2[((va >> 21) & 511) + i] = ((l->pt_pfn + 3 + i) << 12) | LX_FLAGS;
-	for (uint64_t pfn = 0; pfn < l->mapped_end; pfn++) {
-		uint64_t e = (pfn << 12) | L1_FLAGS;
-
-		/* Page-table frames are never writable through a mapping. */
-		if (pfn >= l->pt_pfn && pfn < l->pt_pfn + l->nr_pt)
-			e &= ~_PAGE_RW;
-		l1[pfn] = e;
-	}
-}
+#include "pvisor/log.h"
+#include "pvisor/pv_mm.h"
+#include "pvisor/pv_layout.h"
 
 /* Xen's hypercall page: 32-byte stubs, each a syscall with eax = nr. */
 static void fill_hypercall_page(uint8_t *page)
@@ -123,8 +40,8 @@ static void fill_hypercall_page(uint8_t *page)
 	}
 }
 
-static void fill_start_info(struct domain *d, const struct pv_kernel_info *k,
-			    const struct layout *l, const struct pv_boot_image *img)
+static void fill_start_info(struct domain *d, const struct pv_layout *l,
+			    const struct pv_boot_image *img)
 {
 	struct start_info *si =
 		(struct start_info *)(d->mem.ram + (l->start_info_pfn << 12));
@@ -133,16 +50,24 @@ static void fill_start_info(struct domain *d, const struct pv_kernel_info *k,
 	strcpy(si->magic, "xen-3.0-x86_64");
 	si->nr_pages = d->mem.nr_pages;
 	si->shared_info = d->shared_info_pfn << 12;
+	si->flags = SIF_VIRT_P2M_4TOOLS;	/* as Xen's toolstack, always */
 	si->store_mfn = l->xenstore_pfn;
+	si->store_evtchn = img->store_evtchn;
 	si->console.domU.mfn = l->console_pfn;
-	si->pt_base = k->virt_base + (l->pt_pfn << 12);
-	si->nr_pt_frames = l->nr_pt;
-	si->mfn_list = k->virt_base + (l->p2m_pfn << 12);
+	si->console.domU.evtchn = img->console_evtchn;
+	si->pt_base = l->virt_base + (l->map.first_pfn << 12);
+	si->nr_pt_frames = l->map.nr_tables;
+	si->mfn_list = l->p2m_va;
+	if (l->init_p2m) {
+		si->first_p2m_pfn = l->p2m_pfn;
+		si->nr_p2m_frames = pv_layout_p2m_frames(l);
+	}
 	if (img->ramdisk_len) {
 		if (l->ramdisk_mapped) {
-			si->mod_start = k->virt_base + (l->ramdisk_pfn << 12);
+			si->mod_start = l->virt_base + (l->ramdisk_pfn << 12);
 			si->mod_len = img->ramdisk_len;
 		} else {
+			/* Xen passes whole pages for an unmapped module. */
 			si->flags |= SIF_MOD_START_PFN;
 			si->mod_start = l->ramdisk_pfn;
 			si->mod_len = l->ramdisk_pages << 12;
@@ -153,33 +78,46 @@ static void fill_start_info(struct domain *d, const struct pv_kernel_info *k,
 			sizeof(si->cmd_line) - 1);
 }
 
+static int load_kernel(struct domain *d, const struct pv_boot_image *img,
+		       struct pv_kernel_info *k, struct pv_layout *l,
+		       const char **why)
+{
+	const uint8_t *elf;
+	size_t elf_len;
+	uint8_t *owned;
+	int rc;
+
+	rc = kernel_image_elf(img->kernel, img->kernel_len, &elf, &elf_len,
+			      &owned, why);
+	if (rc)
+		return rc;
+	rc = elf_pv_parse(elf, elf_len, k, why);
+	if (!rc)
+		rc = pv_layout_plan(k, d->mem.nr_pages, img->ramdisk_len, l, why);
+	if (!rc) {
+		*why = "kernel does not fit in memory";
+		rc = elf_pv_load(elf, elf_len, k, d->mem.ram,
+				 d->mem.nr_pages << 12);
+	}
+	free(owned);
+	return rc;
+}
+
 int pv_build(struct domain *d, const struct pv_boot_image *img,
 	     const char **why)
 {
 	struct pv_kernel_info k;
-	struct layout l;
+	struct pv_layout l;
 	struct pv_vcpu *pv = &d->vcpus[0]->pv;
-	uint64_t *p2m;
+	uint64_t *p2m, l4_pfn;
 	int rc;
 
-	rc = elf_pv_parse(img->kernel, img->kernel_len, &k, why);
+	rc = load_kernel(d, img, &k, &l, why);
 	if (rc)
 		return rc;
-	*why = "kernel region does not fit in one 1 GiB page directory";
-	if ((k.virt_base & ((1ull << 21) - 1)) ||
-	    ((k.virt_base >> 30) & 511) + 1 > 512)
-		return -EINVAL;
-	*why = "domain memory too small for kernel, ramdisk and boot tables";
-	rc = plan_layout(&k, d->mem.nr_pages, img->ramdisk_len, &l);
-	if (rc == -E2BIG)
-		*why = "initial mapped region exceeds 1 GiB";
-	if (rc)
-		return rc;
-	*why = "kernel does not fit in memory";
-	rc = elf_pv_load(img->kernel, img->kernel_len, &k, d->mem.ram,
-			 d->mem.nr_pages << 12);
-	if (rc)
-		return rc;
+	pv_layout_log(&l);
+	if (img->layout)
+		*img->layout = l;
 
 	if (img->ramdisk_len)
 		memcpy(d->mem.ram + (l.ramdisk_pfn << 12), img->ramdisk,
@@ -190,17 +128,20 @@ int pv_build(struct domain *d, const struct pv_boot_image *img,
 	if (k.hypercall_page)
 		fill_hypercall_page(d->mem.ram +
 				    (k.hypercall_page - k.virt_base));
-	build_tables(d, &k, &l);
-	fill_start_info(d, &k, &l, img);
-	*why = "cannot install the hypervisor's L4 slots";
-	rc = domain_install_reserved_l4(d, l.pt_pfn);
+	/* Rings start empty: the backends read their indexes from here. */
+	memset(d->mem.ram + (l.xenstore_pfn << 12), 0, 4096);
+	memset(d->mem.ram + (l.console_pfn << 12), 0, 4096);
+	pv_layout_write_tables(d->mem.ram, &l);
+	fill_start_info(d, &l, img);
+	l4_pfn = l.map.l4_pfn;
+	/*
+	 * Xen's builder pins the bootstrap L4 (guests unpin it themselves)
+	 * and makes it vCPU0's CR3: the whole tree is validated here.
+	 */
+	*why = "bootstrap page tables do not validate";
+	rc = pv_mm_build_root(d, d->vcpus[0], l4_pfn);
 	if (rc)
 		return rc;
-
-	/* Xen's builder pins the bootstrap L4; guests unpin it themselves. */
-	d->frame_pin[l.pt_pfn] = 4;
-	pv->kernel_cr3 = l.pt_pfn << 12;
-	pv->cpu.cr3 = pv->kernel_cr3;
 	pv->cpu.rip = k.entry;
 	pv->cpu.gpr[GPR_RSP] = k.virt_base + ((l.stack_pfn + 1) << 12);
 	pv->cpu.gpr[GPR_RSI] = k.virt_base + (l.start_info_pfn << 12);

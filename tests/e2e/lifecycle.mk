@@ -6,3 +6,7 @@ CHECK_TARGETS += check-lifecycle
 check-lifecycle: $(BUILD)/pvctl $(BUILD)/pvisord $(E2E_IDLE) guests
 	$(Q)BUILD=$(BUILD) sh tests/e2e/lifecycle.sh
 .PHONY: check-lifecycle
+
+E2E_XSRING := $(BUILD)/guests/e2e-xsring.elf
+$(eval $(call pvguest_kernel,$(E2E_XSRING),tests/e2e/guests/xsring/main.c))
+check-lifecycle: $(E2E_XSRING)

@@ -7,6 +7,7 @@
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 IDLE=$(pwd)/$BUILD/guests/e2e-idle.elf
+XSRING=$(pwd)/$BUILD/guests/e2e-xsring.elf
 HELLO=$(pwd)/$BUILD/guests/hello.elf
 
 if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
@@ -16,8 +17,9 @@ fi
 
 T=$(mktemp -d)
 export PVISOR_SOCKET=$T/pvisord.sock
+export XENSTORED_PATH=$T/xenstored.sock
 "$BUILD/pvisord" --foreground --socket "$PVISOR_SOCKET" --log "$T/pvisord.log" \
-	--console-dir "$T" >"$T/stderr" 2>&1 &
+	--console-dir "$T" --xenstore-socket "$XENSTORED_PATH" >"$T/stderr" 2>&1 &
 DPID=$!
 cleanup() {
 	kill -TERM "$DPID" 2>/dev/null
@@ -68,6 +70,23 @@ else
 	bad destroy "still listed"
 fi
 
+# the guest-facing services: PV console ring both ways, xenstore ring
+# (read, write, watch), shutdown through control/shutdown, nodes removed
+"$PVCTL" create name=xs1 kernel="$XSRING" memory=16 >/dev/null
+id=$("$PVCTL" list | awk '$1 == "xs1" { print $2 }')
+for i in $(seq 50); do grep -q "xsring: ready" "$T/xs1.log" 2>/dev/null && break; sleep 0.1; done
+greeting=$("$PVCTL" xenstore read "/local/domain/$id/data/greeting" 2>&1)
+echoed=$( (printf 'ping\r'; sleep 1) | timeout 3 "$PVCTL" console xs1 2>&1)
+"$PVCTL" shutdown xs1
+if grep -q "my name is xs1" "$T/xs1.log" && [ "$greeting" = hi ] &&
+   echo "$echoed" | grep -q "got 'ping'" && wait_gone xs1 &&
+   grep -q "xs1) powered off" "$T/pvisord.log" &&
+   ! "$PVCTL" xenstore read "/local/domain/$id/name" >/dev/null 2>&1; then
+	ok xenstore-console-shutdown
+else
+	bad xenstore-console-shutdown "greeting '$greeting', console: $echoed"
+fi
+
 # on_crash=preserve keeps a crashed domain; destroy removes it
 "$PVCTL" create name=crashy kernel="$IDLE" memory=32 cmdline=crash \
 	on_crash=preserve >/dev/null
@@ -94,7 +113,7 @@ fi
 fails=0
 for args in "name=b1" "name=b2 kernel=/nonexistent" \
 	    "name=b3 kernel=$IDLE memory=2" "name=b4 kernel=$IDLE vcpus=0" \
-	    "name=b5 kernel=$IDLE colour=blue" "name=b6 kernel=$IDLE on_crash=explode" \
+	    "name=b5 kernel=$IDLE vcpus=many" "name=b6 kernel=$IDLE on_crash=explode" \
 	    "name=b7 kernel=$IDLE memory=lots"; do
 	# shellcheck disable=SC2086
 	if msg=$("$PVCTL" create $args 2>&1); then

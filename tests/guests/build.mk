@@ -3,7 +3,9 @@
 # Each checks one behaviour and reports PASS/FAIL on the guest console;
 # `make check-guests` boots every one under pvctl (tests/guests/run.sh).
 
-GUEST_TESTS := hello traps usermode multicall cpuid hostile bench
+GUEST_TESTS := hello traps usermode multicall cpuid hostile bench grants
+GUEST_TESTS += events timers smp dom0events
+GUEST_TESTS += mmu
 
 $(foreach t,$(GUEST_TESTS),$(eval $(call pvguest_kernel,$(BUILD)/guests/$(t).elf,tests/guests/$(t)/main.c)))
 

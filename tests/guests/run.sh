@@ -35,8 +35,11 @@ for name in "$@"; do
 		status=1
 		continue
 	fi
+	# Extra pvctl run options a test needs (e.g. --test-service NAME).
+	args=""
+	[ -f "tests/guests/$name/pvctl-args" ] && args=$(cat "tests/guests/$name/pvctl-args")
 	timeout --kill-after=5 "$TIMEOUT" \
-		"$PVCTL" run --kernel "$elf" --memory "$MEMORY" >"$log" 2>&1 </dev/null
+		"$PVCTL" run --kernel "$elf" --memory "$MEMORY" $args >"$log" 2>&1 </dev/null
 	rc=$?
 	if [ "$rc" -eq 0 ] && grep -q "PASS $name\$" "$log" && ! grep -q FAIL "$log"; then
 		echo "PASS: guest/$name"

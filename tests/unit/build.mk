@@ -6,6 +6,16 @@ UNIT_TESTS += test_pv_bounce
 UNIT_TESTS += test_cpuid
 UNIT_TESTS += test_emul_priv
 UNIT_TESTS += test_elf
+UNIT_TESTS += test_bzimage
+UNIT_TESTS += test_pv_layout
+UNIT_TESTS += test_grant_table test_gnttab_dom0
+
+# xenstored and config-file tests link their own libraries (rules below).
+XS_UNIT_TESTS := test_xs_wire test_xs_tree test_xs_perms test_xs_tx \
+                 test_xs_watch test_xs_quota test_xs_ring
+UNIT_TESTS += $(XS_UNIT_TESTS) test_config
+UNIT_TESTS += test_event_channel
+UNIT_TESTS += test_time
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
@@ -16,3 +26,13 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBPVISOR_SAN) $(AUTOCONF)
 
 check-unit: $(UNIT_BINS)
 	$(Q)sh tests/unit/run.sh $(UNIT_BINS)
+
+$(XS_UNIT_TESTS:%=$(BUILD)/tests/unit/%): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/xs_test.h $(LIBXENSTORED_SAN) $(AUTOCONF)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  CC-SAN  $<"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -Itoolstack/xenstored -o $@ $< $(LIBXENSTORED_SAN) $(XS_LDLIBS) -lcmocka
+
+$(BUILD)/tests/unit/test_config: tests/unit/test_config.c $(LIBPVCFG_SAN) $(AUTOCONF)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  CC-SAN  $<"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -Itoolstack/config -o $@ $< $(LIBPVCFG_SAN) -lcmocka

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * pvctl create [-c] [CONFIG] [key=value ...]: read an xl-style domain
- * configuration, apply command-line overrides, and ask pvisord to build
- * and start the domain. Paths are made absolute here, because the daemon
- * does not share our working directory.
+ * configuration (toolstack/config), apply command-line overrides, and ask
+ * pvisord to build and start the domain. Paths are made absolute here,
+ * because the daemon does not share our working directory.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,36 +11,88 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pvconfig.h"
 #include "pvctl.h"
-
-#define MAX_CREATE_ARGS 32
 
 static void create_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvctl create [-c] [CONFIG] [key=value ...]\n\n"
-		"Create a domain. Keys: name, kernel, ramdisk, cmdline, memory\n"
-		"(MiB), vcpus, on_poweroff, on_reboot, on_crash (destroy,\n"
-		"restart, preserve). key=value arguments override CONFIG.\n"
-		"-c attaches to the console once the domain runs.\n");
+		"Create a domain from an xl-style CONFIG file. key=value arguments\n"
+		"override it (or stand alone without a file). Keys: name, kernel,\n"
+		"ramdisk, cmdline (or root + extra), memory (MiB), vcpus,\n"
+		"on_poweroff, on_reboot, on_crash (destroy, restart, preserve),\n"
+		"disk, vif. -c attaches to the console once the domain runs.\n");
 }
 
-static int absolutize(char *buf, size_t len, const char *path)
+static const char *action_arg(enum cfg_action a)
+{
+	switch (a) {
+	case CFG_ACT_DESTROY:
+		return "destroy";
+	case CFG_ACT_RESTART:
+		return "restart";
+	case CFG_ACT_PRESERVE:
+		return "preserve";
+	default:
+		return NULL;	/* rename-restart, coredump-*, soft-reset */
+	}
+}
+
+static int add(char **req, int *n, const char *key, const char *val)
+{
+	if (*n >= 32 || asprintf(&req[*n], "%s=%s", key, val) < 0)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static int add_path(char **req, int *n, const char *key, const char *path)
 {
 	char real[PATH_MAX];
 
-	if (!realpath(path, real))
-		return -errno;
-	if (strlen(real) + 1 > len)
-		return -ENAMETOOLONG;
-	strcpy(buf, real);
-	return 0;
+	if (!realpath(path, real)) {
+		fprintf(stderr, "pvctl create: %s '%s': %s\n", key, path,
+			strerror(errno));
+		return -1;
+	}
+	return add(req, n, key, real);
+}
+
+/*
+ * key=value on the command line: the value is config syntax, but a bare
+ * word (kernel=/path, name=web) is what people type; quote it for them.
+ */
+static char *quote_bare(const char *kv)
+{
+	const char *v = strchr(kv, '=') + 1;
+	size_t klen = v - kv;
+	char *out, *o;
+
+	if (*v == '"' || *v == '\'' || *v == '[' || !*v ||
+	    strspn(v, "0123456789") == strlen(v))
+		return strdup(kv);
+	out = malloc(klen + 2 * strlen(v) + 3);
+	if (!out)
+		return NULL;
+	memcpy(out, kv, klen);
+	o = out + klen;
+	*o++ = '"';
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			*o++ = '\\';
+		*o++ = *v;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
 }
 
 int cmd_create(int argc, char **argv)
 {
-	char *req[MAX_CREATE_ARGS + 1] = { "create" };
-	char name[256] = "";
+	static struct cfg_domain cfg;
+	const char *file = NULL, *acts[3];
+	char *req[33] = { "create" }, err[512], num[32];
 	int n = 1, first = 1, rc;
 	bool console = false;
 
@@ -48,52 +100,65 @@ int cmd_create(int argc, char **argv)
 		create_usage(stdout);
 		return 0;
 	}
-	if (argc > 1 && !strcmp(argv[1], "-c")) {
+	if (first < argc && !strcmp(argv[first], "-c")) {
 		console = true;
-		first = 2;
-	}
-	if (first < argc && !strchr(argv[first], '=')) {
-		n = pvctl_config_to_args(argv[first], req, MAX_CREATE_ARGS);
-		if (n < 0)
-			return 1;
 		first++;
 	}
+	if (first < argc && !strchr(argv[first], '='))
+		file = argv[first++];
 	for (int i = first; i < argc; i++) {
-		char *arg = argv[i];
-
-		if (!strchr(arg, '=')) {
+		if (!strchr(argv[i], '=')) {
 			create_usage(stderr);
 			return 2;
 		}
-		if (n == MAX_CREATE_ARGS) {
-			fprintf(stderr, "pvctl create: too many settings\n");
-			return 2;
-		}
-		req[n++] = arg;
+		argv[i] = quote_bare(argv[i]);
+		if (!argv[i])
+			return 1;
 	}
-	/* Later settings win; make file paths absolute for the daemon. */
-	for (int i = 1; i < n; i++) {
-		const char *key = req[i], *val = strchr(key, '=') + 1;
-		size_t klen = val - 1 - key;
-
-		if ((klen == 6 && !strncmp(key, "kernel", 6)) ||
-		    (klen == 7 && !strncmp(key, "ramdisk", 7))) {
-			char abs[PATH_MAX];
-
-			rc = absolutize(abs, sizeof(abs), val);
-			if (rc) {
-				fprintf(stderr, "pvctl create: %.*s '%s': %s\n",
-					(int)klen, key, val, strerror(-rc));
-				return 1;
-			}
-			if (asprintf(&req[i], "%.*s=%s", (int)klen, key, abs) < 0)
-				return 1;
-		}
-		if (klen == 4 && !strncmp(key, "name", 4))
-			snprintf(name, sizeof(name), "%s", val);
+	if (file)
+		rc = cfg_load_file(file, (const char *const *)argv + first,
+				   argc - first, &cfg, err, sizeof(err));
+	else
+		rc = cfg_load_buf("command line", "", 0,
+				  (const char *const *)argv + first,
+				  argc - first, &cfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "pvctl create: %s\n", err);
+		return 1;
 	}
+	if (!cfg.name[0] || !cfg.kernel[0]) {
+		fprintf(stderr, "pvctl create: %s: 'name' and 'kernel' are "
+			"required\n", file ? file : "command line");
+		return 1;
+	}
+	acts[0] = action_arg(cfg.on_poweroff);
+	acts[1] = action_arg(cfg.on_reboot);
+	acts[2] = action_arg(cfg.on_crash);
+	for (int i = 0; i < 3; i++)
+		if (!acts[i]) {
+			fprintf(stderr, "pvctl create: on_%s: pvisord supports "
+				"destroy, restart and preserve only\n",
+				i == 0 ? "poweroff" : i == 1 ? "reboot" : "crash");
+			return 1;
+		}
+	if (add(req, &n, "name", cfg.name) ||
+	    add_path(req, &n, "kernel", cfg.kernel) ||
+	    (cfg.ramdisk[0] && add_path(req, &n, "ramdisk", cfg.ramdisk)) ||
+	    (cfg.cmdline[0] && add(req, &n, "cmdline", cfg.cmdline)))
+		return 1;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)cfg.memory_mb);
+	if (add(req, &n, "memory", num))
+		return 1;
+	snprintf(num, sizeof(num), "%u", cfg.vcpus);
+	if (add(req, &n, "vcpus", num) || add(req, &n, "on_poweroff", acts[0]) ||
+	    add(req, &n, "on_reboot", acts[1]) || add(req, &n, "on_crash", acts[2]))
+		return 1;
+	if (cfg.ndisks || cfg.nvifs)
+		fprintf(stderr, "pvctl create: note: %u disk(s) and %u vif(s) "
+			"validated, but pvisor has no block/network backends yet: "
+			"not attached\n", cfg.ndisks, cfg.nvifs);
 	rc = pvctl_request(n, req, true);
 	if (rc || !console)
 		return rc;
-	return pvctl_console(name);
+	return pvctl_console(cfg.name);
 }

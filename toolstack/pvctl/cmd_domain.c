@@ -28,6 +28,8 @@ static const struct domain_cmd domain_cmds[] = {
 	{ "unpause", "DOMAIN", 1, 1, "Let a paused domain run again." },
 	{ "console", "DOMAIN", 1, 1,
 	  "Attach to a domain's console; Ctrl-] detaches, the domain runs on." },
+	{ "mem-set", "DOMAIN MiB", 2, 2,
+	  "Set the balloon target (memory/target); the guest's balloon driver acts on it." },
 	{ "dmesg", "", 0, 0, "Print the hypervisor's message ring." },
 };
 

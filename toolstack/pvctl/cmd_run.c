@@ -19,12 +19,15 @@
 #include "pvisor/loader.h"
 #include "pvisor/log.h"
 #include "pvctl.h"
+#include "evtchn_echo.h"
+#include "test_service.h"
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvctl run --kernel FILE [--ramdisk FILE] [--cmdline STR]\n"
-		"                 [--memory MiB] [--vcpus N] [--stats]\n\n"
+		"                 [--memory MiB] [--vcpus N] [--stats] [--debug]\n"
+		"                 [--test-service NAME] [--evtchn-echo]\n\n"
 		"Run one PV kernel in the foreground, without pvisord. The\n"
 		"guest console goes to stdout. Exit status: 0 poweroff,\n"
 		"1 crash, 2 usage error, 3 reboot, 4 other shutdown.\n");
@@ -83,6 +86,9 @@ int cmd_run(int argc, char **argv)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'v' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "test-service", required_argument, NULL, 'T' },
+		{ "evtchn-echo", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -95,11 +101,16 @@ int cmd_run(int argc, char **argv)
 	struct plat_info host;
 	struct domain *d = NULL;
 	bool stats = false;
+	const char *service = NULL;	/* --test-service: see test_service.h */
+	pid_t service_pid = 0;
+	struct evtchn_echo *echo = NULL;	/* --evtchn-echo */
+	bool want_echo = false;
+	char echo_cmdline[1100];
 	enum domain_state state;
 	char *end;
 	int c, rc, status;
 
-	while ((c = getopt_long(argc, argv, "k:r:c:m:v:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:r:c:m:v:sdh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			kernel = optarg;
@@ -140,6 +151,20 @@ int cmd_run(int argc, char **argv)
 		case 's':
 			stats = true;
 			break;
+		case 'd':	/* debug log: the builder's layout, ... */
+			pv_log_set_level(LOG_DEBUG);
+			break;
+		case 'E':
+			want_echo = true;
+			break;
+		case 'T':
+			service = optarg;
+			if (!test_service_valid(service)) {
+				fprintf(stderr, "pvctl run: no test service "
+					"'%s' (known: grants)\n", service);
+				return 2;
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -177,6 +202,21 @@ int cmd_run(int argc, char **argv)
 			strerror(-rc));
 		return 1;
 	}
+	if (want_echo) {
+		evtchn_port_t port;
+
+		rc = evtchn_echo_start(d, &echo, &port);
+		if (rc) {
+			fprintf(stderr, "pvctl run: cannot start the event "
+				"channel echo: %s\n", strerror(-rc));
+			domain_destroy(d);
+			return 1;
+		}
+		/* The guest learns its port from the command line. */
+		snprintf(echo_cmdline, sizeof(echo_cmdline), "%s%sevtchn_echo=%u",
+			 img.cmdline, img.cmdline[0] ? " " : "", port);
+		img.cmdline = echo_cmdline;
+	}
 	rc = pv_build(d, &img, &why);
 	if (rc) {
 		fprintf(stderr, "pvctl run: cannot load %s: %s\n", kernel,
@@ -184,8 +224,25 @@ int cmd_run(int argc, char **argv)
 		domain_destroy(d);
 		return 1;
 	}
+	if (service) {
+		service_pid = test_service_start(service, d);
+		if (service_pid < 0) {
+			fprintf(stderr, "pvctl run: cannot start test service "
+				"%s: %s\n", service, strerror((int)-service_pid));
+			domain_destroy(d);
+			return 1;
+		}
+	}
 	rc = domain_start(d);
 	state = domain_wait(d);
+	if (test_service_stop(service_pid))
+		fprintf(stderr, "pvctl run: test service %s failed\n", service);
+	if (echo) {
+		unsigned long n = evtchn_echo_stop(echo);
+
+		if (stats)
+			fprintf(stderr, "evtchn echo: %lu notifications\n", n);
+	}
 	if (stats)
 		print_stats(d);
 	if (state == DOMAIN_CRASHED)

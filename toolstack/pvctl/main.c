@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run one PV kernel in the foreground (no daemon)" },
 	{ "info", cmd_info, "show what this host's KVM offers pvisor" },
 	{ "create", cmd_create, "create a domain from an xl-style config file" },
+	{ "xenstore", cmd_xenstore, "ls, read, write, rm, watch xenstore nodes" },
 };
 
 const struct domain_cmd *find_cmd(const char *name);

@@ -212,6 +212,69 @@ static int cmd_dmesg(struct ctl_request *q, struct reply *r)
 	return 0;
 }
 
+static void console_input(void *opaque, const char *buf, size_t len)
+{
+	struct pvd_domain *pd = opaque;
+
+	/* Held across the call: the waiter cannot stop the backend under us. */
+	pthread_mutex_lock(&pvd_lock);
+	if (pd->d && !domain_is_dying(pd->d))
+		pvd_backend_console_input(&pd->backend, buf, len);
+	pthread_mutex_unlock(&pvd_lock);
+}
+
+/* shutdown, reboot: asked of the guest through control/shutdown. */
+static int request_guest(struct pvd_domain *pd, const char *what,
+			 struct reply *r)
+{
+	int rc = -ESRCH;
+
+	pthread_mutex_lock(&pvd_lock);
+	if (pd->d && !domain_is_dying(pd->d))
+		rc = pvd_backend_request_shutdown(&pd->backend, what);
+	pthread_mutex_unlock(&pvd_lock);
+	if (rc)
+		say(r, "cannot ask %s to %s: %s\n", pd->spec.name, what,
+		    rc == -ESRCH ? "not running" : strerror(-rc));
+	return rc;
+}
+
+static int cmd_mem_set(struct ctl_request *q, struct reply *r)
+{
+	struct pvd_domain *pd;
+	uint64_t mb;
+	int rc = -ESRCH;
+
+	if (q->argc != 3 || parse_u64(q->argv[2], 4, CONFIG_MAX_DOMAIN_MEMORY_MB,
+				      &mb)) {
+		say(r, "mem-set: expected DOMAIN and a size in MiB (4..%d)\n",
+		    CONFIG_MAX_DOMAIN_MEMORY_MB);
+		return -EINVAL;
+	}
+	pd = pvd_domain_get(q->argv[1]);
+	if (!pd) {
+		say(r, "mem-set: no domain '%s'\n", q->argv[1]);
+		return -ESRCH;
+	}
+	pthread_mutex_lock(&pvd_lock);
+	if (pd->d && !domain_is_dying(pd->d)) {
+		if (mb > pd->spec.memory_mb)
+			rc = -E2BIG;	/* above what it booted with (maxmem) */
+		else
+			rc = pvd_backend_set_memory_target(&pd->backend,
+							   mb * 1024);
+	}
+	pthread_mutex_unlock(&pvd_lock);
+	if (rc == -E2BIG)
+		say(r, "mem-set: %llu MiB is above the domain's maximum (%llu)\n",
+		    (unsigned long long)mb,
+		    (unsigned long long)pd->spec.memory_mb);
+	else if (rc)
+		say(r, "mem-set: %s is not running\n", pd->spec.name);
+	pvd_domain_put(pd);
+	return rc;
+}
+
 /* Commands that act on one domain named by id or name. */
 static int cmd_on_domain(struct ctl_request *q, struct reply *r, int fd,
 			 bool *streamed)
@@ -247,12 +310,12 @@ static int cmd_on_domain(struct ctl_request *q, struct reply *r, int fd,
 		rc = ctl_send_reply(fd, 0, NULL, 0);
 		*streamed = true;
 		if (!rc)
-			rc = pvd_console_attach(pd->console, fd);
+			rc = pvd_console_attach(pd->console, fd, console_input,
+						pd);
+	} else if (!strcmp(cmd, "shutdown")) {
+		rc = request_guest(pd, "poweroff", r);
 	} else {
-		/* shutdown, reboot: asked through the guest's xenstore node. */
-		say(r, "%s: needs the guest's xenstore control node; pvisord has "
-		    "no xenstored yet (use destroy)\n", cmd);
-		rc = -ENOSYS;
+		rc = request_guest(pd, "reboot", r);
 	}
 	pvd_domain_put(pd);
 	return rc;
@@ -286,6 +349,8 @@ void pvd_serve_client(int fd)
 		rc = cmd_info(&q, &r);
 	else if (!strcmp(cmd, "dmesg"))
 		rc = cmd_dmesg(&q, &r);
+	else if (!strcmp(cmd, "mem-set"))
+		rc = cmd_mem_set(&q, &r);
 	else if (!strcmp(cmd, "destroy") || !strcmp(cmd, "pause") ||
 		 !strcmp(cmd, "unpause") || !strcmp(cmd, "console") ||
 		 !strcmp(cmd, "shutdown") || !strcmp(cmd, "reboot"))

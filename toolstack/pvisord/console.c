@@ -89,7 +89,9 @@ void pvd_console_sink(struct domain *d, const char *buf, size_t len,
 	pthread_mutex_unlock(&c->lock);
 }
 
-int pvd_console_attach(struct pvd_console *c, int fd)
+int pvd_console_attach(struct pvd_console *c, int fd,
+		       void (*input)(void *opaque, const char *buf, size_t len),
+		       void *opaque)
 {
 	char *hist;
 	size_t len;
@@ -112,7 +114,6 @@ int pvd_console_attach(struct pvd_console *c, int fd)
 	if (slot < 0)
 		return -EBUSY;
 
-	/* Input has nowhere to go until the PV console ring exists: drain. */
 	for (;;) {
 		char buf[256];
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -123,6 +124,7 @@ int pvd_console_attach(struct pvd_console *c, int fd)
 		n = read(fd, buf, sizeof(buf));
 		if (n <= 0)
 			break;
+		input(opaque, buf, n);
 	}
 	pthread_mutex_lock(&c->lock);
 	c->attached[slot] = -1;

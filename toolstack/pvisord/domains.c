@@ -14,6 +14,7 @@
 #include <pvabi/sched.h>
 
 #include "pvisor/loader.h"
+#include "pvisor/pv_layout.h"
 #include "pvisor/log.h"
 #include "pvisord.h"
 
@@ -72,6 +73,7 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 		.console_opaque = pd->console,
 	};
 	struct pv_boot_image img = { .cmdline = spec->cmdline };
+	struct pv_layout layout;
 	const char *why = NULL;
 	struct domain *d;
 	int rc;
@@ -92,18 +94,32 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create domain: %s", strerror(-rc));
 		goto out;
 	}
+	rc = pvd_backend_prepare(&pd->backend, d, pd->console);
+	if (rc) {
+		snprintf(err, errlen, "cannot set up event channels: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	img.store_evtchn = pd->backend.store_ch.guest_port;
+	img.console_evtchn = pd->backend.console_ch.guest_port;
+	img.layout = &layout;
 	rc = pv_build(d, &img, &why);
 	if (rc) {
 		snprintf(err, errlen, "cannot load %s: %s", spec->kernel,
 			 why ? why : strerror(-rc));
-		domain_destroy(d);
-		goto out;
+		goto fail;
+	}
+	rc = pvd_backend_start(&pd->backend, &layout, spec->name,
+			       spec->memory_mb);
+	if (rc) {
+		snprintf(err, errlen, "cannot start xenstore/console service: %s",
+			 strerror(-rc));
+		goto fail;
 	}
 	rc = domain_start(d);
 	if (rc) {
 		snprintf(err, errlen, "cannot start vCPUs: %s", strerror(-rc));
-		domain_destroy(d);
-		goto out;
+		goto fail;
 	}
 	pd->d = d;
 	pd->booted_at = time(NULL);
@@ -114,6 +130,10 @@ out:
 	free((void *)img.kernel);
 	free((void *)img.ramdisk);
 	return rc;
+fail:
+	pvd_backend_stop(&pd->backend);
+	domain_destroy(d);
+	goto out;
 }
 
 static void pvd_free(struct pvd_domain *pd)
@@ -159,6 +179,8 @@ static void *pvd_waiter(void *arg)
 		struct domain *d = pd->d;
 		enum domain_state st = domain_wait(d);
 		enum pvd_action act;
+
+		pvd_backend_guest_stopped(&pd->backend);
 		char err[256];
 		const char *why;
 
@@ -172,11 +194,13 @@ static void *pvd_waiter(void *arg)
 			act = pd->spec.on_poweroff;
 			why = "powered off";
 		}
-		if (__atomic_load_n(&pd->destroying, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&pd->destroying, __ATOMIC_ACQUIRE)) {
 			act = PVD_ACTION_DESTROY;
+			why = "destroyed";
+		}
 		pr_info("d%u (%s) %s%s%s; action: %s\n", d->id, pd->spec.name, why,
-			st == DOMAIN_CRASHED ? ": " : "",
-			st == DOMAIN_CRASHED ? d->crash_msg : "",
+			st == DOMAIN_CRASHED && !pd->destroying ? ": " : "",
+			st == DOMAIN_CRASHED && !pd->destroying ? d->crash_msg : "",
 			action_names[act]);
 		snprintf(pd->state_note, sizeof(pd->state_note), "%s", why);
 
@@ -188,6 +212,7 @@ static void *pvd_waiter(void *arg)
 		pthread_mutex_lock(&pvd_lock);
 		pd->d = NULL;
 		pthread_mutex_unlock(&pvd_lock);
+		pvd_backend_stop(&pd->backend);
 		domain_destroy(d);
 		if (act == PVD_ACTION_DESTROY)
 			break;
@@ -251,6 +276,7 @@ int pvd_domain_create(const struct pvd_domain_spec *spec, char *err,
 		/* Without a waiter nobody reaps it: tear it down now. */
 		domain_crash(pd->d, "pvisord could not watch it");
 		domain_wait(pd->d);
+		pvd_backend_stop(&pd->backend);
 		domain_destroy(pd->d);
 		pd->d = NULL;
 		pvd_unlink(pd);
@@ -292,11 +318,12 @@ int pvd_domain_destroy(struct pvd_domain *pd)
 		pd->d = NULL;	/* its waiter is gone: reap it here */
 	pthread_mutex_unlock(&pvd_lock);
 	if (d && !pd->d) {
+		pvd_backend_stop(&pd->backend);
 		domain_destroy(d);
 		d = NULL;
 	}
 	if (d) {
-		domain_crash(d, "destroyed by the operator");
+		domain_kill(d, "destroyed by the operator");
 		return 0;	/* the waiter reaps it */
 	}
 	/* Preserved (or between restarts): nothing runs; drop it. */

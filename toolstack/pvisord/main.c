@@ -23,6 +23,7 @@
 #include "pvisor/ctl_proto.h"
 #include "pvisor/log.h"
 #include "pvisord.h"
+#include "../xenstored/xenstored.h"
 
 #define DMESG_SIZE	(128 * 1024)
 
@@ -133,6 +134,7 @@ static void *signal_thread(void *arg)
 	pr_info("signal %d: destroying all domains and exiting\n", sig);
 	pvd_destroy_all();
 	unlink(pvd_opts->socket_path);
+	unlink(pvd_opts->xenstore_socket);
 	exit(0);
 }
 
@@ -140,7 +142,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvisord [--foreground] [--socket PATH] [--log FILE]\n"
-		"               [--console-dir DIR] [--group NAME]\n\n"
+		"               [--console-dir DIR] [--group NAME]\n"
+		"               [--xenstore-socket PATH]\n\n"
 		"Run the pvisor hypervisor as a daemon. pvctl talks to it on\n"
 		"the socket (default " CTL_DEFAULT_SOCKET "). SIGTERM or\n"
 		"SIGINT destroys every domain, then exits.\n");
@@ -152,6 +155,7 @@ int main(int argc, char **argv)
 		.socket_path = CTL_DEFAULT_SOCKET,
 		.log_path = "/var/log/pvisor/pvisord.log",
 		.console_dir = "/var/log/pvisor",
+		.xenstore_socket = XS_DEFAULT_SOCKET,
 	};
 	static const struct option lopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
@@ -159,6 +163,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "console-dir", required_argument, NULL, 'c' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "xenstore-socket", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -166,13 +171,14 @@ int main(int argc, char **argv)
 	pthread_t sig_thread;
 	int c, lfd;
 
-	while ((c = getopt_long(argc, argv, "fs:l:c:g:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fs:l:c:g:x:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': opts.foreground = true; break;
 		case 's': opts.socket_path = optarg; break;
 		case 'l': opts.log_path = optarg; break;
 		case 'c': opts.console_dir = optarg; break;
 		case 'g': opts.group = optarg; break;
+		case 'x': opts.xenstore_socket = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -214,6 +220,19 @@ int main(int argc, char **argv)
 
 	lfd = listen_socket(opts.socket_path);
 	if (lfd < 0)
+		return 1;
+	{
+		/* The xenstore socket's directory, as for ours. */
+		char dir[4096], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", opts.xenstore_socket);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0755);
+		}
+	}
+	if (pvd_xenstore_start(opts.xenstore_socket))
 		return 1;
 	if (!opts.foreground && daemon(0, 0)) {
 		fprintf(stderr, "pvisord: cannot daemonize: %s\n", strerror(errno));

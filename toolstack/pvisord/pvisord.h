@@ -10,6 +10,7 @@
 
 #include "pvisor/domain.h"
 #include "pvisor/platform.h"
+#include "backend.h"
 
 struct msg_ring;
 
@@ -43,6 +44,7 @@ struct pvd_domain {
 	bool preserved;			/* stopped, kept until destroyed */
 	char state_note[64];		/* e.g. "crashed", "shutdown (poweroff)" */
 	struct pvd_console *console;
+	struct pvd_backend backend;	/* xenstore and console rings */
 	unsigned int restarts;
 	time_t booted_at;
 };
@@ -52,6 +54,7 @@ struct pvd_options {
 	const char *log_path;
 	const char *console_dir;
 	const char *group;		/* may use the socket besides root */
+	const char *xenstore_socket;
 	bool foreground;
 };
 
@@ -79,8 +82,13 @@ void pvd_console_free(struct pvd_console *c);
 void pvd_console_hangup(struct pvd_console *c);
 void pvd_console_sink(struct domain *d, const char *buf, size_t len,
 		      void *opaque);
-/* Stream the console to fd until the client leaves; returns then. */
-int pvd_console_attach(struct pvd_console *c, int fd);
+/*
+ * Stream the console to fd until the client leaves; what the client types
+ * goes to input(opaque, ...). Returns then.
+ */
+int pvd_console_attach(struct pvd_console *c, int fd,
+		       void (*input)(void *opaque, const char *buf, size_t len),
+		       void *opaque);
 
 /* msg_ring.c: bounded text ring (dmesg, console history). */
 struct msg_ring *msg_ring_new(size_t size);

@@ -9,14 +9,21 @@
 
 #include <pvabi/xen.h>
 
+#include <pvabi/vcpu.h>
+
 #include "pvisor/cpuid.h"
+#include "pvisor/event_channel.h"
 #include "pvisor/guest_mem.h"
 #include "pvisor/hv_region.h"
+#include "pvisor/page_type.h"
 #include "pvisor/platform.h"
 #include "pvisor/pv_vcpu.h"
 #include "pvisor/stats.h"
+#include "pvisor/time.h"
+#include "pvisor/timer.h"
 
 struct domain;
+struct gnttab;
 
 enum domain_state {
 	DOMAIN_CREATED,		/* built, vCPUs not started */
@@ -36,18 +43,34 @@ struct vcpu {
 
 	/* Blocking (SCHEDOP_block): woken by events and kicks. */
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool blocked;
+	pthread_cond_t wake;		/* CLOCK_MONOTONIC */
+	bool blocked;			/* SCHEDOP_block or SCHEDOP_poll */
+	bool exited;			/* thread gone: never signal it */
+
+	/* vcpu_op state (vcpu_op.c, vcpu_block.c, timer.c). */
+	bool initialised;		/* has a context (builder/VCPUOP_initialise) */
+	bool initialising;		/* VCPUOP_initialise under way */
+	bool vcpu_info_registered;
+	uint64_t poll_deadline;		/* SCHEDOP_poll timeout, 0 = none */
+	struct vcpu_timer timer;
+	uint64_t runstate_va;		/* guest VA of its runstate copy, 0 = none */
+	uint64_t time_area_va;		/* VCPUOP_register_vcpu_time_memory_area */
+	struct vcpu_runstate_info runstate;
 
 	/* Where this vCPU's part of the entry area lives. */
 	uint64_t area_va;		/* GDT, TSS, stack */
 	uint64_t stack_top_va;
 	uint64_t stack_page_idx;	/* hv page index of the stack's top page */
 
-	/* Page-table writes waiting for the in-VM writer (pt_write.c). */
-	uint64_t (*ptw_list)[2];
+	/* Page-table entries waiting for the in-VM writer (pt_write.c). */
+	uint64_t *ptw_list;		/* direct-map VAs to touch */
 	uint64_t ptw_list_va;
 	unsigned int ptw_pending;
+
+	/* PV MMU (arch/x86/pv/mm.c, descriptor_tables.c). */
+	uint64_t mm_root[2];		/* kernel, user L4 held as roots */
+	bool tlb_flush_pending;		/* another vCPU asked for a flush */
+	uint64_t gdt_pte_gpa;		/* hv L1 entry mapping GDT frame 0 */
 
 	struct vcpu_stats stats;
 	uint64_t cpu_time_final_ns;	/* CPU time when the thread ended */
@@ -63,6 +86,7 @@ struct domain_config {
 	unsigned int vcpus;
 	console_sink_fn console_sink;
 	void *console_opaque;
+	unsigned int max_evtchn_port;	/* 0: xl's default (1023) */
 };
 
 struct domain {
@@ -80,8 +104,11 @@ struct domain {
 	struct guest_mem mem;
 	struct hv_region hv;
 	struct cpuid_policy cpuid;
-	/* Per RAM frame: the page-table level it is pinned as, 0 if not. */
-	uint8_t *frame_pin;
+	/* PV MMU: page types and references (page_type.c), under mm_lock. */
+	pthread_mutex_t mm_lock;
+	struct pv_mm mm;
+	uint64_t *m2p;			/* the read-only M2P (hypervisor memory) */
+	uint64_t gdt_zero_pfn;		/* unused guest GDT frames map this */
 
 	/* Entry area and M2P placement (see layout.h). */
 	uint64_t hv_slot_va, m2p_slot_va;
@@ -91,6 +118,10 @@ struct domain {
 	uint64_t ptw_stub_va, ptw_done_rip;
 	uint64_t shared_info_pfn;
 	struct shared_info *shared_info;
+	struct gnttab *gnttab;		/* grant table (grant_table.c) */
+	struct evtchn_domain evtchn;	/* event channels (event_channel.c) */
+	struct domain_time time;	/* pvclock base (time.c) */
+	struct domain_timers timers;	/* timer thread (timer.c) */
 
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus[CONFIG_MAX_VCPUS];
@@ -121,6 +152,8 @@ void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool domain_is_dying(struct domain *d);
+/* End a domain on the operator's request (not a fault: logged as such). */
+void domain_kill(struct domain *d, const char *why);
 
 /* Hold every vCPU outside the VM / let them run again. */
 void domain_pause(struct domain *d);
@@ -138,6 +171,8 @@ void domain_console_write(struct domain *d, const char *buf, size_t len);
  * (shadow-paging hosts only notice stores the vCPU makes itself).
  */
 int vcpu_pt_write(struct vcpu *v, uint64_t gpa, uint64_t val);
+/* Only queue the replay: memory at gpa is already what it should be. */
+int vcpu_pt_touch(struct vcpu *v, uint64_t gpa);
 int vcpu_pt_flush(struct vcpu *v);
 
 /* The vCPU thread body. */

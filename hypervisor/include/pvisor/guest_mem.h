@@ -35,6 +35,7 @@
 struct guest_mem {
 	uint8_t *ram;			/* host mapping of GPA 0 .. nr_pages */
 	uint64_t nr_pages;
+	const uint8_t *absent;		/* per RAM frame: 1 = ballooned out */
 	uint8_t *hv;			/* host mapping of the hypervisor region */
 	uint64_t hv_base_pfn;
 	uint64_t hv_nr_pages;

@@ -33,5 +33,13 @@ long do_iret(struct vcpu *v, const uint64_t a[6]);
 long do_mmuext_op(struct vcpu *v, const uint64_t a[6]);
 long do_update_va_mapping(struct vcpu *v, const uint64_t a[6]);
 long do_memory_op(struct vcpu *v, const uint64_t a[6]);
+long do_mmu_update(struct vcpu *v, const uint64_t a[6]);
+long do_update_va_mapping_otherdomain(struct vcpu *v, const uint64_t a[6]);
+long do_set_gdt(struct vcpu *v, const uint64_t a[6]);
+long do_update_descriptor(struct vcpu *v, const uint64_t a[6]);
+long do_event_channel_op(struct vcpu *v, const uint64_t a[6]);
+long do_event_channel_op_compat(struct vcpu *v, const uint64_t a[6]);
+long do_vcpu_op(struct vcpu *v, const uint64_t a[6]);
+long do_set_timer_op(struct vcpu *v, const uint64_t a[6]);
 
 #endif

@@ -31,6 +31,7 @@
 #define HV_USER_STUBS_OFF	0x2000ull	/* user: syscall entry points */
 #define HV_EXIT_PAGE_OFF	0x3000ull	/* -> EXIT_GPA, user writable */
 #define HV_HV_STUBS_OFF		0x4000ull	/* supervisor: pvisor's own stubs */
+#define HV_HVMAP_OFF		0x2000000000ull	/* the hypervisor region, sup. RW */
 #define HV_DIRECTMAP_OFF	0x4000000000ull	/* all guest RAM, supervisor RW */
 #define HV_VCPU_AREA_OFF	0x100000ull
 #define HV_VCPU_AREA_SIZE	0x40000ull
@@ -38,8 +39,8 @@
 #define HV_VCPU_TSS_OFF		0x10000ull
 #define HV_VCPU_STACK_OFF	0x12000ull	/* 2 pages, guard page below */
 #define HV_VCPU_STACK_SIZE	0x2000ull
-#define HV_VCPU_PTW_OFF		0x15000ull	/* page-table write list */
-#define PTW_MAX_WRITES		256		/* 16-byte entries per page */
+#define HV_VCPU_PTW_OFF		0x15000ull	/* page-table entries to touch */
+#define PTW_MAX_WRITES		512		/* 8-byte entries per page */
 
 #define TRAP_STUB_SIZE		16
 #define STUB_EXIT_INSN_LEN	10	/* movl $imm32, rel32(%rip) */

@@ -31,12 +31,17 @@ int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
 int elf_pv_load(const uint8_t *img, size_t len, const struct pv_kernel_info *k,
 		uint8_t *ram, uint64_t ram_size);
 
+struct pv_layout;
+
 struct pv_boot_image {
-	const uint8_t *kernel;
+	const uint8_t *kernel;		/* ELF or bzImage */
 	size_t kernel_len;
 	const uint8_t *ramdisk;
 	size_t ramdisk_len;
 	const char *cmdline;
+	uint32_t store_evtchn;		/* ports for start_info; 0: none yet */
+	uint32_t console_evtchn;
+	struct pv_layout *layout;	/* optional: receives where things went */
 };
 
 /*

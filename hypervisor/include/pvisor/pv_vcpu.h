@@ -44,6 +44,12 @@ struct pv_vcpu {
 	struct pv_callback sysenter_cb;
 
 	struct vcpu_info *vcpu_info;	/* registered or legacy slot */
+
+	/* Descriptor tables (set_gdt, MMUEXT_SET_LDT). */
+	uint64_t gdt_frames[14];	/* seg_desc-typed frames, in order */
+	unsigned int gdt_ents;
+	uint64_t ldt_base;		/* linear address */
+	unsigned int ldt_ents;
 	uint64_t virt_cr2;		/* last #PF address reported */
 	bool fpu_ts;			/* virtual CR0.TS (fpu_taskswitch) */
 };
@@ -77,6 +83,11 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned int id,
 int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
 /* The same, for selectors known to be valid (the flat ones). */
 void pv_load_mode_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
+/*
+ * A descriptor from the guest's own GDT (or LDT): 0, or -EINVAL when
+ * the selector is outside the table. Checked and DPL-fixed as Xen does.
+ */
+int pv_guest_desc(const struct pv_vcpu *v, uint16_t sel, uint64_t *desc);
 /* Switch guest kernel <-> user: page-table root and GS bases. */
 int pv_toggle_guest_mode(struct pv_vcpu *v);
 

@@ -21,6 +21,8 @@ struct vcpu_stats {
 	uint64_t emulated;		/* privileged instructions emulated */
 	uint64_t bounces;		/* traps delivered to the guest */
 	uint64_t pt_flushes;		/* in-VM page-table writer runs */
+	uint64_t pt_touches;		/* entries it replayed */
+	uint64_t ptwr;			/* writes to RO page tables emulated */
 };
 
 struct domain_stats {

@@ -12,6 +12,7 @@
 #include "pvisor/domain.h"
 #include "pvisor/entry_area.h"
 #include "pvisor/layout.h"
+#include "pvisor/pv_mm.h"
 #include "descriptors.h"
 
 /* movl $val, rel32(%rip) with the target being the doorbell page. */
@@ -37,19 +38,18 @@ static uint64_t idt_gate(uint64_t handler, unsigned int dpl)
 }
 
 /*
- * pvisor's page-table writer (CPL0): for each {va, value} pair at %rsi,
- * %ecx of them, store value at va (a direct-map address), then reload
- * CR3 and ring the doorbell. Stores made by the vCPU itself are seen by
- * every kind of KVM MMU, including shadow paging, which never notices
- * writes made from the host side.
+ * pvisor's page-table writer (CPL0): for each direct-map address at
+ * %rsi, %ecx of them, store back atomically what the entry holds, then
+ * reload CR3 and ring the doorbell. pvisord has already written the new
+ * values; stores made by the vCPU itself are what every kind of KVM MMU
+ * notices, including shadow paging, which never sees host-side writes.
  */
 static const uint8_t ptw_stub[] = {
 	0x48, 0x8b, 0x3e,		/* 1: mov (%rsi),%rdi */
-	0x48, 0x8b, 0x46, 0x08,		/*    mov 8(%rsi),%rax */
-	0x48, 0x89, 0x07,		/*    mov %rax,(%rdi) */
-	0x48, 0x83, 0xc6, 0x10,		/*    add $16,%rsi */
+	0xf0, 0x48, 0x83, 0x0f, 0x00,	/*    lock orq $0,(%rdi) */
+	0x48, 0x83, 0xc6, 0x08,		/*    add $8,%rsi */
 	0xff, 0xc9,			/*    dec %ecx */
-	0x75, 0xee,			/*    jnz 1b */
+	0x75, 0xf0,			/*    jnz 1b */
 	0x0f, 0x20, 0xd8,		/*    mov %cr3,%rax */
 	0x0f, 0x22, 0xd8,		/*    mov %rax,%cr3 */
 };
@@ -86,6 +86,11 @@ static int build_ptw(struct domain *d, uint64_t exit_va)
 			pfn++;
 		}
 	}
+	/* And the whole hypervisor region, for its own page tables. */
+	for (uint64_t off = 0; off < (r->nr_pages << 12) && !rc; off += 1ull << 21)
+		rc = hv_map_2m(r, d->hv_l3, d->hv_slot_va + HV_HVMAP_OFF + off,
+			       HV_GPA_BASE + off,
+			       _PAGE_PRESENT | _PAGE_RW | _PAGE_NX);
 	return rc;
 }
 
@@ -199,5 +204,7 @@ int entry_area_build_vcpu(struct domain *d, struct vcpu *v)
 	if (!rc)
 		rc = hv_map(r, d->hv_l3, v->ptw_list_va, hv_pfn(r, ptw) << 12,
 			    sup_rw);
+	if (!rc)
+		rc = pv_gdt_init_vcpu(d, v);
 	return rc;
 }

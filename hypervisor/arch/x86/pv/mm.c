@@ -1,226 +1,485 @@
 // SPDX-License-Identifier: MIT
 /*
- * PV memory-management hypercalls, the part first light needs: page-table
- * roots for guest kernel and user mode, update_va_mapping, and the
- * memory_op queries that describe the domain's memory.
- *
- * Not yet here (the PV MMU issue): page types and pinning, mmu_update,
- * and validation of every entry against Xen's type rules.
+ * PV memory-management hypercalls: mmu_update, mmuext_op and
+ * update_va_mapping(_otherdomain), with Xen's semantics and error codes
+ * (xen/arch/x86/mm.c do_mmu_update, do_mmuext_op, __do_update_va_mapping)
+ * over the page-type engine in page_type.c. Changes to live tables are
+ * replayed inside the VM by the vCPU's writer, once per hypercall (or
+ * multicall) batch.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include <pvabi/memory.h>
+#include <pvabi/xen.h>
 
 #include "pvisor/domain.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/log.h"
+#include "mm_internal.h"
 
-/* PTE bits a PV guest may set in an L1 entry (no caching attributes). */
-#define L1_ALLOWED (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | \
-		    _PAGE_DIRTY | _PAGE_GLOBAL | (7ull << 9) |		 \
-		    (0x7ffull << 52) | PTE_ADDR_MASK)
+#define MMU_UPDATE_PREEMPTED	(1u << 31)
+#define SET_LDT_MAX_ENTS	8192u
 
-static int set_baseptr(struct vcpu *v, uint64_t mfn, bool user)
+/* ---- shared helpers ----------------------------------------------- */
+
+static int vcpu_writer_touch(struct pt_writer *w, uint64_t gpa)
 {
-	struct pv_vcpu *pv = &v->pv;
-	int rc;
+	struct vcpu_pt_writer *vw = (struct vcpu_pt_writer *)w;
 
-	if (user && mfn == 0) {
-		pv->user_cr3 = 0;
-		return 0;
-	}
-	rc = domain_install_reserved_l4(v->d, mfn);
-	if (rc)
-		return rc;
-	if (user) {
-		pv->user_cr3 = mfn << PAGE_SHIFT;
-		if (!pv->in_kernel)
-			pv->cpu.cr3 = pv->user_cr3;
-	} else {
-		pv->kernel_cr3 = mfn << PAGE_SHIFT;
-		if (pv->in_kernel)
-			pv->cpu.cr3 = pv->kernel_cr3;
-	}
-	pv->cpu.dirty = true;
-	return 0;
+	return vcpu_pt_touch(vw->v, gpa);
 }
 
-/*
- * Pinning, as far as first light goes: a pinned frame is a page table
- * the guest promised to keep, so it may not be mapped writable and may
- * not be pinned twice. Validating the tables' contents recursively
- * (Xen's type and reference counts) is the PV MMU issue's work.
- */
-static long pin_table(struct vcpu *v, uint64_t mfn, unsigned int level)
+void mm_writer_init(struct vcpu_pt_writer *vw, struct vcpu *v)
+{
+	vw->w.touch = vcpu_writer_touch;
+	vw->v = v;
+}
+
+int mm_pg_owner(struct domain *d, uint32_t domid)
+{
+	if (domid == DOMID_SELF)
+		return 0;
+	if (domid == d->id)
+		return -ESRCH;	/* Xen: "Cannot specify itself as foreign" */
+	/* dom0 (the host side) always exists. */
+	if (domid == 0 || domid == DOMID_IO || domid == DOMID_XEN ||
+	    (domid < DOMID_FIRST_RESERVED && evtchn_domain_exists((domid_t)domid)))
+		return -EPERM;
+	return -ESRCH;
+}
+
+void pv_mm_flush_vcpu(struct vcpu *caller, struct vcpu *target)
+{
+	if (target == caller) {
+		/* Re-entering with a dirty state reloads CR3. */
+		caller->pv.cpu.dirty = true;
+		return;
+	}
+	__atomic_store_n(&target->tlb_flush_pending, true, __ATOMIC_RELEASE);
+	if (target->online && target->plat)
+		plat_vcpu_kick(target->plat);
+}
+
+void mm_flush_all(struct vcpu *v)
 {
 	struct domain *d = v->d;
 
-	if (mfn >= d->mem.nr_pages)
-		return -EINVAL;
-	if (d->frame_pin[mfn])
-		return -EINVAL;
-	if (level == 4) {
-		int rc = domain_install_reserved_l4(d, mfn);
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i])
+			pv_mm_flush_vcpu(v, d->vcpus[i]);
+}
 
+int mm_flush_vcpumask(struct vcpu *v, uint64_t bitmap_va)
+{
+	struct domain *d = v->d;
+
+	for (unsigned int w = 0; w * 64 < d->nr_vcpus; w++) {
+		uint64_t bits;
+
+		if (pv_read(&v->pv, bitmap_va + w * 8, &bits, sizeof(bits)))
+			return -EFAULT;
+		for (unsigned int b = 0; b < 64 && w * 64 + b < d->nr_vcpus; b++)
+			if ((bits >> b) & 1 && d->vcpus[w * 64 + b])
+				pv_mm_flush_vcpu(v, d->vcpus[w * 64 + b]);
+	}
+	return 0;
+}
+
+/* ---- page-table roots --------------------------------------------- */
+
+static void load_root(struct vcpu *t, uint64_t mfn, bool user)
+{
+	struct pv_vcpu *pv = &t->pv;
+	uint64_t cr3 = mfn == MM_NO_ROOT ? 0 : mfn << PAGE_SHIFT;
+
+	if (user) {
+		pv->user_cr3 = cr3;
+		if (!pv->in_kernel)
+			pv->cpu.cr3 = cr3;
+	} else {
+		pv->kernel_cr3 = cr3;
+		if (pv->in_kernel)
+			pv->cpu.cr3 = cr3;
+	}
+	pv->cpu.dirty = true;
+}
+
+/* Call with the mm lock held. */
+static int set_root(struct vcpu *caller, struct vcpu *t, uint64_t mfn,
+		    bool user)
+{
+	struct domain *d = t->d;
+	struct vcpu_pt_writer w;
+	uint64_t old = t->mm_root[user];
+	int rc;
+
+	if (user && mfn == 0)
+		mfn = MM_NO_ROOT;	/* no user page tables */
+	if (mfn == old) {
+		load_root(t, mfn, user);
+		return 0;
+	}
+	if (mfn != MM_NO_ROOT) {
+		mm_writer_init(&w, caller);
+		rc = pt_get_page_and_type(&d->mm, &w.w, mfn, PGT_L4);
 		if (rc)
 			return rc;
 	}
-	d->frame_pin[mfn] = level;
+	t->mm_root[user] = mfn;
+	load_root(t, mfn, user);
+	if (old != MM_NO_ROOT)
+		pt_put_page_and_type(&d->mm, old);
 	return 0;
 }
 
-static long unpin_table(struct vcpu *v, uint64_t mfn)
+int pv_mm_set_root(struct vcpu *caller, struct vcpu *target, uint64_t mfn,
+		   bool user)
+{
+	int rc;
+
+	mm_lock(target->d);
+	rc = set_root(caller, target, mfn, user);
+	mm_unlock(target->d);
+	return rc;
+}
+
+int pv_mm_build_root(struct domain *d, struct vcpu *v, uint64_t l4_mfn)
+{
+	int rc;
+
+	mm_lock(d);
+	/* Before the VM runs nothing can be cached: no writer needed. */
+	rc = pt_pin(&d->mm, NULL, l4_mfn, 4);
+	if (!rc) {
+		rc = pt_get_page_and_type(&d->mm, NULL, l4_mfn, PGT_L4);
+		if (rc)
+			pt_unpin(&d->mm, l4_mfn);
+	}
+	if (!rc) {
+		v->mm_root[0] = l4_mfn;
+		load_root(v, l4_mfn, false);
+	}
+	mm_unlock(d);
+	return rc;
+}
+
+/* ---- mmu_update --------------------------------------------------- */
+
+static int mmu_update_one(struct vcpu *v, struct vcpu_pt_writer *w,
+			  const struct mmu_update *req)
+{
+	struct pv_mm *mm = &v->d->mm;
+	unsigned int cmd = req->ptr & 7;
+	uint64_t ptr = req->ptr - cmd, mfn = ptr >> PAGE_SHIFT;
+
+	switch (cmd) {
+	case MMU_NORMAL_PT_UPDATE:
+	case MMU_PT_UPDATE_PRESERVE_AD:
+	case MMU_PT_UPDATE_NO_TRANSLATE:	/* no translation on PV */
+		if (mfn >= mm->nr_pages)
+			return -EINVAL;
+		return pt_update(mm, &w->w, ptr, req->val,
+				 cmd == MMU_PT_UPDATE_PRESERVE_AD);
+	case MMU_MACHPHYS_UPDATE:
+		if (pt_get_page(mm, mfn, false))
+			return -EINVAL;
+		/* Read-only to the guest, so a host store is all it takes. */
+		__atomic_store_n(&v->d->m2p[mfn], req->val, __ATOMIC_RELAXED);
+		pt_put_page(mm, mfn);
+		return 0;
+	}
+	return -ENOSYS;
+}
+
+static int mmu_pt_owner(struct domain *d, uint32_t foreigndom)
+{
+	uint32_t pt_dom = foreigndom >> 16;
+
+	if (!pt_dom || pt_dom - 1 == d->id)
+		return 0;
+	return pt_dom - 1 == 0 || (pt_dom - 1 < DOMID_FIRST_RESERVED &&
+	       evtchn_domain_exists((domid_t)(pt_dom - 1))) ? -EPERM : -ESRCH;
+}
+
+long do_mmu_update(struct vcpu *v, const uint64_t a[6])
 {
 	struct domain *d = v->d;
+	uint64_t reqs = a[0], pdone = a[2];
+	uint32_t count = (uint32_t)a[1], foreigndom = (uint32_t)a[3];
+	uint32_t done = 0, i = 0;
+	struct vcpu_pt_writer w;
+	long rc;
 
-	if (mfn >= d->mem.nr_pages || !d->frame_pin[mfn])
+	if (count & MMU_UPDATE_PREEMPTED) {
+		count &= ~MMU_UPDATE_PREEMPTED;
+		if (pdone)
+			(void)pv_read(&v->pv, pdone, &done, sizeof(done));
+	}
+	if (!mm_addr_ok(reqs))
+		return -EFAULT;
+	rc = mmu_pt_owner(d, foreigndom);
+	if (rc == -ESRCH)
+		return rc;
+	if (!rc)
+		rc = mm_pg_owner(d, foreigndom & 0xffff);
+	if (rc == -ESRCH)
+		goto out;
+	if (rc) {
+		/* XSM refuses a domU the first entry that names another domain. */
+		rc = count ? rc : 0;
+		goto out;
+	}
+
+	mm_writer_init(&w, v);
+	mm_lock(d);
+	for (i = 0; i < count; i++) {
+		struct mmu_update req;
+
+		if (pv_read(&v->pv, reqs + (uint64_t)i * sizeof(req), &req,
+			    sizeof(req))) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = mmu_update_one(v, &w, &req);
+		if (rc)
+			break;
+	}
+	mm_unlock(d);
+out:
+	if (pdone) {
+		done += i;
+		(void)pv_write(&v->pv, pdone, &done, sizeof(done));
+	}
+	return rc;
+}
+
+/* ---- mmuext_op ---------------------------------------------------- */
+
+static int set_ldt(struct vcpu *v, uint64_t ptr, uint32_t ents)
+{
+	if (ents > SET_LDT_MAX_ENTS ||
+	    (ents && ((ptr & ~PAGE_MASK) || !mm_addr_ok(ptr))))
 		return -EINVAL;
-	d->frame_pin[mfn] = 0;
+	/* Recorded only: LDT descriptors are not mapped into the VM yet. */
+	v->pv.ldt_base = ents ? ptr : 0;
+	v->pv.ldt_ents = ents;
+	pv_mm_flush_vcpu(v, v);
 	return 0;
 }
 
-static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
+/* A frame the guest owns, as a writable page for the duration. */
+static int get_writable(struct pv_mm *mm, uint64_t mfn)
 {
+	if (pt_get_page(mm, mfn, true))
+		return -EINVAL;
+	if (pt_get_type(mm, NULL, mfn, PGT_WRITABLE)) {
+		pt_put_page(mm, mfn);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int copy_page(struct vcpu *v, struct vcpu_pt_writer *w, uint64_t dst,
+		     uint64_t src)
+{
+	struct pv_mm *mm = &v->d->mm;
+	const uint64_t *s = NULL;
+	int rc = 0;
+
+	if (src != ~0ull) {
+		if (pt_get_page(mm, src, true))
+			return -EINVAL;
+		s = (const uint64_t *)(mm->mem->ram + (src << PAGE_SHIFT));
+	}
+	if (get_writable(mm, dst)) {
+		if (s)
+			pt_put_page(mm, src);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < 512 && !rc; i++)
+		rc = pt_store_data(mm, &w->w, (dst << PAGE_SHIFT) + i * 8,
+				   s ? __atomic_load_n(&s[i], __ATOMIC_RELAXED)
+				     : 0);
+	pt_put_page_and_type(mm, dst);
+	if (s)
+		pt_put_page(mm, src);
+	return rc;
+}
+
+static int mmuext_one(struct vcpu *v, struct vcpu_pt_writer *w,
+		      const struct mmuext_op *op)
+{
+	struct domain *d = v->d;
+	int rc;
+
 	switch (op->cmd) {
 	case MMUEXT_PIN_L1_TABLE:
 	case MMUEXT_PIN_L2_TABLE:
 	case MMUEXT_PIN_L3_TABLE:
 	case MMUEXT_PIN_L4_TABLE:
-		return pin_table(v, op->arg1.mfn,
-				 op->cmd - MMUEXT_PIN_L1_TABLE + 1);
+		return pt_pin(&d->mm, &w->w, op->arg1.mfn,
+			      op->cmd - MMUEXT_PIN_L1_TABLE + 1);
 	case MMUEXT_UNPIN_TABLE:
-		return unpin_table(v, op->arg1.mfn);
+		return pt_unpin(&d->mm, op->arg1.mfn);
 	case MMUEXT_NEW_BASEPTR:
-		return set_baseptr(v, op->arg1.mfn, false);
+		return set_root(v, v, op->arg1.mfn, false);
 	case MMUEXT_NEW_USER_BASEPTR:
-		return set_baseptr(v, op->arg1.mfn, true);
+		return set_root(v, v, op->arg1.mfn, true);
 	case MMUEXT_TLB_FLUSH_LOCAL:
-	case MMUEXT_TLB_FLUSH_ALL:
 	case MMUEXT_INVLPG_LOCAL:
-	case MMUEXT_INVLPG_ALL:
-		/* Re-entering reloads CR3 through KVM. */
-		v->pv.cpu.dirty = true;
+		pv_mm_flush_vcpu(v, v);
 		return 0;
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_INVLPG_MULTI:
+		/* Xen turns a bad vCPU bitmap into -EINVAL here. */
+		rc = mm_flush_vcpumask(v, op->arg2.vcpumask);
+		return rc ? -EINVAL : 0;
+	case MMUEXT_TLB_FLUSH_ALL:
+	case MMUEXT_INVLPG_ALL:
+		mm_flush_all(v);
+		return 0;
+	case MMUEXT_FLUSH_CACHE:
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		return -EACCES;	/* a domU without I/O privileges may not */
+	case MMUEXT_SET_LDT:
+		return set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
+	case MMUEXT_CLEAR_PAGE:
+		return copy_page(v, w, op->arg1.mfn, ~0ull);
+	case MMUEXT_COPY_PAGE:
+		return copy_page(v, w, op->arg1.mfn, op->arg2.src_mfn);
+	case MMUEXT_MARK_SUPER:
+	case MMUEXT_UNMARK_SUPER:
+		return -EOPNOTSUPP;
 	}
 	return -ENOSYS;
 }
 
 long do_mmuext_op(struct vcpu *v, const uint64_t a[6])
 {
-	uint64_t ops = a[0], count = a[1], pdone = a[2];
-	uint64_t done;
-	long rc = 0;
+	struct domain *d = v->d;
+	uint64_t ops = a[0], pdone = a[2];
+	uint32_t count = (uint32_t)a[1], foreigndom = (uint32_t)a[3];
+	uint32_t done = 0, i = 0;
+	struct vcpu_pt_writer w;
+	long rc;
 
-	if (a[3] != DOMID_SELF)
-		return -ESRCH;
-	for (done = 0; done < count && !rc; done++) {
+	if (count & MMU_UPDATE_PREEMPTED) {
+		count &= ~MMU_UPDATE_PREEMPTED;
+		if (pdone)
+			(void)pv_read(&v->pv, pdone, &done, sizeof(done));
+	}
+	if (!mm_addr_ok(ops))
+		return -EFAULT;
+	rc = mm_pg_owner(d, foreigndom & 0xffff);
+	if (rc)
+		return rc;
+
+	mm_writer_init(&w, v);
+	mm_lock(d);
+	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
-		if (pv_read(&v->pv, ops + done * sizeof(op), &op, sizeof(op)))
-			return -EFAULT;
-		rc = mmuext_one(v, &op);
+		if (pv_read(&v->pv, ops + (uint64_t)i * sizeof(op), &op,
+			    sizeof(op))) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = mmuext_one(v, &w, &op);
 		if (rc) {
 			if (rc == -ENOSYS)
-				dom_log(v->d, LOG_WARN,
+				dom_log(d, LOG_WARN,
 					"mmuext_op cmd %u not implemented\n",
 					op.cmd);
 			break;
 		}
 	}
+	mm_unlock(d);
 	if (pdone) {
-		uint32_t n = (uint32_t)done;
+		done += i;
+		(void)pv_write(&v->pv, pdone, &done, sizeof(done));
+	}
+	return rc;
+}
 
-		if (pv_write(&v->pv, pdone, &n, sizeof(n)))
-			return -EFAULT;
+/* ---- update_va_mapping -------------------------------------------- */
+
+/* The L1 that maps va in the active tables; L4-L2 must be present. */
+static int find_l1(struct vcpu *v, uint64_t va, uint64_t *l1_mfn)
+{
+	const struct pv_mm *mm = &v->d->mm;
+	uint64_t table = pv_active_cr3(&v->pv) & PTE_ADDR_MASK;
+
+	if (!x86_is_canonical(va) || !mm_addr_ok(va))
+		return -EINVAL;
+	for (int level = 4; level > 1; level--) {
+		const uint64_t *t;
+		uint64_t e;
+
+		if ((table >> PAGE_SHIFT) >= mm->nr_pages)
+			return -EINVAL;
+		t = (const uint64_t *)(mm->mem->ram + table);
+		e = __atomic_load_n(&t[(va >> (PAGE_SHIFT + 9 * (level - 1))) &
+				       511], __ATOMIC_RELAXED);
+		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+			return -EINVAL;
+		table = e & PTE_ADDR_MASK;
+	}
+	*l1_mfn = table >> PAGE_SHIFT;
+	return 0;
+}
+
+static long update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val,
+			      uint64_t flags)
+{
+	struct domain *d = v->d;
+	struct pv_mm *mm = &d->mm;
+	struct vcpu_pt_writer w;
+	uint64_t l1_mfn, scope = flags & ~UVMF_FLUSHTYPE_MASK;
+	long rc;
+
+	mm_writer_init(&w, v);
+	mm_lock(d);
+	rc = find_l1(v, va, &l1_mfn);
+	if (!rc)
+		rc = pt_get_page(mm, l1_mfn, false);
+	if (!rc) {
+		if (pt_type_of(mm, l1_mfn) != PGT_L1)
+			rc = -EINVAL;
+		else
+			rc = pt_mod_entry(mm, &w.w, (l1_mfn << PAGE_SHIFT) +
+					  ((va >> PAGE_SHIFT) & 511) * 8,
+					  val, 1, false);
+		pt_put_page(mm, l1_mfn);
+	}
+	mm_unlock(d);
+	if (rc)
+		return rc;	/* nothing changed, nothing to flush */
+
+	switch (flags & UVMF_FLUSHTYPE_MASK) {
+	case UVMF_TLB_FLUSH:
+	case UVMF_INVLPG:
+		if (scope == UVMF_LOCAL)
+			pv_mm_flush_vcpu(v, v);
+		else if (scope == UVMF_ALL)
+			mm_flush_all(v);
+		else
+			rc = mm_flush_vcpumask(v, scope);
+		break;
 	}
 	return rc;
 }
 
 long do_update_va_mapping(struct vcpu *v, const uint64_t a[6])
 {
-	struct pv_vcpu *pv = &v->pv;
-	uint64_t va = a[0], val = a[1], l1_gpa;
-	uint64_t table = pv_active_cr3(pv) & PTE_ADDR_MASK;
-
-	if (!x86_is_canonical(va) || (va >= pv->mem->reserved_va_start &&
-				      va < pv->mem->reserved_va_end))
-		return -EINVAL;
-	if (val & _PAGE_PRESENT) {
-		if (val & ~L1_ALLOWED)
-			return -EINVAL;
-		uint64_t mfn = (val & PTE_ADDR_MASK) >> PAGE_SHIFT;
-
-		if (!gmem_frame(pv->mem, mfn, val & _PAGE_RW))
-			return -EINVAL;
-		/* Page tables are never writable through a mapping. */
-		if ((val & _PAGE_RW) && mfn < v->d->mem.nr_pages &&
-		    v->d->frame_pin[mfn])
-			return -EINVAL;
-		val |= _PAGE_USER;	/* the guest kernel runs at CPL3 */
-	}
-	/* Find the L1 entry for va; L2-L4 must already be there. */
-	for (int level = 4; level > 1; level--) {
-		const uint64_t *t = gmem_ram_frame(pv->mem, table >> PAGE_SHIFT);
-		uint64_t e;
-
-		if (!t)
-			return -EINVAL;
-		e = t[(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511];
-		if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
-			return -EINVAL;
-		table = e & PTE_ADDR_MASK;
-	}
-	l1_gpa = table + ((va >> PAGE_SHIFT) & 511) * 8;
-	if (!gmem_ram_frame(pv->mem, l1_gpa >> PAGE_SHIFT))
-		return -EINVAL;
-	return vcpu_pt_write(v, l1_gpa, val);
+	return update_va_mapping(v, a[0], a[1], a[2]);
 }
 
-long do_memory_op(struct vcpu *v, const uint64_t a[6])
+long do_update_va_mapping_otherdomain(struct vcpu *v, const uint64_t a[6])
 {
-	struct domain *d = v->d;
+	int rc = mm_pg_owner(v->d, (uint16_t)a[3]);
 
-	switch (a[0]) {
-	case XENMEM_machphys_mapping: {
-		struct xen_machphys_mapping m = {
-			.v_start = d->m2p_slot_va,
-			.v_end = d->m2p_slot_va + (1ull << L4_SLOT_SHIFT),
-			.max_mfn = d->m2p_max_mfn,
-		};
-
-		return pv_write(&v->pv, a[1], &m, sizeof(m)) ? -EFAULT : 0;
-	}
-	case XENMEM_maximum_ram_page:
-		return (long)d->m2p_max_mfn;
-	case XENMEM_current_reservation:
-	case XENMEM_maximum_reservation: {
-		domid_t id;
-
-		if (pv_read(&v->pv, a[1], &id, sizeof(id)))
-			return -EFAULT;
-		if (id != DOMID_SELF && id != d->id)
-			return -EPERM;
-		return (long)d->mem.nr_pages;
-	}
-	case XENMEM_memory_map: {
-		struct xen_memory_map map;
-		struct e820entry e = {
-			.addr = 0,
-			.size = d->mem.nr_pages << PAGE_SHIFT,
-			.type = E820_RAM,
-		};
-
-		if (pv_read(&v->pv, a[1], &map, sizeof(map)))
-			return -EFAULT;
-		if (map.nr_entries < 1)
-			return -EINVAL;
-		if (pv_write(&v->pv, map.buffer, &e, sizeof(e)))
-			return -EFAULT;
-		map.nr_entries = 1;
-		return pv_write(&v->pv, a[1], &map, sizeof(map)) ? -EFAULT : 0;
-	}
-	}
-	dom_log(d, LOG_WARN, "memory_op %llu not implemented\n",
-		(unsigned long long)a[0]);
-	return -ENOSYS;
+	/* Only DOMID_SELF gets through: a domU may not map others' frames. */
+	return rc ? rc : update_va_mapping(v, a[0], a[1], a[2]);
 }

@@ -19,10 +19,11 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned int id,
 }
 
 /*
- * Descriptor for a selector the guest hands us for CS or SS. Only the
- * reserved flat selectors exist until the guest installs a GDT.
+ * Descriptor for a selector the guest hands us for CS or SS: one of the
+ * reserved flat selectors, or an entry of the guest's own GDT/LDT.
  */
-static int pv_selector_desc(uint16_t sel, uint64_t *desc)
+static int pv_selector_desc(const struct pv_vcpu *v, uint16_t sel,
+			    uint64_t *desc)
 {
 	switch (sel & ~3u) {
 	case FLAT_RING3_CS32 & ~3u:
@@ -35,16 +36,25 @@ static int pv_selector_desc(uint16_t sel, uint64_t *desc)
 		*desc = DESC_RING3_CS64;
 		return 0;
 	}
-	return -EINVAL;
+	return pv_guest_desc(v, sel, desc);
+}
+
+/* What iretq to CPL3 accepts: present, non-system, DPL 3. */
+static bool pv_ring3_desc(uint64_t desc)
+{
+	return (desc & DESC_PRESENT) && (desc & DESC_S) && DESC_DPL(desc) == 3;
 }
 
 int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss)
 {
 	uint64_t cs_desc, ss_desc;
 
-	if (pv_selector_desc(cs, &cs_desc) || !(cs_desc & DESC_CODE))
+	if (pv_selector_desc(v, cs, &cs_desc) || !pv_ring3_desc(cs_desc) ||
+	    !(cs_desc & DESC_CODE))
 		return -EINVAL;
-	if (pv_selector_desc(ss, &ss_desc) || (ss_desc & DESC_CODE))
+	/* SS: a writable data segment. */
+	if (pv_selector_desc(v, ss, &ss_desc) || !pv_ring3_desc(ss_desc) ||
+	    (ss_desc & DESC_CODE) || !(ss_desc & DESC_WRITABLE))
 		return -EINVAL;
 	v->cpu.cs = cs | 3;
 	v->cpu.ss = ss | 3;

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Decoder and executor for writes to read-only page tables: the
+ * instructions Linux's PTE helpers use (mov, xchg, cmpxchg, lock
+ * and/or/xor, lock bts/btr/btc) with one memory destination. Anything
+ * else is not decoded, and the fault goes back to the guest.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "pvisor/ptwr.h"
+
+#define FL_CF	0x001u
+#define FL_PF	0x004u
+#define FL_AF	0x010u
+#define FL_ZF	0x040u
+#define FL_SF	0x080u
+#define FL_OF	0x800u
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+#define MAX_INSN_LEN 15
+
+static uint64_t size_mask(unsigned int size)
+{
+	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static int64_t sign_extend(uint64_t v, unsigned int size)
+{
+	unsigned int shift = 64 - size * 8;
+
+	return (int64_t)(v << shift) >> shift;
+}
+
+struct cursor {
+	const uint8_t *b;
+	unsigned int n, i;
+};
+
+static int take(struct cursor *cur, unsigned int size, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (cur->i + size > cur->n)
+		return -EINVAL;
+	for (unsigned int k = 0; k < size; k++)
+		v |= (uint64_t)cur->b[cur->i + k] << (8 * k);
+	cur->i += size;
+	*out = (uint64_t)sign_extend(v, size);
+	return 0;
+}
+
+/* Byte registers 4-7 without a REX prefix are AH, CH, DH, BH. */
+static bool high_byte(unsigned int reg, unsigned int size, bool rex)
+{
+	return size == 1 && !rex && reg >= 4 && reg < 8;
+}
+
+static uint64_t reg_read(const struct cpu_state *c, unsigned int reg,
+			 unsigned int size, bool rex)
+{
+	if (high_byte(reg, size, rex))
+		return (c->gpr[reg - 4] >> 8) & 0xff;
+	return c->gpr[reg] & size_mask(size);
+}
+
+static void reg_write(struct cpu_state *c, unsigned int reg,
+		      unsigned int size, bool rex, uint64_t val)
+{
+	uint64_t *r;
+
+	if (high_byte(reg, size, rex)) {
+		r = &c->gpr[reg - 4];
+		*r = (*r & ~0xff00ull) | ((val & 0xff) << 8);
+		return;
+	}
+	r = &c->gpr[reg];
+	if (size == 4)
+		*r = (uint32_t)val;	/* 32-bit writes zero-extend */
+	else
+		*r = (*r & ~size_mask(size)) | (val & size_mask(size));
+}
+
+/* Opcode table: what each supported opcode does with its operands. */
+struct opinfo {
+	enum ptwr_op op;
+	bool byte;		/* 8-bit operand */
+	unsigned int imm;	/* immediate bytes (4 means 2 with 0x66) */
+	bool group;		/* ModRM.reg selects the operation */
+};
+
+static int one_byte_op(uint8_t opc, struct opinfo *o)
+{
+	switch (opc) {
+	case 0x88: *o = (struct opinfo){ PTWR_MOV, true, 0, false }; return 0;
+	case 0x89: *o = (struct opinfo){ PTWR_MOV, false, 0, false }; return 0;
+	case 0xc6: *o = (struct opinfo){ PTWR_MOV, true, 1, true }; return 0;
+	case 0xc7: *o = (struct opinfo){ PTWR_MOV, false, 4, true }; return 0;
+	case 0x86: *o = (struct opinfo){ PTWR_XCHG, true, 0, false }; return 0;
+	case 0x87: *o = (struct opinfo){ PTWR_XCHG, false, 0, false }; return 0;
+	case 0x20: *o = (struct opinfo){ PTWR_AND, true, 0, false }; return 0;
+	case 0x21: *o = (struct opinfo){ PTWR_AND, false, 0, false }; return 0;
+	case 0x08: *o = (struct opinfo){ PTWR_OR, true, 0, false }; return 0;
+	case 0x09: *o = (struct opinfo){ PTWR_OR, false, 0, false }; return 0;
+	case 0x30: *o = (struct opinfo){ PTWR_XOR, true, 0, false }; return 0;
+	case 0x31: *o = (struct opinfo){ PTWR_XOR, false, 0, false }; return 0;
+	case 0x80: *o = (struct opinfo){ PTWR_OR, true, 1, true }; return 0;
+	case 0x81: *o = (struct opinfo){ PTWR_OR, false, 4, true }; return 0;
+	case 0x83: *o = (struct opinfo){ PTWR_OR, false, 1, true }; return 0;
+	}
+	return -EINVAL;
+}
+
+static int two_byte_op(uint8_t opc, struct opinfo *o)
+{
+	switch (opc) {
+	case 0xb0: *o = (struct opinfo){ PTWR_CMPXCHG, true, 0, false }; return 0;
+	case 0xb1: *o = (struct opinfo){ PTWR_CMPXCHG, false, 0, false }; return 0;
+	case 0xab: *o = (struct opinfo){ PTWR_BTS, false, 0, false }; return 0;
+	case 0xb3: *o = (struct opinfo){ PTWR_BTR, false, 0, false }; return 0;
+	case 0xbb: *o = (struct opinfo){ PTWR_BTC, false, 0, false }; return 0;
+	case 0xba: *o = (struct opinfo){ PTWR_BTS, false, 1, true }; return 0;
+	}
+	return -EINVAL;
+}
+
+/* ModRM.reg of a group opcode: which operation, or -EINVAL. */
+static int group_op(uint8_t opc, bool twobyte, unsigned int sub,
+		    enum ptwr_op *op)
+{
+	if (twobyte) {		/* 0f ba: /4 bt only reads */
+		static const int bt[8] = { -1, -1, -1, -1, -1, PTWR_BTS,
+					    PTWR_BTR, PTWR_BTC };
+
+		if (bt[sub] < 0)
+			return -EINVAL;
+		*op = (enum ptwr_op)bt[sub];
+		return 0;
+	}
+	if (opc == 0xc6 || opc == 0xc7) {
+		if (sub)
+			return -EINVAL;
+		*op = PTWR_MOV;
+		return 0;
+	}
+	switch (sub) {		/* 80/81/83: add or adc sbb and sub xor cmp */
+	case 1:
+		*op = PTWR_OR;
+		return 0;
+	case 4:
+		*op = PTWR_AND;
+		return 0;
+	case 6:
+		*op = PTWR_XOR;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool is_bitop(enum ptwr_op op)
+{
+	return op == PTWR_BTS || op == PTWR_BTR || op == PTWR_BTC;
+}
+
+/* ModRM memory operand; mod == 3 (a register) is not a memory write. */
+static int decode_ea(struct cursor *cur, const struct cpu_state *c,
+		     uint8_t modrm, uint8_t rex, uint64_t *ea, bool *riprel)
+{
+	unsigned int mod = modrm >> 6, rm = modrm & 7;
+	uint64_t disp = 0;
+
+	*ea = 0;
+	*riprel = false;
+	if (mod == 3)
+		return -EINVAL;
+	if (rm == 4) {
+		uint64_t sib;
+		unsigned int index, base;
+
+		if (take(cur, 1, &sib))
+			return -EINVAL;
+		index = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
+		base = (sib & 7) | ((rex & 1) ? 8 : 0);
+		if (index != 4)
+			*ea += c->gpr[index] << ((sib >> 6) & 3);
+		if ((base & 7) == 5 && mod == 0) {
+			if (take(cur, 4, &disp))
+				return -EINVAL;
+		} else {
+			*ea += c->gpr[base];
+		}
+	} else if (rm == 5 && mod == 0) {
+		*riprel = true;
+		if (take(cur, 4, &disp))
+			return -EINVAL;
+	} else {
+		*ea += c->gpr[rm | ((rex & 1) ? 8 : 0)];
+	}
+	if (mod == 1 && take(cur, 1, &disp))
+		return -EINVAL;
+	if (mod == 2 && take(cur, 4, &disp))
+		return -EINVAL;
+	*ea += disp;
+	return 0;
+}
+
+int ptwr_decode(const uint8_t *bytes, unsigned int n,
+		const struct cpu_state *c, struct ptwr_insn *in)
+{
+	struct cursor cur = { .b = bytes, .n = n > MAX_INSN_LEN ?
+					      MAX_INSN_LEN : n };
+	bool opsize = false, addr32 = false, twobyte = false, riprel;
+	uint64_t seg_base = 0, opc, modrm, ea;
+	uint8_t rex = 0;
+	struct opinfo o;
+
+	memset(in, 0, sizeof(*in));
+	for (; cur.i < cur.n; cur.i++) {
+		switch (bytes[cur.i]) {
+		case 0xf0:
+			in->lock = true;
+			continue;
+		case 0x66:
+			opsize = true;
+			continue;
+		case 0x67:
+			addr32 = true;
+			continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+			continue;	/* ignored in 64-bit mode */
+		case 0x64:
+			seg_base = c->fs_base;
+			continue;
+		case 0x65:
+			seg_base = c->gs_base;
+			continue;
+		case 0xf2: case 0xf3:
+			return -EINVAL;	/* rep / hle hints: not used on PTEs */
+		}
+		break;
+	}
+	if (cur.i < cur.n && (bytes[cur.i] & 0xf0) == 0x40)
+		rex = bytes[cur.i++];
+	if (take(&cur, 1, &opc))
+		return -EINVAL;
+	opc &= 0xff;
+	if (opc == 0x0f) {
+		twobyte = true;
+		if (take(&cur, 1, &opc))
+			return -EINVAL;
+		opc &= 0xff;
+	}
+	if ((twobyte ? two_byte_op : one_byte_op)((uint8_t)opc, &o))
+		return -EINVAL;
+	if (take(&cur, 1, &modrm))
+		return -EINVAL;
+	modrm &= 0xff;
+	in->op = o.op;
+	if (o.group && group_op((uint8_t)opc, twobyte, (modrm >> 3) & 7, &in->op))
+		return -EINVAL;
+	in->size = o.byte ? 1 : (rex & 8) ? 8 : opsize ? 2 : 4;
+	in->reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	in->rex = rex != 0;
+	if (decode_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
+		return -EINVAL;
+	if (o.imm) {
+		unsigned int bytes_imm = o.imm == 4 && in->size == 2 ? 2 : o.imm;
+
+		if (take(&cur, bytes_imm, &in->imm))
+			return -EINVAL;
+		in->has_imm = true;
+	}
+	in->len = cur.i;
+	if (riprel)
+		ea += c->rip + in->len;
+	if (addr32)
+		ea = (uint32_t)ea;
+	ea += seg_base;
+
+	if (is_bitop(in->op)) {
+		unsigned int bits = in->size * 8;
+
+		if (in->size == 1)
+			return -EINVAL;
+		if (in->has_imm) {
+			in->bit = (unsigned int)(in->imm & (bits - 1));
+		} else {
+			/* A register bit offset addresses the whole bit string. */
+			int64_t off = sign_extend(reg_read(c, in->reg, in->size,
+							   in->rex), in->size);
+			int64_t unit = off >= 0 ? off / bits
+						: -((-off + bits - 1) / bits);
+
+			ea += (uint64_t)(unit * (int64_t)in->size);
+			in->bit = (unsigned int)(off - unit * bits);
+		}
+	}
+	in->ea = ea;
+	return 0;
+}
+
+static unsigned int parity_flag(uint64_t res)
+{
+	return __builtin_parity((unsigned int)(res & 0xff)) ? 0 : FL_PF;
+}
+
+static unsigned int result_flags(uint64_t res, unsigned int size)
+{
+	res &= size_mask(size);
+	return (res ? 0 : FL_ZF) | ((res >> (size * 8 - 1)) & 1 ? FL_SF : 0) |
+	       parity_flag(res);
+}
+
+/* Flags of cmp a, b (a - b), as cmpxchg sets them. */
+static unsigned int sub_flags(uint64_t a, uint64_t b, unsigned int size)
+{
+	uint64_t m = size_mask(size), res = (a - b) & m;
+	unsigned int top = size * 8 - 1, f = result_flags(res, size);
+
+	a &= m;
+	b &= m;
+	if (a < b)
+		f |= FL_CF;
+	if ((((a ^ b) & (a ^ res)) >> top) & 1)
+		f |= FL_OF;
+	if ((a ^ b ^ res) & 0x10)
+		f |= FL_AF;
+	return f;
+}
+
+static void set_flags(struct cpu_state *c, unsigned int mask,
+		      unsigned int val)
+{
+	c->rflags = (c->rflags & ~(uint64_t)mask) | val;
+}
+
+void ptwr_execute(const struct ptwr_insn *in, uint64_t old,
+		  struct cpu_state *c, uint64_t *newv, bool *write)
+{
+	uint64_t m = size_mask(in->size);
+	uint64_t src = in->has_imm ? in->imm & m
+				   : reg_read(c, in->reg, in->size, in->rex);
+	uint64_t res = old & m;
+
+	old &= m;
+	*write = true;
+	switch (in->op) {
+	case PTWR_MOV:
+		res = src;
+		break;
+	case PTWR_XCHG:
+		res = src;
+		reg_write(c, in->reg, in->size, in->rex, old);
+		break;
+	case PTWR_CMPXCHG: {
+		uint64_t acc = reg_read(c, 0, in->size, in->rex);
+
+		set_flags(c, FL_ARITH, sub_flags(acc, old, in->size));
+		if (acc == old) {
+			res = src;
+		} else {
+			reg_write(c, 0, in->size, in->rex, old);
+			*write = false;
+		}
+		break;
+	}
+	case PTWR_AND:
+	case PTWR_OR:
+	case PTWR_XOR:
+		res = in->op == PTWR_AND ? old & src :
+		      in->op == PTWR_OR ? old | src : old ^ src;
+		/* Logic ops clear CF and OF; AF is undefined (cleared). */
+		set_flags(c, FL_ARITH, result_flags(res, in->size));
+		break;
+	case PTWR_BTS:
+	case PTWR_BTR:
+	case PTWR_BTC: {
+		uint64_t bit = 1ull << in->bit;
+
+		set_flags(c, FL_CF, (old & bit) ? FL_CF : 0);
+		res = in->op == PTWR_BTS ? old | bit :
+		      in->op == PTWR_BTR ? old & ~bit : old ^ bit;
+		break;
+	}
+	}
+	*newv = res & m;
+}

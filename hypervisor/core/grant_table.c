@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Grant tables, v1: each domain's table (a memfd whose shared frames sit
+ * in the domain's hypervisor region) and grant_table_op, hypercall 20,
+ * with Xen's per-op semantics and error codes: setup_table, query_size,
+ * set_version/get_version (v1 only), get_status_frames, copy and
+ * swap_grant_ref. Maps into a domU are refused with Xen's statuses (see
+ * gnt_map_one). The entry protocol itself lives in gnttab_shm.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pvisor/domain.h"
+#include "pvisor/grant_table.h"
+#include "pvisor/hypercall.h"
+#include "pvisor/log.h"
+
+/* Xen's (internal) split of the cmd argument: op in the low 12 bits. */
+#define GNTTABOP_CMD_MASK	((1u << 12) - 1)
+
+int gnttab_domain_init(struct domain *d)
+{
+	const uint32_t max = CONFIG_GNTTAB_MAX_FRAMES;
+	struct gnttab *g;
+	int64_t idx;
+	void *at;
+	int rc;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->fd = -1;
+	g->base = MAP_FAILED;
+	pthread_mutex_init(&g->grow_lock, NULL);
+	d->gnttab = g;
+
+	g->size = GNTTAB_SHM_PAGES(max) << PAGE_SHIFT;
+	g->fd = memfd_create("pvisor-gnttab", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (g->fd < 0)
+		return -errno;
+	if (ftruncate(g->fd, (off_t)g->size))
+		return -errno;
+	/* dom0 services map it too: it must never shrink under them. */
+	if (fcntl(g->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		return -errno;
+	g->base = mmap(NULL, g->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       g->fd, 0);
+	if (g->base == MAP_FAILED)
+		return -errno;
+	g->ram = d->mem.ram;
+	rc = gnttab_shm_format(&g->shm, g->base, g->size, max,
+			       d->mem.nr_pages, d->id);
+	if (rc)
+		return rc;
+
+	/*
+	 * The guest-visible frames: reserve max pages of the hypervisor
+	 * region (so their frame numbers are fixed from the start) and put
+	 * the memfd's frames in their place in pvisord's mapping, which is
+	 * what the VM's memory slot points at.
+	 */
+	idx = hv_alloc(&d->hv, max);
+	if (idx < 0)
+		return (int)idx;
+	g->hv_idx = (uint64_t)idx;
+	at = mmap(hv_page(&d->hv, g->hv_idx), (size_t)max << PAGE_SHIFT,
+		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, g->fd, 0);
+	if (at == MAP_FAILED)
+		return -errno;
+	return gnttab_grow(d, 1);	/* Xen's INITIAL_NR_GRANT_FRAMES */
+}
+
+void gnttab_domain_fini(struct domain *d)
+{
+	struct gnttab *g = d->gnttab;
+
+	if (!g)
+		return;
+	/* The overlay inside the hypervisor region goes with the region. */
+	if (g->base != MAP_FAILED)
+		munmap(g->base, g->size);
+	if (g->fd >= 0)
+		close(g->fd);
+	pthread_mutex_destroy(&g->grow_lock);
+	free(g);
+	d->gnttab = NULL;
+}
+
+int gnttab_domain_fd(const struct domain *d)
+{
+	return d->gnttab ? d->gnttab->fd : -1;
+}
+
+uint64_t gnttab_frame_mfn(const struct domain *d, uint32_t i)
+{
+	return hv_pfn(&d->hv, d->gnttab->hv_idx + i);
+}
+
+int gnttab_grow(struct domain *d, uint32_t nr)
+{
+	struct gnttab *g = d->gnttab;
+	uint32_t cur;
+
+	if (nr > g->shm.max_frames)
+		return -EINVAL;
+	pthread_mutex_lock(&g->grow_lock);
+	cur = __atomic_load_n(&g->shm.ctl->nr_frames, __ATOMIC_RELAXED);
+	for (uint32_t i = cur; i < nr; i++)
+		d->hv.access[g->hv_idx + i] = HV_ACCESS_READ | HV_ACCESS_WRITE;
+	if (nr > cur)
+		__atomic_store_n(&g->shm.ctl->nr_frames, nr, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&g->grow_lock);
+	return 0;
+}
+
+int gnttab_seed(struct domain *d, grant_ref_t ref, domid_t backend,
+		uint32_t frame)
+{
+	struct gnttab *g = d->gnttab;
+
+	if (!g || ref >= gnttab_shm_nr_entries(&g->shm) ||
+	    frame >= d->mem.nr_pages)
+		return -EINVAL;
+	g->shm.shared[2 * (uint64_t)ref + 1] = frame;
+	__atomic_store_n(&g->shm.shared[2 * (uint64_t)ref],
+			 GTF_permit_access | ((uint32_t)backend << 16),
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ---- hypercall helpers ------------------------------------------------ */
+
+/*
+ * Xen's guest_handle_okay(): nr elements of size bytes at va lie in
+ * guest address space (canonical, no wrap, clear of the hypervisor's
+ * slots). Whether they are mapped is found out when copying.
+ */
+static bool gnt_handle_okay(const struct vcpu *v, uint64_t va, uint64_t nr,
+			    uint64_t size)
+{
+	const struct guest_mem *m = v->pv.mem;
+	uint64_t end;
+
+	if (!nr)
+		return true;
+	if (nr > UINT64_MAX / size)
+		return false;
+	end = va + nr * size - 1;
+	if (end < va || !x86_is_canonical(va) || !x86_is_canonical(end) ||
+	    (va >> 47) != (end >> 47))
+		return false;
+	return !(va < m->reserved_va_end && end >= m->reserved_va_start);
+}
+
+/* Once per domain and op: what the guest asked for that we do not do. */
+static void gnt_log_unimpl(struct vcpu *v, unsigned int cmd, const char *what)
+{
+	uint32_t bit = 1u << (cmd & 31);
+
+	if (!(__atomic_fetch_or(&v->d->gnttab->unimpl_logged, bit,
+				__ATOMIC_RELAXED) & bit))
+		dom_log(v->d, LOG_WARN, "grant_table_op %u: %s\n", cmd, what);
+}
+
+/*
+ * The table a domid names, seen from v's domain. Only the caller's own
+ * table is reachable from here: other domains' tables belong to other
+ * processes' views (dom0 services) or are not looked up yet, and Xen
+ * answers a domain it cannot find with GNTST_bad_domain. any_id accepts
+ * DOMID_SELF (Xen's rcu_lock_domain_by_any_id), as setup/query/copy do
+ * but map does not.
+ */
+static struct gnttab *gnt_lookup(struct vcpu *v, domid_t dom, bool any_id)
+{
+	if ((any_id && dom == DOMID_SELF) || dom == v->d->id)
+		return v->d->gnttab;
+	return NULL;
+}
+
+static int gnt_put_status(struct vcpu *v, uint64_t va, size_t off,
+			  int16_t status)
+{
+	return pv_write(&v->pv, va + off, &status, sizeof(status));
+}
+
+/* ---- setup / query / version ------------------------------------------ */
+
+static long gnt_setup_table(struct vcpu *v, uint64_t uop, unsigned int count)
+{
+	struct gnttab_setup_table op;
+	struct gnttab *g;
+
+	if (count != 1)
+		return -EINVAL;
+	if (pv_read(&v->pv, uop, &op, sizeof(op)))
+		return -EFAULT;
+	if (!gnt_handle_okay(v, op.frame_list, op.nr_frames, sizeof(xen_pfn_t)))
+		return -EFAULT;
+
+	g = gnt_lookup(v, op.dom, true);
+	if (!g) {
+		op.status = GNTST_bad_domain;
+		goto out;
+	}
+	if (op.nr_frames > g->shm.max_frames) {
+		op.status = GNTST_general_error;
+		goto out;
+	}
+	if (gnttab_grow(v->d, op.nr_frames)) {
+		op.status = GNTST_general_error;
+		goto out;
+	}
+	op.status = GNTST_okay;
+	for (uint32_t i = 0; i < op.nr_frames; i++) {
+		xen_pfn_t mfn = gnttab_frame_mfn(v->d, i);
+
+		if (pv_write(&v->pv, op.frame_list + i * sizeof(mfn), &mfn,
+			     sizeof(mfn))) {
+			op.status = GNTST_bad_virt_addr;
+			break;
+		}
+	}
+out:
+	if (gnt_put_status(v, uop, offsetof(struct gnttab_setup_table, status),
+			   op.status))
+		return -EFAULT;
+	return 0;
+}
+
+static long gnt_query_size(struct vcpu *v, uint64_t uop, unsigned int count)
+{
+	struct gnttab_query_size op;
+	struct gnttab *g;
+
+	if (count != 1)
+		return -EINVAL;
+	if (pv_read(&v->pv, uop, &op, sizeof(op)))
+		return -EFAULT;
+	g = gnt_lookup(v, op.dom, true);
+	if (!g) {
+		op.status = GNTST_bad_domain;
+	} else {
+		op.nr_frames = __atomic_load_n(&g->shm.ctl->nr_frames,
+					       __ATOMIC_ACQUIRE);
+		op.max_nr_frames = g->shm.max_frames;
+		op.status = GNTST_okay;
+	}
+	return pv_write(&v->pv, uop, &op, sizeof(op)) ? -EFAULT : 0;
+}
+
+/* Only v1 exists here: Xen built with max_version 1 answers 2 -ENOSYS. */
+static long gnt_set_version(struct vcpu *v, uint64_t uop)
+{
+	struct gnttab_set_version op;
+	long rc;
+
+	if (pv_read(&v->pv, uop, &op, sizeof(op)))
+		return -EFAULT;
+	if (op.version == 1)
+		rc = 0;
+	else if (op.version == 2)
+		rc = -ENOSYS;
+	else
+		rc = -EINVAL;
+	op.version = 1;		/* the version in force, whatever happened */
+	if (pv_write(&v->pv, uop, &op, sizeof(op)))
+		return -EFAULT;
+	return rc;
+}
+
+static long gnt_get_version(struct vcpu *v, uint64_t uop)
+{
+	struct gnttab_get_version op;
+
+	if (pv_read(&v->pv, uop, &op, sizeof(op)))
+		return -EFAULT;
+	if (!gnt_lookup(v, op.dom, true))
+		return -ESRCH;
+	op.version = 1;
+	return pv_write(&v->pv, uop + offsetof(struct gnttab_get_version,
+					       version),
+			&op.version, sizeof(op.version)) ? -EFAULT : 0;
+}
+
+/* v1 tables have no status frames: asking for any is an error. */
+static long gnt_get_status_frames(struct vcpu *v, uint64_t uop,
+				  unsigned int count)
+{
+	struct gnttab_get_status_frames op;
+
+	if (count != 1)
+		return -EINVAL;
+	if (pv_read(&v->pv, uop, &op, sizeof(op)))
+		return -EFAULT;
+	if (!gnt_handle_okay(v, op.frame_list, op.nr_frames, sizeof(uint64_t)))
+		return -EFAULT;
+	if (!gnt_lookup(v, op.dom, true))
+		op.status = GNTST_bad_domain;
+	else
+		op.status = op.nr_frames ? GNTST_general_error : GNTST_okay;
+	if (gnt_put_status(v, uop,
+			   offsetof(struct gnttab_get_status_frames, status),
+			   op.status))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- copy ----------------------------------------------------------------- */
+
+/* One side of a copy: a frame of the caller, or a pinned grant. */
+struct gnt_buf {
+	uint8_t *page;
+	struct gnttab *g;		/* set while a pin is held */
+	grant_ref_t ref;
+	bool ro;
+};
+
+/* Xen: only DOMID_SELF may be named by frame; the domain must exist. */
+static int16_t gnt_copy_domain(struct vcpu *v, domid_t dom, bool is_gref)
+{
+	if (dom != DOMID_SELF && !is_gref)
+		return GNTST_permission_denied;
+	return gnt_lookup(v, dom, true) ? GNTST_okay : GNTST_bad_domain;
+}
+
+static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
+			 bool is_gref, bool ro, struct gnt_buf *b)
+{
+	struct domain *d = v->d;
+	uint32_t frame;
+	int16_t rc;
+
+	b->ro = ro;
+	if (!is_gref) {
+		/* The caller's own RAM, or a shared frame it may map. */
+		b->page = gmem_frame(&d->mem, p->u.gmfn, !ro);
+		return b->page ? GNTST_okay : GNTST_bad_page;
+	}
+	b->g = gnt_lookup(v, p->domid, true);
+	rc = gnttab_pin(&b->g->shm, p->u.ref, d->id, ro ? GNTPIN_READONLY : 0,
+			&frame);
+	if (rc) {
+		b->g = NULL;
+		return rc;
+	}
+	b->ref = p->u.ref;
+	/* Checked against the granter's RAM by gnttab_pin. */
+	b->page = b->g->ram + ((uint64_t)frame << PAGE_SHIFT);
+	return GNTST_okay;
+}
+
+static void gnt_release(struct vcpu *v, struct gnt_buf *b)
+{
+	if (b->g)
+		gnttab_unpin(&b->g->shm, b->ref, v->d->id, b->ro);
+	b->g = NULL;
+	b->page = NULL;
+}
+
+/* Xen's order: len 0, domains, source, dest, then the page bounds. */
+static int16_t gnt_copy_one(struct vcpu *v, const struct gnttab_copy *op)
+{
+	struct gnt_buf src = { 0 }, dst = { 0 };
+	bool sg = op->flags & GNTCOPY_source_gref;
+	bool dg = op->flags & GNTCOPY_dest_gref;
+	int16_t rc;
+
+	if (!op->len)
+		return GNTST_okay;
+	rc = gnt_copy_domain(v, op->source.domid, sg);
+	if (!rc)
+		rc = gnt_copy_domain(v, op->dest.domid, dg);
+	if (rc)
+		return rc;
+	rc = gnt_claim(v, &op->source, sg, true, &src);
+	if (!rc)
+		rc = gnt_claim(v, &op->dest, dg, false, &dst);
+	if (!rc) {
+		if (op->source.offset + op->len > PAGE_SIZE ||
+		    op->dest.offset + op->len > PAGE_SIZE)
+			rc = GNTST_bad_copy_arg;
+		else	/* the two may be the same page */
+			memmove(dst.page + op->dest.offset,
+				src.page + op->source.offset, op->len);
+	}
+	gnt_release(v, &dst);
+	gnt_release(v, &src);
+	return rc;
+}
+
+static long gnt_copy(struct vcpu *v, uint64_t uop, unsigned int count)
+{
+	if (!gnt_handle_okay(v, uop, count, sizeof(struct gnttab_copy)))
+		return -EFAULT;
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t va = uop + (uint64_t)i * sizeof(struct gnttab_copy);
+		struct gnttab_copy op;
+
+		if (domain_is_dying(v->d))
+			return 0;
+		if (pv_read(&v->pv, va, &op, sizeof(op)))
+			return -EFAULT;
+		if (gnt_put_status(v, va, offsetof(struct gnttab_copy, status),
+				   gnt_copy_one(v, &op)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ---- map / unmap / swap ----------------------------------------------- */
+
+/*
+ * A domU mapping a grant: Xen's checks up to the point where it would
+ * edit the caller's page tables, then GNTST_general_error. The only
+ * table reachable is the caller's own (Xen allows a domain to map its
+ * own grant by its numeric id), and a foreign frame could not appear in
+ * this VM anyway: its memory is another memfd.
+ */
+static int16_t gnt_map_one(struct vcpu *v, const struct gnttab_map_grant_ref *op)
+{
+	struct gnttab *g;
+
+	if (!(op->flags & (GNTMAP_host_map | GNTMAP_device_map)))
+		return GNTST_bad_gntref;
+	g = gnt_lookup(v, op->dom, false);
+	if (!g)
+		return GNTST_bad_domain;
+	if (op->ref >= gnttab_shm_nr_entries(&g->shm))
+		return GNTST_bad_gntref;
+	gnt_log_unimpl(v, GNTTABOP_map_grant_ref,
+		       "maps into a domU are not supported (general_error)");
+	return GNTST_general_error;
+}
+
+static long gnt_map(struct vcpu *v, uint64_t uop, unsigned int count)
+{
+	if (!gnt_handle_okay(v, uop, count,
+			     sizeof(struct gnttab_map_grant_ref)))
+		return -EFAULT;
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t va = uop + (uint64_t)i *
+				    sizeof(struct gnttab_map_grant_ref);
+		struct gnttab_map_grant_ref op;
+
+		if (domain_is_dying(v->d))
+			return 0;
+		if (pv_read(&v->pv, va, &op, sizeof(op)))
+			return -EFAULT;
+		if (gnt_put_status(v, va,
+				   offsetof(struct gnttab_map_grant_ref, status),
+				   gnt_map_one(v, &op)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* No map ever succeeds, so no handle is valid (Xen: GNTST_bad_handle). */
+static long gnt_unmap(struct vcpu *v, uint64_t uop, unsigned int count,
+		      size_t size, size_t status_off)
+{
+	if (!gnt_handle_okay(v, uop, count, size))
+		return -EFAULT;
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t va = uop + (uint64_t)i * size;
+		uint8_t op[32];
+
+		if (domain_is_dying(v->d))
+			return 0;
+		if (size > sizeof(op) || pv_read(&v->pv, va, op, size) ||
+		    gnt_put_status(v, va, status_off, GNTST_bad_handle))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long gnt_swap(struct vcpu *v, uint64_t uop, unsigned int count)
+{
+	if (!gnt_handle_okay(v, uop, count,
+			     sizeof(struct gnttab_swap_grant_ref)))
+		return -EFAULT;
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t va = uop + (uint64_t)i *
+				    sizeof(struct gnttab_swap_grant_ref);
+		struct gnttab_swap_grant_ref op;
+
+		if (domain_is_dying(v->d))
+			return 0;
+		if (pv_read(&v->pv, va, &op, sizeof(op)))
+			return -EFAULT;
+		if (gnt_put_status(v, va,
+				   offsetof(struct gnttab_swap_grant_ref, status),
+				   gnttab_swap(&v->d->gnttab->shm, op.ref_a,
+					       op.ref_b)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long do_grant_table_op(struct vcpu *v, const uint64_t a[6])
+{
+	unsigned int cmd = (unsigned int)a[0], count = (unsigned int)a[2];
+	uint64_t uop = a[1];
+
+	if (!v->d->gnttab)
+		return -ENOSYS;
+	if ((int)count < 0)
+		return -EINVAL;
+	/* The upper bits carry continuation state, which only Xen creates. */
+	if ((cmd & ~GNTTABOP_CMD_MASK) && (cmd & GNTTABOP_CMD_MASK) !=
+					  GNTTABOP_cache_flush)
+		return -EINVAL;
+
+	switch (cmd & GNTTABOP_CMD_MASK) {
+	case GNTTABOP_map_grant_ref:
+		return gnt_map(v, uop, count);
+	case GNTTABOP_unmap_grant_ref:
+		return gnt_unmap(v, uop, count,
+				 sizeof(struct gnttab_unmap_grant_ref),
+				 offsetof(struct gnttab_unmap_grant_ref,
+					  status));
+	case GNTTABOP_unmap_and_replace:
+		return gnt_unmap(v, uop, count,
+				 sizeof(struct gnttab_unmap_and_replace),
+				 offsetof(struct gnttab_unmap_and_replace,
+					  status));
+	case GNTTABOP_setup_table:
+		return gnt_setup_table(v, uop, count);
+	case GNTTABOP_copy:
+		return gnt_copy(v, uop, count);
+	case GNTTABOP_query_size:
+		return gnt_query_size(v, uop, count);
+	case GNTTABOP_set_version:
+		return gnt_set_version(v, uop);
+	case GNTTABOP_get_status_frames:
+		return gnt_get_status_frames(v, uop, count);
+	case GNTTABOP_get_version:
+		return gnt_get_version(v, uop);
+	case GNTTABOP_swap_grant_ref:
+		return gnt_swap(v, uop, count);
+	case GNTTABOP_transfer:		/* page flipping: not implemented */
+		gnt_log_unimpl(v, cmd, "transfer is not implemented (-ENOSYS)");
+		return -ENOSYS;
+	}
+	/* dump_table is gone from Xen; cache_flush is Arm only. */
+	return -ENOSYS;
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * timers: the pvclock and wallclock a PV kernel reads at boot, and the
+ * vcpu_op timers Linux's clockevent uses. Singleshot accuracy is
+ * measured against the guest's own clock (pvclock, cross-checked with
+ * raw rdtsc), both while the vCPU sleeps in SCHEDOP_block and while it
+ * spins in the VM; then past deadlines, stop, periodic timers,
+ * set_timer_op, runstate accounting and a relocated vcpu_info.
+ *
+ *   TIMER <mode> delay_us=D n=N late_us min/avg/max=A/B/C
+ */
+#include <pvabi/vcpu.h>
+
+#include <pvguest/events.h>
+#include <pvguest/time.h>
+
+static evtchn_port_t timer_port;
+static volatile unsigned long fired;
+static volatile uint64_t fired_ns, fired_tsc;
+
+static void on_timer(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+	fired_tsc = pv_rdtsc();
+	fired_ns = pv_now();
+	fired++;
+}
+
+static void test_clock(void)
+{
+	const struct vcpu_time_info *ti = &shared_info->vcpu_info[0].time;
+	uint64_t khz = pvclock_tsc_khz(ti), t0, t1, c0, c1, sec;
+	uint32_t nsec;
+
+	check(!(ti->version & 1) && ti->version, "time info published (v%u)",
+	      ti->version);
+	check(khz > 100000 && khz < 10000000, "TSC %lu kHz (mul %u shift %d)",
+	      khz, ti->tsc_to_system_mul, ti->tsc_shift);
+	t0 = pv_now();
+	c0 = pv_rdtsc();
+	while (pv_now() - t0 < 2000000)
+		;
+	t1 = pv_now();
+	c1 = pv_rdtsc();
+	check(t1 > t0 && t1 - t0 < 10000000, "pvclock advances (%lu ns)",
+	      t1 - t0);
+	check(tsc_to_ns(c1 - c0) + 1000 > t1 - t0 &&
+	      tsc_to_ns(c1 - c0) < t1 - t0 + 1000,
+	      "pvclock agrees with raw rdtsc (%lu vs %lu ns)",
+	      tsc_to_ns(c1 - c0), t1 - t0);
+	check(t0 < 60ULL * 1000000000ULL, "system time counts from domain "
+	      "start (%lu ms)", t0 / 1000000);
+	pv_wallclock(&sec, &nsec);
+	check(sec > 1600000000ULL && nsec < 1000000000u,
+	      "wallclock %lu.%09u (wc_version %u)", sec, nsec,
+	      shared_info->wc_version);
+}
+
+/* Wait for the next timer event; spin in the VM or block in the host. */
+static void wait_fired(unsigned long n, bool spin)
+{
+	while (fired < n) {
+		if (spin) {
+			asm volatile("pause" ::: "memory");
+		} else {
+			local_irq_disable();
+			if (fired < n)
+				sched_block();	/* re-enables events */
+			else
+				local_irq_enable();
+		}
+	}
+}
+
+static void measure(const char *mode, uint64_t delay, unsigned int n,
+		    bool spin)
+{
+	uint64_t min = ~0ULL, max = 0, sum = 0, tsc_err = 0;
+	unsigned int early = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t c0 = pv_rdtsc(), t0 = pv_now(), late, dt_tsc;
+		unsigned long want = fired + 1;
+
+		timer_set_singleshot(t0 + delay, 0);
+		wait_fired(want, spin);
+		if (fired_ns < t0 + delay) {
+			early++;
+			continue;
+		}
+		late = fired_ns - (t0 + delay);
+		/* The same interval by raw TSC: pvclock is the TSC. */
+		dt_tsc = tsc_to_ns(fired_tsc - c0);
+		if (dt_tsc > fired_ns - t0 + 2000 || dt_tsc + 2000 < fired_ns - t0)
+			tsc_err++;
+		sum += late;
+		if (late < min)
+			min = late;
+		if (late > max)
+			max = late;
+	}
+	printk("TIMER %s delay_us=%lu n=%u late_us min/avg/max=%lu/%lu/%lu\n",
+	       mode, delay / 1000, n, min / 1000, sum / n / 1000, max / 1000);
+	check(!early, "%s %lu us: never early (%u early)", mode, delay / 1000,
+	      early);
+	check(!tsc_err, "%s: pvclock and rdtsc agree on every interval", mode);
+	/* Well under a millisecond on average; generous worst case. */
+	check(sum / n < 500000 && max < 5000000,
+	      "%s %lu us: late by %lu us on average", mode, delay / 1000,
+	      sum / n / 1000);
+}
+
+static void test_singleshot(void)
+{
+	static const uint64_t delays[] = { 100000, 500000, 1000000, 5000000 };
+	unsigned long n;
+	long rc;
+
+	rc = HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+	check(rc == 0, "stop_periodic_timer: vcpuop clockevent usable (%ld)",
+	      rc);
+	for (unsigned int i = 0; i < ARRAY_SIZE(delays); i++)
+		measure("block", delays[i], 10, false);
+	for (unsigned int i = 0; i < ARRAY_SIZE(delays); i++)
+		measure("spin", delays[i], 10, true);
+
+	/* A deadline already past fires before the hypercall returns. */
+	n = fired;
+	rc = timer_set_singleshot(pv_now() - 1000, 0);
+	check(rc == 0 && fired == n + 1, "past deadline fires at once");
+	rc = timer_set_singleshot(pv_now() - 1000, VCPU_SSHOTTMR_future);
+	check(rc == -XEN_ETIME && fired == n + 1,
+	      "past deadline with SSHOTTMR_future -> -ETIME (%ld)", rc);
+
+	/* Stopped timers stay quiet. */
+	n = fired;
+	timer_set_singleshot(pv_now() + 2000000, 0);
+	rc = timer_stop_singleshot();
+	evtchn_mask(timer_port);
+	sched_poll(&timer_port, 1, pv_now() + 6000000);
+	evtchn_unmask(timer_port);
+	check(rc == 0 && fired == n && !evtchn_is_pending(timer_port),
+	      "stop_singleshot_timer: nothing fires");
+
+	rc = HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 1, NULL);
+	check(rc == -XEN_ENOENT, "singleshot on vCPU 1 of 1 -> -ENOENT (%ld)", rc);
+	rc = HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, (void *)8);
+	check(rc == -XEN_EFAULT, "singleshot with a bad pointer -> -EFAULT");
+}
+
+static void test_periodic(void)
+{
+	struct vcpu_set_periodic_timer p = { .period_ns = 999999 };
+	unsigned long n0, n;
+	uint64_t t0, t1;
+	long rc;
+
+	rc = HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &p);
+	check(rc == -XEN_EINVAL, "period under 1 ms -> -EINVAL (%ld)", rc);
+	p.period_ns = 1ULL << 62;
+	rc = HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &p);
+	check(rc == -XEN_EINVAL, "period 2^62 -> -EINVAL (%ld)", rc);
+
+	n0 = fired;
+	t0 = pv_now();
+	rc = timer_set_periodic(2000000);
+	/* Like Xen, an overdue first period fires straight away. */
+	check(rc == 0 && fired == n0 + 1, "periodic 2 ms armed, first at once");
+	wait_fired(n0 + 26, false);
+	t1 = pv_now();
+	n = fired - n0 - 1;
+	printk("TIMER periodic period_us=2000 n=%lu avg_us=%lu\n", n,
+	       (t1 - t0) / n / 1000);
+	check((t1 - t0) / n >= 1990000 && (t1 - t0) / n < 2500000,
+	      "25 periods of 2 ms took %lu us each", (t1 - t0) / n / 1000);
+	rc = timer_stop_periodic();
+	n = fired;
+	evtchn_mask(timer_port);
+	sched_poll(&timer_port, 1, pv_now() + 6000000);
+	evtchn_unmask(timer_port);
+	check(rc == 0 && fired == n && !evtchn_is_pending(timer_port),
+	      "stop_periodic_timer: no more ticks");
+}
+
+static void test_set_timer_op(void)
+{
+	unsigned long n = fired;
+	uint64_t t0 = pv_now();
+	long rc;
+
+	rc = HYPERVISOR_set_timer_op(t0 + 1000000);
+	wait_fired(n + 1, false);
+	check(rc == 0 && fired_ns >= t0 + 1000000,
+	      "set_timer_op(+1 ms) fired after %lu us", (fired_ns - t0) / 1000);
+	n = fired;
+	HYPERVISOR_set_timer_op(pv_now() + 2000000);
+	rc = HYPERVISOR_set_timer_op(0);
+	evtchn_mask(timer_port);
+	sched_poll(&timer_port, 1, pv_now() + 5000000);
+	evtchn_unmask(timer_port);
+	check(rc == 0 && fired == n, "set_timer_op(0) cancels");
+}
+
+static struct vcpu_runstate_info runstate __aligned(64);
+
+static void test_runstate(void)
+{
+	struct vcpu_register_runstate_memory_area area = {
+		.addr.v = &runstate,
+	};
+	struct vcpu_runstate_info ri;
+	uint64_t blocked0;
+	long rc;
+
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0,
+				&area);
+	check(rc == 0 && runstate.state == RUNSTATE_running &&
+	      runstate.state_entry_time,
+	      "runstate area registered: running since %lu us (rc %ld)",
+	      runstate.state_entry_time / 1000, rc);
+	blocked0 = runstate.time[RUNSTATE_blocked];
+	timer_set_singleshot(pv_now() + 3000000, 0);
+	wait_fired(fired + 1, false);
+	check(runstate.state == RUNSTATE_running &&
+	      runstate.time[RUNSTATE_blocked] >= blocked0 + 2900000,
+	      "3 ms blocked accounted (%lu us)",
+	      (runstate.time[RUNSTATE_blocked] - blocked0) / 1000);
+	rc = HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, &ri);
+	check(rc == 0 && ri.state == RUNSTATE_running &&
+	      ri.time[RUNSTATE_running] > 0,
+	      "get_runstate_info: running %lu us", ri.time[0] / 1000);
+	area.addr.p = 0xffff800000001000UL;	/* the hypervisor's slots */
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0,
+				&area);
+	check(rc == -XEN_EFAULT, "runstate area in reserved slots -> -EFAULT");
+	area.addr.p = 0;
+	HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area);
+}
+
+static uint8_t vi_page[PAGE_SIZE] __page_aligned;
+
+static void test_register_vcpu_info(void)
+{
+	struct vcpu_register_vcpu_info r = {
+		.mfn = virt_to_mfn(vi_page), .offset = 4090,
+	};
+	struct vcpu_info *nvi = (struct vcpu_info *)(vi_page + 128);
+	unsigned long n;
+	long rc;
+
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	check(rc == -XEN_ENXIO, "vcpu_info across a page -> -ENXIO (%ld)", rc);
+	r.offset = 4096;
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	check(rc == -XEN_EINVAL, "offset 4096 -> -EINVAL (%ld)", rc);
+	r.offset = 12;
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	check(rc == -XEN_ENXIO, "misaligned -> -ENXIO (%ld)", rc);
+	r.offset = 128;
+	r.mfn = start_info->nr_pages + 100000;
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	check(rc == -XEN_EINVAL, "frame outside RAM -> -EINVAL (%ld)", rc);
+	r.mfn = virt_to_mfn((void *)start_info->pt_base);
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	check(rc == -XEN_EACCES, "a page table -> -EACCES (%ld)", rc);
+
+	r.mfn = virt_to_mfn(vi_page);
+	local_irq_disable();
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	pvguest_vcpu_info[0] = nvi;
+	check(rc == 0 && nvi->evtchn_upcall_mask == 1 &&
+	      nvi->evtchn_upcall_pending && nvi->evtchn_pending_sel == ~0UL,
+	      "registered: old contents copied, everything flagged pending");
+	check(!(nvi->time.version & 1) && nvi->time.tsc_to_system_mul ==
+	      shared_info->vcpu_info[0].time.tsc_to_system_mul &&
+	      pvclock_read(&nvi->time) >= pv_now() - 1000000,
+	      "pvclock published at the new place");
+	local_irq_enable();	/* takes the spurious upcall */
+	n = fired;
+	timer_set_singleshot(pv_now() + 1000000, 0);
+	wait_fired(n + 1, false);
+	check(fired == n + 1, "events arrive through the new vcpu_info");
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	check(rc == -XEN_EBUSY, "second registration -> -EBUSY (%ld)", rc);
+}
+
+void guest_main(struct start_info *si)
+{
+	long rc;
+
+	(void)si;
+	test_start("timers");
+	rc = trap_init();
+	if (!rc)
+		rc = callbacks_init();
+	if (!rc)
+		rc = events_init();
+	if (!rc)
+		rc = evtchn_bind_virq(VIRQ_TIMER, 0, &timer_port);
+	if (rc)
+		test_fail("setup: %ld", rc);
+	evtchn_set_handler(timer_port, 0, on_timer, NULL);
+	local_irq_enable();
+
+	test_clock();
+	test_singleshot();
+	test_periodic();
+	test_set_timer_op();
+	test_runstate();
+	test_register_vcpu_info();
+	test_end();
+}
