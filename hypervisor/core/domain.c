@@ -22,6 +22,7 @@
 #define VM_EFER	0x00000d01ull	/* NXE LMA LME SCE */
 
 static domid_t next_domid = 1;
+static unsigned int live_domains;	/* under domid_lock */
 static pthread_mutex_t domid_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Frames the hypervisor region needs for this shape of domain. */
@@ -183,6 +184,16 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 	d->console_opaque = cfg->console_opaque;
 	d->log_budget = CONFIG_GUEST_LOG_LIMIT;
 	pthread_mutex_lock(&domid_lock);
+	if (live_domains >= CONFIG_MAX_DOMAINS) {
+		pthread_mutex_unlock(&domid_lock);
+		free(d);
+		return -EUSERS;
+	}
+	live_domains++;
+	d->counted = true;
+	/* Domain ids wrap below Xen's reserved range (DOMID_FIRST_RESERVED). */
+	if (next_domid >= DOMID_FIRST_RESERVED)
+		next_domid = 1;
 	d->id = next_domid++;
 	pthread_mutex_unlock(&domid_lock);
 
@@ -455,6 +466,11 @@ void domain_destroy(struct domain *d)
 	pv_mm_fini(d);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->state_changed);
+	if (d->counted) {
+		pthread_mutex_lock(&domid_lock);
+		live_domains--;
+		pthread_mutex_unlock(&domid_lock);
+	}
 	free(d);
 }
 

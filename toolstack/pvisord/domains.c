@@ -91,7 +91,13 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 	}
 	rc = domain_create(&cfg, &pvd_host, &d);
 	if (rc) {
-		snprintf(err, errlen, "cannot create domain: %s", strerror(-rc));
+		if (rc == -EUSERS)
+			snprintf(err, errlen, "cannot create domain: the limit of "
+				 "%d domains is reached (CONFIG_MAX_DOMAINS)",
+				 CONFIG_MAX_DOMAINS);
+		else
+			snprintf(err, errlen, "cannot create domain: %s",
+				 strerror(-rc));
 		goto out;
 	}
 	rc = pvd_backend_prepare(&pd->backend, d, pd->console);

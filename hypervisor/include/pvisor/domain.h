@@ -91,6 +91,7 @@ struct domain_config {
 
 struct domain {
 	domid_t id;
+	bool counted;			/* against CONFIG_MAX_DOMAINS */
 	char name[64];
 	pthread_mutex_t lock;		/* state, shutdown, vcpu bring-up */
 	pthread_cond_t state_changed;
