@@ -50,6 +50,7 @@ exits_of() {
 run none
 base=$(exits_of none)
 
+echo
 echo "### grant tables (iters=$ITERS, tsc_khz=$tsc_khz)"
 echo
 echo "| measure | µs/op | MB/s | exits/op |"

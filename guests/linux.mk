@@ -10,7 +10,7 @@ LINUX_INITRD  := $(LINUX_DIR)/initrd.img
 linux-guest: $(LINUX_VMLINUZ) $(LINUX_INITRD)
 	@echo "kernel:  $(LINUX_VMLINUZ) ($$(cat $(LINUX_DIR)/version))"
 	@echo "initrd:  $(LINUX_INITRD)"
-	@echo "run:     $(BUILD)/pvctl run --kernel $(LINUX_VMLINUZ) --ramdisk $(LINUX_INITRD) --memory 512 --cmdline 'console=hvc0 earlyprintk=xen nr_cpus=1'"
+	@echo "boot:    make linux-run   (or $(BUILD)/pvctl run --kernel $(LINUX_VMLINUZ) --ramdisk $(LINUX_INITRD) --memory 512 --cmdline 'console=hvc0 earlyprintk=xen nr_cpus=1')"
 
 $(LINUX_VMLINUZ): guests/linux/fetch-kernel.sh
 	$(Q)sh guests/linux/fetch-kernel.sh $(LINUX_DIR)
@@ -23,3 +23,12 @@ linux-guest-clean:
 	rm -rf $(LINUX_DIR)
 
 .PHONY: linux-guest linux-guest-clean
+
+# Boot it in the foreground (console on stdout, exit counters at the end).
+LINUX_CMDLINE ?= console=hvc0 earlyprintk=xen nr_cpus=1
+LINUX_MEMORY  ?= 512
+linux-run: pvisor linux-guest
+	$(BUILD)/pvctl run --kernel $(LINUX_VMLINUZ) --ramdisk $(LINUX_INITRD) \
+		--memory $(LINUX_MEMORY) --cmdline "$(LINUX_CMDLINE)" --stats
+
+.PHONY: linux-run

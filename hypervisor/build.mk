@@ -24,6 +24,8 @@ HV_SRCS += \
 	hypervisor/core/vm_assist.c \
 	hypervisor/arch/x86/pv/callbacks.c \
 	hypervisor/arch/x86/pv/cpuid.c \
+	hypervisor/arch/x86/pv/debugreg.c \
+	hypervisor/arch/x86/pv/physdev.c \
 	hypervisor/arch/x86/pv/descriptor_tables.c \
 	hypervisor/arch/x86/pv/emul_priv.c \
 	hypervisor/arch/x86/pv/entry_area.c \

@@ -268,24 +268,6 @@ fail:
 	return rc;
 }
 
-int domain_install_reserved_l4(struct domain *d, uint64_t l4_mfn)
-{
-	uint64_t *l4 = gmem_ram_frame(&d->mem, l4_mfn);
-	const uint64_t flags = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER |
-			       _PAGE_ACCESSED;
-
-	if (!l4)
-		return -EINVAL;
-	/* Overwrite, never trust, whatever the guest left in these slots. */
-	for (int s = XEN_RESERVED_SLOT_FIRST; s <= XEN_RESERVED_SLOT_LAST; s++)
-		l4[s] = 0;
-	l4[(d->m2p_slot_va >> L4_SLOT_SHIFT) & 511] =
-		(hv_pfn(&d->hv, d->m2p_l3) << PAGE_SHIFT) | flags;
-	l4[(d->hv_slot_va >> L4_SLOT_SHIFT) & 511] =
-		(hv_pfn(&d->hv, d->hv_l3) << PAGE_SHIFT) | flags;
-	return 0;
-}
-
 int domain_start(struct domain *d)
 {
 	unsigned int i;

@@ -126,7 +126,7 @@ static uint64_t calibrate_tsc_khz(void)
 	return ns ? (t1 - t0) * 1000000ull / ns : 0;
 }
 
-void vcpu_time_publish(struct vcpu *v)
+void vcpu_time_publish(struct vcpu *v, const struct vcpu *via)
 {
 	struct vcpu_info *vi = __atomic_load_n(&v->pv.vcpu_info,
 					       __ATOMIC_ACQUIRE);
@@ -134,17 +134,17 @@ void vcpu_time_publish(struct vcpu *v)
 
 	if (vi)
 		time_update_vcpu(&v->d->time, &vi->time);
-	if (va) {
+	if (va && via->initialised) {
 		/* A guest-VA copy: written odd first, then made even. */
 		struct vcpu_time_info ti = { .version = 1 };
 		uint32_t even = 2;
 
 		time_update_vcpu(&v->d->time, &ti);
 		ti.version = 1;
-		if (!gmem_write(v->pv.mem, v->pv.kernel_cr3, va, &ti,
+		if (!gmem_write(v->pv.mem, via->pv.kernel_cr3, va, &ti,
 				sizeof(ti))) {
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			gmem_write(v->pv.mem, v->pv.kernel_cr3, va, &even,
+			gmem_write(v->pv.mem, via->pv.kernel_cr3, va, &even,
 				   sizeof(even));
 		}
 	}
@@ -174,7 +174,7 @@ int domain_events_init(struct domain *d, const struct domain_config *cfg,
 		pthread_cond_destroy(&v->wake);
 		pthread_cond_init(&v->wake, &attr);
 		v->runstate.state = RUNSTATE_offline;
-		vcpu_time_publish(v);
+		vcpu_time_publish(v, v);
 	}
 	pthread_condattr_destroy(&attr);
 	d->vcpus[0]->initialised = true;	/* the builder's context */

@@ -284,11 +284,18 @@ void *vcpu_thread(void *arg)
 
 void vcpu_kick(struct vcpu *v)
 {
+	bool was_blocked;
+
 	pthread_mutex_lock(&v->lock);
+	was_blocked = v->blocked;
 	v->blocked = false;
 	pthread_cond_signal(&v->wake);
-	/* Under the lock: a thread that has exited is never signalled. */
-	if (!v->exited)
+	/*
+	 * A blocked vCPU is outside the VM and re-checks events before it
+	 * enters again: waking it is enough. Under the lock: a thread that
+	 * has exited is never signalled.
+	 */
+	if (!was_blocked && !v->exited)
 		plat_vcpu_kick(v->plat);
 	pthread_mutex_unlock(&v->lock);
 }

@@ -21,16 +21,17 @@ void vcpu_runstate_get(struct vcpu *v, struct vcpu_runstate_info *out)
 		out->time[out->state] += now - out->state_entry_time;
 }
 
-void vcpu_runstate_write(struct vcpu *v)
+void vcpu_runstate_write(struct vcpu *v, const struct vcpu *via)
 {
 	uint64_t va = __atomic_load_n(&v->runstate_va, __ATOMIC_RELAXED);
 	const struct guest_mem *m = v->pv.mem;
-	uint64_t cr3 = v->pv.kernel_cr3;
+	uint64_t cr3 = via->pv.kernel_cr3;
 	struct vcpu_runstate_info rs;
 	uint64_t entry_va = va + offsetof(struct vcpu_runstate_info,
 					  state_entry_time);
 
-	if (!va)
+	/* A vCPU that never ran has no page tables to write through. */
+	if (!va || !via->initialised)
 		return;
 	pthread_mutex_lock(&v->lock);
 	rs = v->runstate;
@@ -69,7 +70,7 @@ void vcpu_runstate_change(struct vcpu *v, int state)
 	pthread_mutex_lock(&v->lock);
 	runstate_change_locked(v, state, now);
 	pthread_mutex_unlock(&v->lock);
-	vcpu_runstate_write(v);
+	vcpu_runstate_write(v, v);
 }
 
 /* Xen's local_events_need_delivery: the wake-up a block waits for. */

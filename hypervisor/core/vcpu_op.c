@@ -296,7 +296,7 @@ static long register_vcpu_info(struct vcpu *t, uint64_t arg, struct vcpu *cur)
 		return rc;
 	}
 	evtchn_vcpu_info_moved(&d->evtchn, t->id);
-	vcpu_time_publish(t);
+	vcpu_time_publish(t, cur);
 	return 0;
 }
 
@@ -309,7 +309,7 @@ static long register_runstate(struct vcpu *t, uint64_t arg, struct vcpu *cur)
 	if (area.addr.p && !va_ok(t->d, area.addr.p))
 		return -EFAULT;
 	__atomic_store_n(&t->runstate_va, area.addr.p, __ATOMIC_RELAXED);
-	vcpu_runstate_write(t);
+	vcpu_runstate_write(t, cur);
 	return 0;
 }
 
@@ -322,7 +322,7 @@ static long register_time_area(struct vcpu *t, uint64_t arg, struct vcpu *cur)
 	if (area.addr.p && !va_ok(t->d, area.addr.p))
 		return -EFAULT;
 	__atomic_store_n(&t->time_area_va, area.addr.p, __ATOMIC_RELAXED);
-	vcpu_time_publish(t);
+	vcpu_time_publish(t, cur);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ XS_UNIT_TESTS := test_xs_wire test_xs_tree test_xs_perms test_xs_tx \
 UNIT_TESTS += $(XS_UNIT_TESTS) test_config
 UNIT_TESTS += test_event_channel
 UNIT_TESTS += test_time
+UNIT_TESTS += test_page_type test_ptwr_decode
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 

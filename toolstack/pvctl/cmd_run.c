@@ -56,6 +56,9 @@ static void print_stats(struct domain *d)
 		t.emulated += s->emulated;
 		t.bounces += s->bounces;
 		t.hypercalls_bad += s->hypercalls_bad;
+		t.pt_flushes += s->pt_flushes;
+		t.pt_touches += s->pt_touches;
+		t.ptwr += s->ptwr;
 		for (int n = 0; n < STATS_NR_HYPERCALLS; n++)
 			t.hypercalls[n] += s->hypercalls[n];
 		for (int n = 0; n < 32; n++)
@@ -66,6 +69,10 @@ static void print_stats(struct domain *d)
 		(unsigned long long)t.exits, (unsigned long long)t.user_syscalls,
 		(unsigned long long)t.upcalls, (unsigned long long)t.kicks,
 		(unsigned long long)t.emulated, (unsigned long long)t.bounces);
+	/* The in-VM page-table writer's runs are exits too. */
+	fprintf(stderr, "  page tables: writer runs %llu, entries replayed %llu, "
+		"ptwr emulated %llu\n", (unsigned long long)t.pt_flushes,
+		(unsigned long long)t.pt_touches, (unsigned long long)t.ptwr);
 	for (int n = 0; n < STATS_NR_HYPERCALLS; n++)
 		if (t.hypercalls[n])
 			fprintf(stderr, "  hypercall %-18s %llu\n",

@@ -114,8 +114,9 @@ static int write_domain_nodes(struct pvd_backend *b, const char *name,
 	/* Written by the guest: owned by it. */
 	static const char *const guest_dirs[] = {
 		"control/shutdown", "control/feature-poweroff",
-		"control/feature-reboot", "data", "device", "drivers",
-		"feature", "attr", "error",
+		"control/feature-reboot", "control/feature-suspend",
+		"control/sysrq", "data", "device", "drivers", "feature",
+		"attr", "error", "messages",
 	};
 	for (size_t i = 0; i < sizeof(guest_dirs) / sizeof(guest_dirs[0]); i++) {
 		snprintf(key, sizeof(key), "%s", guest_dirs[i]);
@@ -123,6 +124,8 @@ static int write_domain_nodes(struct pvd_backend *b, const char *name,
 		snprintf(guest, sizeof(guest), "n%u", id);
 		rc |= xs_perms(id, key, guest, NULL);
 	}
+	/* What the toolstack offers, for the guest to read. */
+	rc |= xs_write(id, "control/platform-feature-xs_reset_watches", "1");
 	return rc ? -EIO : 0;
 }
 

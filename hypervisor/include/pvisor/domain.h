@@ -141,8 +141,10 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 		  struct domain **out);
 void domain_destroy(struct domain *d);
 
-/* Install the hypervisor's L4 slots into a guest top-level table. */
-int domain_install_reserved_l4(struct domain *d, uint64_t l4_mfn);
+/*
+ * The hypervisor's L4 slots are installed by L4 validation (pv_mm.h):
+ * every L4 that becomes a root or is pinned gets them.
+ */
 
 /* Start every online vCPU's thread. */
 int domain_start(struct domain *d);

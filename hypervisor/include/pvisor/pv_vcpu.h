@@ -51,6 +51,8 @@ struct pv_vcpu {
 	uint64_t ldt_base;		/* linear address */
 	unsigned int ldt_ents;
 	uint64_t virt_cr2;		/* last #PF address reported */
+	unsigned int iopl;		/* virtual IOPL (PHYSDEVOP_set_iopl), 0..3 */
+	uint64_t debugreg[8];		/* set_debugreg values (not armed) */
 	bool fpu_ts;			/* virtual CR0.TS (fpu_taskswitch) */
 };
 

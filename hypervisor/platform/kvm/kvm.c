@@ -187,6 +187,24 @@ static void seg_data(struct kvm_segment *s, uint16_t sel, uint64_t base)
 	seg_from_desc(s, sel, sel ? 0x00cff3000000ffffull : 0, base);
 }
 
+/*
+ * The pvclock (core/time.c) is computed from the host TSC, so the guest
+ * must read that TSC: no offset (PVM already runs guests on it).
+ */
+static void set_tsc_offset_zero(struct plat_vcpu *v)
+{
+	uint64_t off = 0;
+	struct kvm_device_attr a = {
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uint64_t)(uintptr_t)&off,
+	};
+
+	if (ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a))
+		pr_warn("vCPU%u: cannot zero the guest TSC offset (%s): guest "
+			"time will be off\n", v->id, strerror(errno));
+}
+
 int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
 		     const struct plat_vcpu_config *cfg,
 		     struct plat_vcpu **out)
@@ -248,6 +266,7 @@ int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
 		goto err_unmap;
 	}
 	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	set_tsc_offset_zero(v);
 	*out = v;
 	return 0;
 
@@ -339,6 +358,8 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 	memset(exit, 0, sizeof(*exit));
 
 	if (__atomic_exchange_n(&v->kick_pending, 0, __ATOMIC_ACQ_REL)) {
+		/* Consumed here: the next KVM_RUN must really enter. */
+		run->immediate_exit = 0;
 		exit->kind = PLAT_EXIT_KICKED;
 		return 0;
 	}

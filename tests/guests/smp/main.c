@@ -35,6 +35,8 @@ static volatile unsigned long got[2], timer1_fired;
 static volatile int ap_cmd, ap_state;	/* see ap_main */
 static volatile bool echo;
 static volatile uint64_t ap_timer_late;
+/* One-way latencies (pvclock is one clock for both vCPUs). */
+static volatile uint64_t sent_ns[2], recv_ns[2];
 
 enum { AP_IDLE, AP_ECHO, AP_LOCK, AP_TIMER, AP_DOWN };
 
@@ -43,10 +45,13 @@ static void on_ipi(evtchn_port_t port, void *arg)
 	unsigned int cpu = (unsigned int)(uintptr_t)arg;
 
 	(void)port;
+	recv_ns[cpu] = pv_now();
 	got[cpu]++;
 	/* vCPU1 answers every IPI while echoing. */
-	if (cpu == 1 && echo)
+	if (cpu == 1 && echo) {
+		sent_ns[0] = pv_now();
 		evtchn_send(ipi[0]);
+	}
 }
 
 static void on_timer1(evtchn_port_t port, void *arg)
@@ -278,12 +283,13 @@ static void test_bringup(void)
 
 static void rtt(const char *mode, bool block)
 {
-	uint64_t t0, t1;
+	uint64_t t0, t1, to1 = 0, to0 = 0;
 	unsigned long base = got[0];
 
 	echo = true;
 	t0 = pv_now();
 	for (unsigned int i = 1; i <= RTT_ITERS; i++) {
+		sent_ns[1] = pv_now();
 		evtchn_send(ipi[1]);
 		while (got[0] < base + i) {
 			if (!block) {
@@ -296,9 +302,17 @@ static void rtt(const char *mode, bool block)
 			else
 				local_irq_enable();
 		}
+		to1 += recv_ns[1] - sent_ns[1];
+		to0 += recv_ns[0] - sent_ns[0];
 	}
 	t1 = pv_now();
 	echo = false;
+	/* vCPU1 always sleeps in SCHEDOP_block between IPIs. */
+	printk("BENCH evtchn_ipi_wake_blocked iters=%u us_per_op=%lu.%02lu\n",
+	       RTT_ITERS, to1 / RTT_ITERS / 1000, to1 / RTT_ITERS / 10 % 100);
+	printk("BENCH evtchn_ipi_to_%s iters=%u us_per_op=%lu.%02lu\n",
+	       block ? "blocked" : "running", RTT_ITERS,
+	       to0 / RTT_ITERS / 1000, to0 / RTT_ITERS / 10 % 100);
 	printk("BENCH evtchn_ipi_rtt_%s iters=%u us_per_op=%lu.%02lu\n", mode,
 	       RTT_ITERS, (t1 - t0) / RTT_ITERS / 1000,
 	       (t1 - t0) / RTT_ITERS / 10 % 100);

@@ -7,7 +7,7 @@
  * spins in the VM; then past deadlines, stop, periodic timers,
  * set_timer_op, runstate accounting and a relocated vcpu_info.
  *
- *   TIMER <mode> delay_us=D n=N late_us min/avg/max=A/B/C
+ *   TIMER <mode> delay_us=D n=N late_us min/median/avg/max=A/M/B/C
  */
 #include <pvabi/vcpu.h>
 
@@ -73,14 +73,16 @@ static void wait_fired(unsigned long n, bool spin)
 	}
 }
 
+#define MAX_SAMPLES	16
+
 static void measure(const char *mode, uint64_t delay, unsigned int n,
 		    bool spin)
 {
-	uint64_t min = ~0ULL, max = 0, sum = 0, tsc_err = 0;
-	unsigned int early = 0;
+	uint64_t late[MAX_SAMPLES], sum = 0, med;
+	unsigned int early = 0, tsc_err = 0, got = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		uint64_t c0 = pv_rdtsc(), t0 = pv_now(), late, dt_tsc;
+	for (unsigned int i = 0; i < n && i < MAX_SAMPLES; i++) {
+		uint64_t c0 = pv_rdtsc(), t0 = pv_now(), l, dt_tsc;
 		unsigned long want = fired + 1;
 
 		timer_set_singleshot(t0 + delay, 0);
@@ -89,26 +91,36 @@ static void measure(const char *mode, uint64_t delay, unsigned int n,
 			early++;
 			continue;
 		}
-		late = fired_ns - (t0 + delay);
+		l = fired_ns - (t0 + delay);
 		/* The same interval by raw TSC: pvclock is the TSC. */
 		dt_tsc = tsc_to_ns(fired_tsc - c0);
 		if (dt_tsc > fired_ns - t0 + 2000 || dt_tsc + 2000 < fired_ns - t0)
 			tsc_err++;
-		sum += late;
-		if (late < min)
-			min = late;
-		if (late > max)
-			max = late;
+		/* Insertion sort: the median shrugs off host preemption. */
+		unsigned int j = got++;
+		for (; j && late[j - 1] > l; j--)
+			late[j] = late[j - 1];
+		late[j] = l;
+		sum += l;
 	}
-	printk("TIMER %s delay_us=%lu n=%u late_us min/avg/max=%lu/%lu/%lu\n",
-	       mode, delay / 1000, n, min / 1000, sum / n / 1000, max / 1000);
+	if (!got)
+		test_fail("%s %lu us: every timer fired early", mode,
+			  delay / 1000);
+	med = late[got / 2];
+	printk("TIMER %s delay_us=%lu n=%u late_us min/median/avg/max="
+	       "%lu/%lu/%lu/%lu\n", mode, delay / 1000, got, late[0] / 1000,
+	       med / 1000, sum / got / 1000, late[got - 1] / 1000);
 	check(!early, "%s %lu us: never early (%u early)", mode, delay / 1000,
 	      early);
 	check(!tsc_err, "%s: pvclock and rdtsc agree on every interval", mode);
-	/* Well under a millisecond on average; generous worst case. */
-	check(sum / n < 500000 && max < 5000000,
-	      "%s %lu us: late by %lu us on average", mode, delay / 1000,
-	      sum / n / 1000);
+	/*
+	 * Well under a millisecond. The worst case only guards against
+	 * timers that wait for an unrelated exit: a busy shared host can
+	 * preempt a vCPU thread for a few ms.
+	 */
+	check(med < 500000 && late[got - 1] < 50000000,
+	      "%s %lu us: median lateness %lu us", mode, delay / 1000,
+	      med / 1000);
 }
 
 static void test_singleshot(void)
@@ -172,7 +184,8 @@ static void test_periodic(void)
 	n = fired - n0 - 1;
 	printk("TIMER periodic period_us=2000 n=%lu avg_us=%lu\n", n,
 	       (t1 - t0) / n / 1000);
-	check((t1 - t0) / n >= 1990000 && (t1 - t0) / n < 2500000,
+	/* Never faster; slower only by what a busy host steals. */
+	check((t1 - t0) / n >= 1990000 && (t1 - t0) / n < 5000000,
 	      "25 periods of 2 ms took %lu us each", (t1 - t0) / n / 1000);
 	rc = timer_stop_periodic();
 	n = fired;

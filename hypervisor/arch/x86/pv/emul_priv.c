@@ -272,6 +272,17 @@ int pv_emulate_gp(struct pv_vcpu *v)
 		default:
 			rc = 0;
 		}
+	} else if (in.bytes[in.len] == 0xfa || in.bytes[in.len] == 0xfb) {
+		/*
+		 * cli/sti: with a virtual IOPL of at least 1 (Linux asks for it
+		 * with PHYSDEVOP_set_iopl) they mask and unmask event delivery,
+		 * the PV meaning of IF. A pending event is delivered on re-entry.
+		 */
+		rc = v->iopl >= 1;
+		if (rc)
+			v->vcpu_info->evtchn_upcall_mask =
+				in.bytes[in.len] == 0xfa;
+		in.len += 1;
 	} else if (!in.rep) {
 		rc = emulate_port_io(v, &in);
 	} else {

@@ -139,7 +139,7 @@ static void populate(struct memop *a, bool populate_physmap)
 		found = find_free(&d->mm, populate_physmap ? gpfn : 0,
 				  a->r.extent_order, a->limit);
 		if (found < 0) {
-			dom_log(d, LOG_INFO, "no free order-%u extent (%llu of "
+			dom_log(d, LOG_DEBUG, "no free order-%u extent (%llu of "
 				"%llu)\n", a->r.extent_order,
 				(unsigned long long)a->done,
 				(unsigned long long)a->r.nr_extents);

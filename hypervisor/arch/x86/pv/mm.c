@@ -243,8 +243,13 @@ long do_mmu_update(struct vcpu *v, const uint64_t a[6])
 			break;
 		}
 		rc = mmu_update_one(v, &w, &req);
-		if (rc)
+		if (rc) {
+			/* Xen's gdprintk: what a kernel developer needs. */
+			dom_log(d, LOG_DEBUG, "mmu_update %u: ptr %#llx val "
+				"%#llx: %ld\n", i, (unsigned long long)req.ptr,
+				(unsigned long long)req.val, rc);
 			break;
+		}
 	}
 	mm_unlock(d);
 out:
@@ -392,6 +397,10 @@ long do_mmuext_op(struct vcpu *v, const uint64_t a[6])
 				dom_log(d, LOG_WARN,
 					"mmuext_op cmd %u not implemented\n",
 					op.cmd);
+			else
+				dom_log(d, LOG_DEBUG, "mmuext_op %u: cmd %u "
+					"arg1 %#llx: %ld\n", i, op.cmd,
+					(unsigned long long)op.arg1.mfn, rc);
 			break;
 		}
 	}
@@ -454,8 +463,11 @@ static long update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val,
 		pt_put_page(mm, l1_mfn);
 	}
 	mm_unlock(d);
-	if (rc)
+	if (rc) {
+		dom_log(d, LOG_DEBUG, "update_va_mapping %#llx <- %#llx: %ld\n",
+			(unsigned long long)va, (unsigned long long)val, rc);
 		return rc;	/* nothing changed, nothing to flush */
+	}
 
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_TLB_FLUSH:

@@ -66,6 +66,7 @@ static int emulate(struct vcpu *v, uint64_t addr, const struct ptwr_insn *in,
 	uint64_t pte, mfn, gpa, cur, val, full;
 	unsigned int off = in->ea & 7;
 	bool write;
+	int rc;
 
 	if (kernel_l1e(d, v->pv.kernel_cr3, addr, &pte) ||
 	    (pte & (_PAGE_PRESENT | _PAGE_RW)) != _PAGE_PRESENT)
@@ -83,7 +84,11 @@ static int emulate(struct vcpu *v, uint64_t addr, const struct ptwr_insn *in,
 	if (full == cur)
 		return 1;
 	mm_writer_init(&w, v);
-	return pt_mod_entry(mm, &w.w, gpa, full, 1, false) ? 0 : 1;
+	rc = pt_mod_entry(mm, &w.w, gpa, full, 1, false);
+	if (rc)
+		dom_log(d, LOG_DEBUG, "ptwr: %#llx <- %#llx refused: %d\n",
+			(unsigned long long)gpa, (unsigned long long)full, rc);
+	return rc ? 0 : 1;
 }
 
 int pv_ptwr_fault(struct vcpu *v, uint64_t addr, uint32_t error_code)
