@@ -92,7 +92,7 @@ pvisor: $(BUILD)/pvctl guests
 deps:
 	sh scripts/install-deps.sh
 
-demo: pvisor
+demo: pvisor linux-guest
 	sh scripts/demo.sh
 
 check: pvisor

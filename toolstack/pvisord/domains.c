@@ -5,6 +5,7 @@
  * Domain ids are the hypervisor's; a restart gets a new id, as in Xen.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,7 @@ static void *pvd_waiter(void *arg)
 		pthread_mutex_unlock(&pvd_lock);
 		pvd_backend_stop(&pd->backend);
 		domain_destroy(d);
+		malloc_trim(0);	/* kernel images are large: give them back */
 		if (act == PVD_ACTION_DESTROY)
 			break;
 		/* A guest that reboots at once would spin: back off. */
