@@ -247,6 +247,7 @@ void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct plat_exit e;
 	int rc;
+	bool hold_state = false;
 
 	vcpu_events_thread_start(v);
 	while (!domain_is_dying(v->d)) {
@@ -256,7 +257,9 @@ void *vcpu_thread(void *arg)
 		if ((v->blocked || !v->online) && vcpu_wait_runnable(v))
 			break;
 		vcpu_timers_due(v);
-		if (pv_upcall_deliverable(&v->pv)) {
+		if (hold_state) {
+			/* KVM is mid-way through delivering a guest fault. */
+		} else if (pv_upcall_deliverable(&v->pv)) {
 			v->stats.upcalls++;
 			rc = pv_deliver_upcall(&v->pv);
 			if (rc) {
@@ -265,10 +268,12 @@ void *vcpu_thread(void *arg)
 			}
 		}
 		/* Another vCPU flushed our TLB: re-entering reloads CR3. */
-		if (__atomic_exchange_n(&v->tlb_flush_pending, false,
+		if (!hold_state &&
+		    __atomic_exchange_n(&v->tlb_flush_pending, false,
 					__ATOMIC_ACQ_REL))
 			v->pv.cpu.dirty = true;
 		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
+		hold_state = e.kind == PLAT_EXIT_KICKED && e.event_pending;
 		v->stats.exits++;
 		if (rc && e.kind != PLAT_EXIT_OTHER) {
 			vcpu_crash(v, "platform run failed");

@@ -68,6 +68,11 @@ struct plat_exit {
 	uint64_t value;
 	uint64_t rsp0;		/* RSP when the exit happened */
 	uint64_t exit_rip;	/* RIP when the exit happened */
+	/*
+	 * KICKED only: an exception is mid-delivery inside the VM. Re-enter
+	 * with the state untouched (no upcall, no register writes).
+	 */
+	bool event_pending;
 	char detail[96];
 };
 

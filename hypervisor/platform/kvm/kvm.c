@@ -60,6 +60,7 @@ struct plat_vcpu {
 	pthread_t thread;
 	bool thread_known;
 	int kick_pending;	/* atomic */
+	bool event_pending;	/* KVM holds an undelivered exception */
 };
 
 int plat_vm_create(struct plat_vm **out)
@@ -265,7 +266,8 @@ int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
 		rc = -errno;
 		goto err_unmap;
 	}
-	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
+				 KVM_SYNC_X86_EVENTS;
 	set_tsc_offset_zero(v);
 	*out = v;
 	return 0;
@@ -361,6 +363,7 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 		/* Consumed here: the next KVM_RUN must really enter. */
 		run->immediate_exit = 0;
 		exit->kind = PLAT_EXIT_KICKED;
+		exit->event_pending = v->event_pending;
 		return 0;
 	}
 	rc = ioctl(v->fd, KVM_RUN, 0);
@@ -376,9 +379,22 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 	exit->rsp0 = run->s.regs.regs.rsp;
 	exit->exit_rip = run->s.regs.regs.rip;
 	if (rc < 0 || run->exit_reason == KVM_EXIT_INTR) {
+		const struct kvm_vcpu_events *ev = &run->s.regs.events;
+
+		/*
+		 * Interrupted between a guest fault and its delivery: KVM
+		 * still holds the exception and injects it at the next entry
+		 * with whatever RIP we load, and writing the registers would
+		 * drop it. The caller must re-enter without touching state.
+		 */
+		v->event_pending = ev->exception.injected ||
+				   ev->exception.pending ||
+				   ev->interrupt.injected || ev->nmi.injected;
 		exit->kind = PLAT_EXIT_KICKED;
+		exit->event_pending = v->event_pending;
 		return 0;
 	}
+	v->event_pending = false;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_MMIO:
