@@ -92,6 +92,7 @@ struct pv_mm {
 	uint64_t nr_pages;
 	uint64_t tot_pages;		/* owned or still referenced */
 	uint64_t max_pages;
+	uint64_t free_hint;		/* no frame below is free (balloon) */
 	/* Every validated L4 gets these in slots 256-271 (0 = empty). */
 	uint64_t reserved_l4e[PT_NR_RESERVED_L4];
 	/* A frame no longer owned lost its last reference: free it. */

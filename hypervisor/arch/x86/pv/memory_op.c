@@ -56,16 +56,22 @@ static bool range_free(const struct pv_mm *mm, uint64_t mfn, uint64_t n)
 	return true;
 }
 
-/* 2^order free frames, aligned; the guest's own frame number first. */
-static int64_t find_free(const struct pv_mm *mm, uint64_t want,
-			 unsigned int order, uint64_t limit)
+/*
+ * 2^order free frames, aligned; the guest's own frame number first,
+ * else the lowest (the hint keeps repeated searches linear overall).
+ */
+static int64_t find_free(struct pv_mm *mm, uint64_t want, unsigned int order,
+			 uint64_t limit)
 {
 	uint64_t n = 1ull << order;
 
 	if (want < limit && !(want & (n - 1)) && want + n <= limit &&
 	    range_free(mm, want, n))
 		return (int64_t)want;
-	for (uint64_t mfn = 0; mfn + n <= limit; mfn += n)
+	while (mm->free_hint < mm->nr_pages &&
+	       (mm->pages[mm->free_hint].flags & PGF_ALLOCATED))
+		mm->free_hint++;
+	for (uint64_t mfn = mm->free_hint & ~(n - 1); mfn + n <= limit; mfn += n)
 		if (range_free(mm, mfn, n))
 			return (int64_t)mfn;
 	return -1;
@@ -100,6 +106,8 @@ static int remove_frame(struct domain *d, uint64_t mfn)
 	d->m2p[mfn] = INVALID_M2P_ENTRY;
 	mm->absent[mfn] = 1;
 	pg->flags &= ~PGF_ALLOCATED;
+	if (mfn < mm->free_hint)
+		mm->free_hint = mfn;
 	if (!pg->count) {
 		mm->tot_pages--;
 		pv_mm_release_frame(d, mfn);
@@ -114,6 +122,8 @@ static void decrease_reservation(struct memop *a)
 	for (; a->done < a->r.nr_extents; a->done++) {
 		uint64_t gmfn;
 
+		if (domain_is_dying(v->d))
+			return;
 		if (pv_read(&v->pv, a->r.extent_start + a->done * 8, &gmfn,
 			    sizeof(gmfn)))
 			return;
@@ -133,6 +143,8 @@ static void populate(struct memop *a, bool populate_physmap)
 		uint64_t slot = a->r.extent_start + a->done * 8, gpfn = 0, mfn;
 		int64_t found;
 
+		if (domain_is_dying(d))
+			return;
 		if (populate_physmap &&
 		    pv_read(&v->pv, slot, &gpfn, sizeof(gpfn)))
 			return;

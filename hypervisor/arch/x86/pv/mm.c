@@ -237,6 +237,9 @@ long do_mmu_update(struct vcpu *v, const uint64_t a[6])
 	for (i = 0; i < count; i++) {
 		struct mmu_update req;
 
+		/* Xen would preempt a long batch; a dying domain just stops. */
+		if (domain_is_dying(d))
+			break;
 		if (pv_read(&v->pv, reqs + (uint64_t)i * sizeof(req), &req,
 			    sizeof(req))) {
 			rc = -EFAULT;
@@ -386,6 +389,8 @@ long do_mmuext_op(struct vcpu *v, const uint64_t a[6])
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
+		if (domain_is_dying(d))
+			break;
 		if (pv_read(&v->pv, ops + (uint64_t)i * sizeof(op), &op,
 			    sizeof(op))) {
 			rc = -EFAULT;

@@ -44,6 +44,7 @@ void pt_mm_init(struct pv_mm *mm, const struct guest_mem *mem,
 	mm->nr_pages = nr_pages;
 	mm->tot_pages = nr_pages;
 	mm->max_pages = nr_pages;
+	mm->free_hint = nr_pages;
 	for (uint64_t i = 0; i < nr_pages; i++)
 		pages[i].flags = PGF_ALLOCATED;
 }
