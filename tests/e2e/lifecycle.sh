@@ -15,19 +15,8 @@ if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	exit 0
 fi
 
-T=$(mktemp -d)
-export PVISOR_SOCKET=$T/pvisord.sock
-export XENSTORED_PATH=$T/xenstored.sock
-"$BUILD/pvisord" --foreground --socket "$PVISOR_SOCKET" --log "$T/pvisord.log" \
-	--console-dir "$T" --xenstore-socket "$XENSTORED_PATH" >"$T/stderr" 2>&1 &
-DPID=$!
-cleanup() {
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-for i in $(seq 50); do [ -S "$PVISOR_SOCKET" ] && break; sleep 0.1; done
+. "$(dirname "$0")/lib.sh"
+start_pvisord
 
 ok() { echo "PASS: e2e/$1"; }
 bad() { echo "FAIL: e2e/$1: $2"; sed 's/^/    /' "$T/pvisord.log" | tail -15; }

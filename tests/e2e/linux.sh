@@ -15,18 +15,8 @@ if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	exit 0
 fi
 
-T=$(mktemp -d)
-export PVISOR_SOCKET=$T/pvisord.sock XENSTORED_PATH=$T/xs.sock
-"$BUILD/pvisord" --foreground --socket "$PVISOR_SOCKET" --log "$T/pvisord.log" \
-	--console-dir "$T" --xenstore-socket "$XENSTORED_PATH" >"$T/stderr" 2>&1 &
-DPID=$!
-cleanup() {
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-for i in $(seq 50); do [ -S "$PVISOR_SOCKET" ] && break; sleep 0.1; done
+. "$(dirname "$0")/lib.sh"
+start_pvisord
 
 ok() { echo "PASS: linux/$1"; }
 bad() {

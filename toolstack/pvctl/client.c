@@ -20,10 +20,9 @@ const char *pvctl_socket_path(void)
 	return p && *p ? p : CTL_DEFAULT_SOCKET;
 }
 
-int pvctl_connect(bool quiet)
+int unix_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = pvctl_socket_path();
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -36,6 +35,19 @@ int pvctl_connect(bool quiet)
 		int err = errno;
 
 		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+int pvctl_connect(bool quiet)
+{
+	const char *path = pvctl_socket_path();
+	int fd = unix_connect(path);
+
+	if (fd < 0) {
+		int err = -fd;
+
 		if (!quiet)
 			fprintf(stderr,
 				"pvctl: cannot reach pvisord at %s: %s\n"

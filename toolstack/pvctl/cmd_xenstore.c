@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <pvabi/io/xs_wire.h>
@@ -21,24 +19,15 @@
 static int xs_connect(void)
 {
 	const char *path = getenv("XENSTORED_PATH");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (!path || !*path)
 		path = XS_SOCKET_DEFAULT;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = unix_connect(path);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		fprintf(stderr, "pvctl xenstore: cannot reach xenstore at %s: %s "
 			"(is pvisord running? XENSTORED_PATH overrides)\n",
-			path, strerror(errno));
-		close(fd);
-		return -1;
-	}
+			path, strerror(-fd));
 	return fd;
 }
 

@@ -13,6 +13,8 @@ int cmd_xenstore(int argc, char **argv);
 
 /* client.c: the pvisord control socket. */
 const char *pvctl_socket_path(void);
+/* A connected UNIX stream socket, or negative errno. */
+int unix_connect(const char *path);
 /* A connected socket, or negative errno (explained on stderr unless quiet). */
 int pvctl_connect(bool quiet);
 /* Send argv, print the reply; returns the process exit status. */

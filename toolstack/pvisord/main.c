@@ -88,6 +88,19 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
+/* A socket's directory (/run/pvisor/...) may not exist yet. */
+static void mkdir_parent(const char *path)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+}
+
 static int listen_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -98,17 +111,7 @@ static int listen_socket(const char *path)
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
-	{
-		/* The socket's directory (/run/pvisor) may not exist yet. */
-		char dir[sizeof(sa.sun_path)], *slash;
-
-		strcpy(dir, path);
-		slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			mkdir(dir, 0755);
-		}
-	}
+	mkdir_parent(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -221,17 +224,7 @@ int main(int argc, char **argv)
 	lfd = listen_socket(opts.socket_path);
 	if (lfd < 0)
 		return 1;
-	{
-		/* The xenstore socket's directory, as for ours. */
-		char dir[4096], *slash;
-
-		snprintf(dir, sizeof(dir), "%s", opts.xenstore_socket);
-		slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			mkdir(dir, 0755);
-		}
-	}
+	mkdir_parent(opts.xenstore_socket);
 	if (pvd_xenstore_start(opts.xenstore_socket))
 		return 1;
 	if (!opts.foreground && daemon(0, 0)) {
