@@ -15,33 +15,66 @@
 #include "pvisor/log.h"
 #include "pvisor/pv_mm.h"
 
-static void vcpu_dump(struct vcpu *v, char *buf, size_t len)
+/*
+ * What an operator needs to debug a dead guest: every register, the bytes
+ * at RIP and the top of the stack, read through the guest's own page
+ * tables ("??" where nothing is mapped). Once per crash, so a guest
+ * cannot use it to flood the log.
+ */
+static void vcpu_dump(struct vcpu *v)
 {
+	static const char *const names[NR_GPRS] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
 	const struct cpu_state *c = &v->pv.cpu;
+	char line[256];
+	size_t n = 0;
 
-	snprintf(buf, len,
-		 "rip %#llx rsp %#llx rflags %#llx cs %#x ss %#x cr3 %#llx "
-		 "rax %#llx rbx %#llx rcx %#llx rdx %#llx rsi %#llx rdi %#llx "
-		 "%s mode",
-		 (unsigned long long)c->rip,
-		 (unsigned long long)c->gpr[GPR_RSP],
-		 (unsigned long long)c->rflags, c->cs, c->ss,
-		 (unsigned long long)c->cr3,
-		 (unsigned long long)c->gpr[GPR_RAX],
-		 (unsigned long long)c->gpr[GPR_RBX],
-		 (unsigned long long)c->gpr[GPR_RCX],
-		 (unsigned long long)c->gpr[GPR_RDX],
-		 (unsigned long long)c->gpr[GPR_RSI],
-		 (unsigned long long)c->gpr[GPR_RDI],
-		 v->pv.in_kernel ? "kernel" : "user");
+	pr_err("d%u vCPU%u: rip %#llx rflags %#llx cs %#x ss %#x cr2 %#llx "
+	       "cr3 %#llx (%s mode)\n", v->d->id, v->id,
+	       (unsigned long long)c->rip, (unsigned long long)c->rflags,
+	       c->cs, c->ss, (unsigned long long)c->cr2,
+	       (unsigned long long)c->cr3, v->pv.in_kernel ? "kernel" : "user");
+	for (int r = 0; r < NR_GPRS; r++) {
+		n += snprintf(line + n, sizeof(line) - n, "%s %016llx%s",
+			      names[r], (unsigned long long)c->gpr[r],
+			      r % 4 == 3 ? "" : "  ");
+		if (r % 4 == 3) {
+			pr_err("  %s\n", line);
+			n = 0;
+		}
+	}
+	n = 0;
+	for (int i = 0; i < 16; i++) {
+		uint8_t b;
+
+		n += pv_read(&v->pv, c->rip + i, &b, 1) ?
+		     snprintf(line + n, sizeof(line) - n, " ??") :
+		     snprintf(line + n, sizeof(line) - n, " %02x", b);
+	}
+	pr_err("  code at rip:%s\n", line);
+	for (int i = 0; i < 8; i += 2) {
+		uint64_t q[2];
+
+		if (pv_read(&v->pv, c->gpr[GPR_RSP] + i * 8, q, sizeof(q))) {
+			pr_err("  stack %#llx: unmapped\n",
+			       (unsigned long long)(c->gpr[GPR_RSP] + i * 8));
+			break;
+		}
+		pr_err("  stack %#llx: %016llx %016llx\n",
+		       (unsigned long long)(c->gpr[GPR_RSP] + i * 8),
+		       (unsigned long long)q[0], (unsigned long long)q[1]);
+	}
 }
 
 static void vcpu_crash(struct vcpu *v, const char *why)
 {
-	char regs[400];
-
-	vcpu_dump(v, regs, sizeof(regs));
-	domain_crash(v->d, "vCPU%u: %s; %s", v->id, why, regs);
+	if (domain_is_dying(v->d))
+		return;
+	domain_crash(v->d, "vCPU%u: %s at rip %#llx", v->id, why,
+		     (unsigned long long)v->pv.cpu.rip);
+	vcpu_dump(v);
 }
 
 /* Hypercall from guest kernel mode: syscall with rax = number. */
