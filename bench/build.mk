@@ -6,3 +6,14 @@ bench-run: $(BUILD)/pvctl guests
 BENCH_TARGETS += bench-gnttab
 bench-gnttab: $(BUILD)/pvctl guests
 	$(Q)BUILD=$(BUILD) sh bench/gnttab.sh
+# The stock Debian kernel (make linux-guest): boot to userspace against
+# QEMU TCG, and bench/pvbench in the guest against the host. Needs what
+# `make linux-guest` builds (its two files, named here because
+# guests/linux.mk is included after this file).
+$(BUILD)/bench/pvbench: bench/pvbench.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static -O2 -Wall -Wextra -o $@ $<
+BENCH_TARGETS += bench-linux
+bench-linux: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/bench/pvbench \
+	     $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
+	$(Q)BUILD=$(BUILD) sh bench/linux.sh

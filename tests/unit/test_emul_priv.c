@@ -167,6 +167,30 @@ static void test_port_in(void **state)
 	assert_int_equal(f->v.cpu.rip, RIP0 + 5);
 }
 
+/* The PIT counters read 0 so Linux's quick PIT calibration stops at once. */
+static void test_port_in_pit(void **state)
+{
+	struct fixture *f = *state;
+
+	PUT(f, 0xe4, 0x42);			/* in $0x42,%al */
+	f->v.cpu.gpr[GPR_RAX] = 0x12345678000000ffull;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x1234567800000000ull);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+
+	PUT(f, 0xec);				/* in (%dx),%al, dx = 0x40 */
+	f->v.cpu.gpr[GPR_RDX] = 0x40;
+	f->v.cpu.gpr[GPR_RAX] = 0xff;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0);
+
+	PUT(f, 0xec);				/* 0x43 (mode register) floats */
+	f->v.cpu.gpr[GPR_RDX] = 0x43;
+	f->v.cpu.gpr[GPR_RAX] = 0;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0xff);
+}
+
 static void test_port_out(void **state)
 {
 	struct fixture *f = *state;
@@ -308,6 +332,7 @@ int main(void)
 		T(test_wrmsr_gs_base_upper_and_noncanonical),
 		T(test_rdmsr),
 		T(test_port_in),
+		T(test_port_in_pit),
 		T(test_port_out),
 		T(test_mov_cr),
 		T(test_cpuid_forced_emulation),

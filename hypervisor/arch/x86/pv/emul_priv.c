@@ -185,29 +185,47 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 }
 
 /* Port I/O from the guest kernel: reads float high, writes vanish. */
+/* The PIT's counters: see emulate_port_io. */
+#define PORT_PIT_FIRST	0x40
+#define PORT_PIT_LAST	0x42
+
+/*
+ * Port I/O from the guest kernel: no device is behind any port, so reads
+ * float high and writes vanish, as a Xen domU sees it. One deviation: the
+ * PIT counters read 0. Linux's quick PIT calibration waits for the counter
+ * MSB to leave 0xff, so all-ones costs it 100,000 emulated reads (seconds
+ * on a host where each is an exit); a counter stuck at 0 fails it at once,
+ * and the PV clock supplies the TSC rate anyway.
+ */
 static int emulate_port_io(struct pv_vcpu *v, struct insn *in)
 {
 	uint8_t op = in->bytes[in->len];
 	unsigned int size = (op & 1) ? (in->opsize ? 2 : 4) : 1;
-	uint64_t ones = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+	uint16_t port;
 
 	switch (op) {
 	case 0xe4: case 0xe5:		/* in imm8 */
 	case 0xe6: case 0xe7:		/* out imm8 */
+		port = in->bytes[in->len + 1];
 		in->len += 2;
 		break;
 	case 0xec: case 0xed:		/* in dx */
 	case 0xee: case 0xef:		/* out dx */
+		port = (uint16_t)v->cpu.gpr[GPR_RDX];
 		in->len += 1;
 		break;
 	default:
 		return 0;
 	}
 	if (op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed) {
+		uint64_t val = port >= PORT_PIT_FIRST && port <= PORT_PIT_LAST ?
+			       0 : mask;
+
 		if (size == 4)
-			v->cpu.gpr[GPR_RAX] = ones;
+			v->cpu.gpr[GPR_RAX] = val;
 		else
-			v->cpu.gpr[GPR_RAX] |= ones;
+			v->cpu.gpr[GPR_RAX] = (v->cpu.gpr[GPR_RAX] & ~mask) | val;
 	}
 	return 1;
 }

@@ -1,0 +1,283 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# make bench, the stock Debian kernel (make linux-guest) as a PV guest:
+#  1. boot: `pvctl create` to the first userspace line on the console
+#     ("pvisor-initramfs: userspace reached"), median of BOOTS boots under
+#     pvisord, and the exits of one such boot by kind (`pvctl run --stats`,
+#     cmdline pvisor.exit: the guest powers off right after userspace).
+#  2. the same kernel and initramfs under QEMU with software emulation
+#     (qemu-system-x86_64 -accel tcg), time to the same line.
+#  3. bench/pvbench (null syscall, fork+exec, CPU loop) in the guest on
+#     pvisor, in the guest on QEMU TCG and natively on the host; exits per
+#     operation on pvisor from `pvctl run --stats` runs that do one measure
+#     each, minus a run that starts pvbench and measures nothing.
+# The initramfs used is build/linux/initrd.img with a second cpio
+# (bin/pvbench) appended, the same file for pvisor and QEMU.
+# Environment: BUILD (build), LINUX_BENCH_BOOTS (3), BENCH_TIMEOUT (120 s),
+# QEMU (qemu-system-x86_64).
+
+BUILD=${BUILD:-build}
+TOP=$(pwd)
+case "$BUILD" in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+PVCTL=$BUILD/pvctl
+PVISORD=$BUILD/pvisord
+KERNEL=$BUILD/linux/vmlinuz
+INITRD=$BUILD/linux/initrd.img
+PVBENCH=$BUILD/bench/pvbench
+QEMU=${QEMU:-qemu-system-x86_64}
+BOOTS=${LINUX_BENCH_BOOTS:-3}
+TIMEOUT=${BENCH_TIMEOUT:-120}
+MEMORY=256
+LINE="pvisor-initramfs: userspace reached"
+# Loop counts: in a guest (pvisor and QEMU) and natively (the CPU loop
+# is the same everywhere: its time is the figure).
+G_SYS=20000 G_FORK=100 CPU=300000000
+H_SYS=2000000 H_FORK=1000
+PV_CMDLINE="console=hvc0 nr_cpus=1"
+
+echo
+echo "### Linux guest: boot, system calls, fork+exec, CPU"
+echo
+echo "Produced by \`make bench\` (bench/linux.sh, $(date -u '+%Y-%m-%d %H:%M UTC'))."
+echo
+
+for f in "$PVCTL" "$PVISORD" "$KERNEL" "$INITRD" "$PVBENCH"; do
+	if [ ! -f "$f" ]; then
+		echo "bench linux: $f not built (make pvisor linux-guest $BUILD/bench/pvbench)" >&2
+		exit 1
+	fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pvisor-bench-linux.XXXXXX") || exit 1
+DPID=
+cleanup() {
+	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "bench linux: $1" >&2
+	[ -n "${2:-}" ] && [ -f "$2" ] && tail -n 20 "$2" | sed 's/^/    /' >&2
+	exit 1
+}
+now_ns() { date +%s%N; }
+# wait_for FILE PATTERN SECONDS: PATTERN appears in FILE (polls every 10 ms)
+wait_for() {
+	end=$(( $(date +%s) + $3 ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		grep -aq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	return 1
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# PVBENCH lines: value of key K for measure M in file F
+pvb() { tr -d '\r' < "$3" | awk -v m="$1" -v k="$2" '
+	$1 == "PVBENCH" && $2 == m { for (i = 3; i <= NF; i++) {
+		split($i, kv, "="); if (kv[1] == k) print kv[2] } }' | head -n 1; }
+
+# The initramfs with /bin/pvbench: a second (gzip'd cpio) archive appended.
+mkdir -p "$tmp/extra/bin"
+cp "$PVBENCH" "$tmp/extra/bin/pvbench"
+cp "$INITRD" "$tmp/initrd.img"
+python3 "$TOP/guests/linux/mkcpio.py" "$tmp/extra" | gzip -9n >> "$tmp/initrd.img" ||
+	fail "cannot build the pvbench initramfs"
+BINITRD=$tmp/initrd.img
+kver=$(cat "$BUILD/linux/version" 2>/dev/null || cat "$BUILD/linux/kernel-version")
+
+have_kvm=1
+[ -r /dev/kvm ] && [ -w /dev/kvm ] || have_kvm=0
+have_qemu=1
+command -v "$QEMU" >/dev/null 2>&1 || have_qemu=0
+
+# ---- native ----------------------------------------------------------
+"$PVBENCH" syscall="$H_SYS" fork="$H_FORK" cpu="$CPU" > "$tmp/native.out" ||
+	fail "pvbench failed natively" "$tmp/native.out"
+
+# ---- pvisor: boots and pvbench under pvisord ---------------------------
+if [ "$have_kvm" = 1 ]; then
+	D=$tmp/d
+	mkdir -p "$D"
+	export PVISOR_SOCKET="$D/pvisord.sock" XENSTORED_PATH="$D/xs.sock"
+	"$PVISORD" --foreground --socket "$PVISOR_SOCKET" --log "$D/pvisord.log" \
+		--console-dir "$D" --xenstore-socket "$XENSTORED_PATH" \
+		>"$D/stderr" 2>&1 &
+	DPID=$!
+	for i in $(seq 50); do [ -S "$PVISOR_SOCKET" ] && break; sleep 0.1; done
+	[ -S "$PVISOR_SOCKET" ] || fail "pvisord did not start" "$D/stderr"
+	create() {	# NAME CMDLINE
+		"$PVCTL" create name="$1" kernel="$KERNEL" ramdisk="$BINITRD" \
+			memory="$MEMORY" vcpus=1 cmdline="$2" \
+			on_poweroff=destroy on_crash=preserve >/dev/null ||
+			fail "pvctl create $1 failed" "$D/pvisord.log"
+	}
+	for i in $(seq "$BOOTS"); do
+		t0=$(now_ns)
+		create "boot$i" "$PV_CMDLINE pvisor.exit"
+		wait_for "$D/boot$i.log" "$LINE" "$TIMEOUT" ||
+			fail "boot$i: no userspace within ${TIMEOUT}s" "$D/boot$i.log"
+		echo $(( ($(now_ns) - t0) / 1000000 )) >> "$tmp/pv_boot_ms"
+		wait_for "$D/boot$i.log" "powering off" 30
+		"$PVCTL" destroy "boot$i" >/dev/null 2>&1
+	done
+	create pvbench "$PV_CMDLINE pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
+	wait_for "$D/pvbench.log" "PVBENCH done" "$TIMEOUT" ||
+		fail "pvbench in the guest did not finish" "$D/pvbench.log"
+	cp "$D/pvbench.log" "$tmp/pv.out"
+	"$PVCTL" destroy pvbench >/dev/null 2>&1
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DPID=
+
+	# ---- pvisor: exit counters (pvctl run --stats) ---------------------
+	stats() {	# NAME CMDLINE: counters in $tmp/NAME.err
+		timeout --kill-after=5 "$TIMEOUT" "$PVCTL" run --kernel "$KERNEL" \
+			--ramdisk "$BINITRD" --memory "$MEMORY" --stats \
+			--cmdline "$PV_CMDLINE $2" \
+			>"$tmp/$1.out" 2>"$tmp/$1.err" </dev/null ||
+			fail "pvctl run $2: exit status $?" "$tmp/$1.err"
+	}
+	stats boot "pvisor.exit"
+	stats none "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0"
+	stats sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
+	stats fork "pvbench pvbench.syscall=0 pvbench.fork=$G_FORK pvbench.cpu=0"
+fi
+
+# ---- QEMU TCG ----------------------------------------------------------
+qemu() {	# NAME APPEND: console in $tmp/NAME.q; sets q_ms (time to $LINE)
+	t0=$(now_ns)
+	timeout --kill-after=5 "$TIMEOUT" "$QEMU" -accel tcg -m "$MEMORY" \
+		-kernel "$KERNEL" -initrd "$BINITRD" -append "$2" \
+		-nographic -no-reboot >"$tmp/$1.q" 2>&1 </dev/null &
+	qpid=$!
+	wait_for "$tmp/$1.q" "$LINE" "$TIMEOUT" ||
+		{ kill "$qpid" 2>/dev/null; fail "QEMU $1: no userspace within ${TIMEOUT}s" "$tmp/$1.q"; }
+	q_ms=$(( ($(now_ns) - t0) / 1000000 ))
+	wait "$qpid"
+}
+if [ "$have_qemu" = 1 ]; then
+	for i in $(seq "$BOOTS"); do
+		qemu "boot$i" "console=ttyS0 pvisor.exit"
+		echo "$q_ms" >> "$tmp/q_boot_ms"
+	done
+	qemu pvbench "console=ttyS0 pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
+	grep -aq "PVBENCH done" "$tmp/pvbench.q" || fail "pvbench under QEMU did not finish" "$tmp/pvbench.q"
+	cp "$tmp/pvbench.q" "$tmp/q.out"
+fi
+
+# ---- the table ---------------------------------------------------------
+# Counters of a --stats run as "key value" lines.
+counters() {
+	awk '/^exits [0-9]+:/ { print "exits", $2 + 0
+		for (i = 3; i < NF; i += 2) print $i, $(i + 1) }
+	     /page tables:/ { gsub(",", ""); print "pt-writer-runs", $5 }
+	     $1 == "hypercall" { print "hc:" $2, $3 }
+	     $1 == "trap" { print "trap:" $3, $4 }' "$tmp/$1.err"
+}
+# per_op RUN N: "exits/op (largest kinds per op)" of RUN minus run none
+per_op() {
+	counters none > "$tmp/c.none"
+	counters "$1" > "$tmp/c.$1"
+	awk -v n="$2" 'FNR == NR { b[$1] = $2; next } { v[$1] = $2 }
+	END {
+		for (k in b) if (!(k in v)) v[k] = 0
+		printf "%.2f", (v["exits"] - b["exits"]) / n
+		for (k in v) if (k != "exits" && k != "emulated" && k != "bounces")
+			print k, (v[k] - b[k]) / n > "/dev/stderr"
+	}' "$tmp/c.none" "$tmp/c.$1" 2>"$tmp/k.$1"
+	sort -k2 -g -r "$tmp/k.$1" | awk '$2 >= 0.05 && n < 4 {
+		k = $1; sub(/^hc:/, "", k); sub(/^trap:13$/, "#GP", k)
+		sub(/^trap:14$/, "#PF", k); sub(/^trap:6$/, "#UD", k)
+		sub(/^user-syscalls$/, "syscall bounce", k)
+		s = s sprintf("%s%s %.2f", n++ ? ", " : "", k, $2) }
+		END { if (s != "") printf " (%s)", s }'
+}
+fmt_t() {	# NS -> "12.3 µs" / "4.56 ms" / "1.23 s"
+	awk -v ns="$1" 'BEGIN { if (ns == "") { print "–"; exit }
+		if (ns < 1e3) printf "%.0f ns", ns
+		else if (ns < 1e6) printf "%.2f µs", ns / 1e3
+		else if (ns < 1e9) printf "%.2f ms", ns / 1e6
+		else printf "%.2f s", ns / 1e9 }'
+}
+scale() { [ -n "$1" ] && awk -v v="$1" -v s="$2" 'BEGIN { printf "%.0f", v * s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2f", a / b }'; }
+
+qver=$("$QEMU" --version 2>/dev/null | head -n 1)
+cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
+echo "host: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs; guest: Debian $kver,"
+echo "${MEMORY} MiB, 1 vCPU; pvisor cmdline \"$PV_CMDLINE\"; QEMU: ${qver:-none}"
+echo
+[ "$have_kvm" = 1 ] || echo "bench linux: /dev/kvm not available: pvisor columns skipped (nothing was measured on pvisor)"
+[ "$have_qemu" = 1 ] || echo "bench linux: $QEMU not installed (make deps installs qemu-system-x86): QEMU column skipped"
+[ "$have_kvm" = 1 ] && [ "$have_qemu" = 1 ] || echo
+
+pv_boot='' q_boot='' pv_list=– q_list=–
+if [ "$have_kvm" = 1 ]; then
+	pv_boot=$(median < "$tmp/pv_boot_ms")
+	pv_list=$(tr '\n' ' ' < "$tmp/pv_boot_ms" | sed 's/ $//')
+fi
+if [ "$have_qemu" = 1 ]; then
+	q_boot=$(median < "$tmp/q_boot_ms")
+	q_list=$(tr '\n' ' ' < "$tmp/q_boot_ms" | sed 's/ $//')
+fi
+row() {	# LABEL MEASURE EXITS [KEY SCALE]: times are KEY (ns_per_op) * SCALE ns
+	pv='' q=''
+	k=${4:-ns_per_op} sc=${5:-1}
+	[ "$have_kvm" = 1 ] && pv=$(pvb "$2" "$k" "$tmp/pv.out")
+	[ "$have_qemu" = 1 ] && q=$(pvb "$2" "$k" "$tmp/q.out")
+	n=$(pvb "$2" "$k" "$tmp/native.out")
+	pv=$(scale "$pv" "$sc") q=$(scale "$q" "$sc") n=$(scale "$n" "$sc")
+	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$q") | $(fmt_t "$n") | $(ratio "$pv" "$q") | $(ratio "$pv" "$n") | $3 |"
+}
+boot_exits=– sys_exits=– fork_exits=–
+if [ "$have_kvm" = 1 ]; then
+	boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/boot.err") per boot"
+	sys_exits=$(per_op sys "$G_SYS")
+	fork_exits=$(per_op fork "$G_FORK")
+fi
+
+echo "| measure | pvisor (PV) | QEMU TCG | native host | pvisor ÷ QEMU | pvisor ÷ native | exits/op on pvisor |"
+echo "|---|---:|---:|---:|---:|---:|---|"
+echo "| boot to first userspace line, median of $BOOTS | $(fmt_t "${pv_boot:+${pv_boot}000000}") | $(fmt_t "${q_boot:+${q_boot}000000}") | – | $(ratio "$pv_boot" "$q_boot") | – | $boot_exits |"
+row "null syscall (getppid)" syscall "$sys_exits"
+row "fork + exec + wait (static pvbench)" fork_exec "$fork_exits"
+row "CPU loop, $CPU xorshift steps (whole loop)" cpu "– (no syscalls: timer ticks only)" total_ms 1000000
+echo
+echo "Boots (ms): pvisor $pv_list; QEMU $q_list. Loops: guest syscall=$G_SYS"
+echo "fork=$G_FORK, native syscall=$H_SYS fork=$H_FORK, cpu=$CPU everywhere."
+
+[ "$have_kvm" = 1 ] || exit 0
+echo
+echo "Exits of one boot to userspace on pvisor (\`pvctl run --stats\`, cmdline"
+echo "\"$PV_CMDLINE pvisor.exit\": powers off right after userspace is reached):"
+echo
+hdr=$(sed -n 's/^#define __HYPERVISOR_\([a-z_0-9]*\)[[:space:]]*\([0-9][0-9]*\)$/\1 \2/p' \
+	"$TOP/guest-abi/include/pvabi/xen.h")
+echo "| exit kind | count |"
+echo "|---|---:|"
+counters boot | awk -v hdr="$hdr" '
+	BEGIN { n = split(hdr, h, "\n"); for (i = 1; i <= n; i++) {
+		split(h[i], f, " "); nr[f[1]] = f[2] }
+		vn[1] = "#DB"; vn[3] = "#BP"; vn[6] = "#UD"; vn[7] = "#NM"
+		vn[13] = "#GP, privileged instructions emulated"; vn[14] = "#PF"
+		vn[0] = "#DE"; vn[8] = "#DF"; vn[17] = "#AC"; vn[19] = "#XM" }
+	{ c[$1] = $2; out = "sort -r | cut -d\\| -f2-" }
+	$1 ~ /^hc:/ { k = substr($1, 4)
+		printf "%012d|hypercall %s %s|%d\n", $2, (k in nr) ? nr[k] : "?", k, $2 | out }
+	$1 ~ /^trap:/ { k = substr($1, 6) + 0
+		printf "%012d|trap vector %d%s|%d\n", $2, k, (k in vn) ? " (" vn[k] ")" : "", $2 | out }
+	$1 == "user-syscalls" { printf "%012d|user-mode syscall bounce|%d\n", $2, $2 | out }
+	$1 == "kicks" { printf "%012d|kick (vCPU woken out of the VM: event, timer)|%d\n", $2, $2 | out }
+	$1 == "pt-writer-runs" { printf "%012d|in-VM page-table writer run|%d\n", $2, $2 | out }
+	END {
+		close(out)
+		printf "**total exits** (rows above include calls batched in multicalls)|%d\n", c["exits"]
+		printf "event upcalls delivered (on entry, not exits)|%d\n", c["upcalls"]
+	}' | awk -F'|' '{ printf "| %s | %d |\n", $1, $2 }'
+echo
+echo "exits/op: (exits of a \`pvctl run --stats\` run that does only that loop"
+echo "- exits of one that starts pvbench and does nothing) / loop count; in"
+echo "brackets the largest kinds per op. Times: CLOCK_MONOTONIC in pvbench;"
+echo "boot: \`pvctl create\` (or QEMU start) to \"$LINE\" on the console."
