@@ -167,6 +167,26 @@ static void test_port_in(void **state)
 	assert_int_equal(f->v.cpu.rip, RIP0 + 5);
 }
 
+/* cli/sti: #GP without a virtual IOPL; skipped (as on Xen) with one. */
+static void test_cli_sti(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t mask = f->v.vcpu_info->evtchn_upcall_mask;
+
+	PUT(f, 0xfa);				/* cli */
+	f->v.iopl = 0;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+	f->v.iopl = 1;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 1);
+	assert_int_equal(f->v.vcpu_info->evtchn_upcall_mask, mask);
+
+	PUT(f, 0xfb);				/* sti */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.vcpu_info->evtchn_upcall_mask, mask);
+}
+
 /* The PIT counters read 0 so Linux's quick PIT calibration stops at once. */
 static void test_port_in_pit(void **state)
 {
@@ -333,6 +353,7 @@ int main(void)
 		T(test_rdmsr),
 		T(test_port_in),
 		T(test_port_in_pit),
+		T(test_cli_sti),
 		T(test_port_out),
 		T(test_mov_cr),
 		T(test_cpuid_forced_emulation),

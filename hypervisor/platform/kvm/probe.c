@@ -5,6 +5,7 @@
  * Xen's reserved L4 slots (some hosts own slot 256) and rings the exit
  * doorbell in a loop to time the exit round trip.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -52,6 +53,32 @@ static void emit_doorbell(uint8_t *p, uint32_t addr, uint32_t val)
 	p[2] = 0x25;
 	memcpy(p + 3, &addr, 4);
 	memcpy(p + 7, &val, 4);
+}
+
+/*
+ * Some KVMs (PVM) list no brand-string leaves; guests then print a bare
+ * family/model. The host's own string is the honest answer.
+ */
+static void add_brand_string(struct plat_info *info)
+{
+	for (uint32_t leaf = 0x80000002; leaf <= 0x80000004; leaf++) {
+		struct cpuid_leaf *l = NULL;
+		uint32_t r[4];
+
+		for (unsigned int i = 0; i < info->nr_cpuid; i++)
+			if (info->cpuid[i].leaf == leaf)
+				l = &info->cpuid[i];
+		if (l && (l->eax | l->ebx | l->ecx | l->edx))
+			continue;
+		if (!l) {
+			if (info->nr_cpuid == CPUID_MAX_LEAVES)
+				return;
+			l = &info->cpuid[info->nr_cpuid++];
+		}
+		__cpuid(leaf, r[0], r[1], r[2], r[3]);
+		*l = (struct cpuid_leaf){ .leaf = leaf, .eax = r[0], .ebx = r[1],
+					  .ecx = r[2], .edx = r[3] };
+	}
 }
 
 static void build_probe_image(uint8_t *mem)
@@ -169,6 +196,7 @@ static int probe_vm_start(struct probe_vm *p, struct plat_info *info)
 		ioctl(p->vcpu, KVM_SET_CPUID2, &cp.c);
 	}
 	info->tsc_khz = ioctl(p->vcpu, KVM_GET_TSC_KHZ, 0);
+	add_brand_string(info);
 
 	build_probe_image(p->mem);
 	if (ioctl(p->vcpu, KVM_GET_SREGS, &sr))

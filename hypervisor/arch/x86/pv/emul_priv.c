@@ -292,14 +292,13 @@ int pv_emulate_gp(struct pv_vcpu *v)
 		}
 	} else if (in.bytes[in.len] == 0xfa || in.bytes[in.len] == 0xfb) {
 		/*
-		 * cli/sti: with a virtual IOPL of at least 1 (Linux asks for it
-		 * with PHYSDEVOP_set_iopl) they mask and unmask event delivery,
-		 * the PV meaning of IF. A pending event is delivered on re-entry.
+		 * cli/sti with a virtual IOPL of at least 1 (Linux asks for it
+		 * with PHYSDEVOP_set_iopl) are skipped, as Xen skips them: a
+		 * guest that pairs cli with popf could never unmask again,
+		 * since popf cannot be trapped. The event mask is the guest's
+		 * to set in its vcpu_info.
 		 */
 		rc = v->iopl >= 1;
-		if (rc)
-			v->vcpu_info->evtchn_upcall_mask =
-				in.bytes[in.len] == 0xfa;
 		in.len += 1;
 	} else if (!in.rep) {
 		rc = emulate_port_io(v, &in);
