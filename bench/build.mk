@@ -17,3 +17,7 @@ BENCH_TARGETS += bench-linux
 bench-linux: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/bench/pvbench \
 	     $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
 	$(Q)BUILD=$(BUILD) sh bench/linux.sh
+# Event channels: IPIs between vCPUs, round trips to a dom0 service.
+BENCH_TARGETS += bench-events
+bench-events: $(BUILD)/pvctl guests
+	$(Q)BUILD=$(BUILD) sh bench/events.sh
