@@ -2,6 +2,7 @@
 /* pvctl info: the host facts pvisor probed at start-up. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pvisor/layout.h"
 #include "pvisor/platform.h"
@@ -10,11 +11,13 @@
 int cmd_info(int argc, char **argv)
 {
 	struct plat_info info;
+	int fd;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: pvctl info\n\nProbe /dev/kvm and print what "
 		       "pvisor can use: module, TSC rate,\nusable reserved L4 "
-		       "slots and the measured exit round trip.\n");
+		       "slots and the measured exit round trip; then, if\n"
+		       "pvisord is running, what it reports.\n");
 		return 0;
 	}
 	if (plat_probe(&info)) {
@@ -32,5 +35,14 @@ int cmd_info(int argc, char **argv)
 	printf(" others usable\n");
 	printf("exit_roundtrip_us   : %.1f\n", info.exit_roundtrip_us);
 	printf("virt_caps           : pv\n");
+	/* With a daemon running, its view too (quietly skipped without). */
+	fd = pvctl_connect(true);
+	if (fd >= 0) {
+		char *req[] = { "info" };
+
+		close(fd);
+		printf("\npvisord (%s):\n", pvctl_socket_path());
+		return pvctl_request(1, req, true);
+	}
 	return 0;
 }
