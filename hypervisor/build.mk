@@ -30,6 +30,7 @@ HV_SRCS += \
 	hypervisor/arch/x86/pv/emul_priv.c \
 	hypervisor/arch/x86/pv/entry_area.c \
 	hypervisor/arch/x86/pv/iret.c \
+	hypervisor/arch/x86/pv/m2p_compat.c \
 	hypervisor/arch/x86/pv/memory_op.c \
 	hypervisor/arch/x86/pv/mm.c \
 	hypervisor/arch/x86/pv/mm_domain.c \

@@ -13,6 +13,7 @@
 #include "pvisor/hypercall.h"
 #include "pvisor/layout.h"
 #include "pvisor/log.h"
+#include "pvisor/m2p_compat.h"
 #include "pvisor/pv_mm.h"
 
 /*
@@ -154,8 +155,9 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 			rc = pv_inject_exception(pv, vec, 0);
 		break;
 	case X86_VEC_PF:
-		/* A write to a read-only page table may be ours to emulate. */
-		if (pv_ptwr_fault(v, pv->cpu.cr2, ec) == 1)
+		/* RO page-table writes and fixed-M2P reads may be ours. */
+		if (pv_ptwr_fault(v, pv->cpu.cr2, ec) == 1 ||
+		    pv_m2p_compat_fault(v, pv->cpu.cr2, &ec) == 1)
 			return;
 		rc = pv_inject_page_fault(pv, pv->cpu.cr2, ec);
 		break;

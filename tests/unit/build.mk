@@ -17,6 +17,7 @@ UNIT_TESTS += $(XS_UNIT_TESTS) test_config
 UNIT_TESTS += test_event_channel
 UNIT_TESTS += test_time
 UNIT_TESTS += test_page_type test_ptwr_decode
+UNIT_TESTS += test_m2p_compat
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 

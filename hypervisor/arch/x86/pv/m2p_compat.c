@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Xen-fixed-address M2P reads (see m2p_compat.h). Some guests read the
+ * M2P at 0xffff800000000000 without asking XENMEM_machphys_mapping.
+ * Where the host reserves that slot the load faults (PFEC.RSVD, or
+ * not-present); if it is a load we can decode inside the M2P, the value
+ * comes from the domain's table. Only the table is ever read, with
+ * bounds taken from the domain, never from the guest.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "pvisor/domain.h"
+#include "pvisor/m2p_compat.h"
+#include "pvisor/pv_vcpu.h"
+
+#define PFEC_PRESENT	0x01u
+#define PFEC_WRITE	0x02u
+#define PFEC_RSVD	0x08u
+#define PFEC_INSN	0x10u
+
+#define MAX_INSN_LEN	15
+
+struct cursor {
+	const uint8_t *b;
+	unsigned int n, i;
+};
+
+/* size little-endian bytes, sign-extended (displacements). */
+static int take(struct cursor *cur, unsigned int size, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned int shift = 64 - size * 8;
+
+	if (cur->i + size > cur->n)
+		return -EINVAL;
+	for (unsigned int k = 0; k < size; k++)
+		v |= (uint64_t)cur->b[cur->i + k] << (8 * k);
+	cur->i += size;
+	*out = (uint64_t)((int64_t)(v << shift) >> shift);
+	return 0;
+}
+
+/* ModRM memory operand; mod == 3 is a register, not a load. */
+static int decode_ea(struct cursor *cur, const struct cpu_state *c,
+		     uint8_t modrm, uint8_t rex, uint64_t *ea, bool *riprel)
+{
+	unsigned int mod = modrm >> 6, rm = modrm & 7;
+	uint64_t disp = 0, sib;
+
+	*ea = 0;
+	*riprel = false;
+	if (mod == 3)
+		return -EINVAL;
+	if (rm == 4) {
+		unsigned int index, base;
+
+		if (take(cur, 1, &sib))
+			return -EINVAL;
+		index = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
+		base = (sib & 7) | ((rex & 1) ? 8 : 0);
+		if (index != 4)		/* 4 without REX.X: no index */
+			*ea += c->gpr[index] << ((sib >> 6) & 3);
+		if ((base & 7) == 5 && mod == 0) {
+			if (take(cur, 4, &disp))
+				return -EINVAL;
+		} else {
+			*ea += c->gpr[base];
+		}
+	} else if (rm == 5 && mod == 0) {
+		*riprel = true;
+		if (take(cur, 4, &disp))
+			return -EINVAL;
+	} else {
+		*ea += c->gpr[rm | ((rex & 1) ? 8 : 0)];
+	}
+	if (mod == 1 && take(cur, 1, &disp))
+		return -EINVAL;
+	if (mod == 2 && take(cur, 4, &disp))
+		return -EINVAL;
+	*ea += disp;
+	return 0;
+}
+
+int m2p_decode_load(const uint8_t *bytes, unsigned int n,
+		    const struct cpu_state *c, struct m2p_load *ld)
+{
+	struct cursor cur = { .b = bytes, .n = n > MAX_INSN_LEN ?
+					      MAX_INSN_LEN : n };
+	bool opsize = false, addr32 = false, riprel;
+	uint64_t seg_base = 0, opc, modrm, ea;
+	unsigned int wide;
+	uint8_t rex = 0;
+
+	memset(ld, 0, sizeof(*ld));
+	for (; cur.i < cur.n; cur.i++) {
+		switch (bytes[cur.i]) {
+		case 0x66:
+			opsize = true;
+			continue;
+		case 0x67:
+			addr32 = true;
+			continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+			continue;	/* ignored in 64-bit mode */
+		case 0x64:
+			seg_base = c->fs_base;
+			continue;
+		case 0x65:
+			seg_base = c->gs_base;
+			continue;
+		case 0xf0: case 0xf2: case 0xf3:
+			return -EINVAL;	/* lock #UDs on a load; rep: not a mov */
+		}
+		break;
+	}
+	if (cur.i < cur.n && (bytes[cur.i] & 0xf0) == 0x40)
+		rex = bytes[cur.i++];
+	if (take(&cur, 1, &opc))
+		return -EINVAL;
+	opc &= 0xff;
+	wide = (rex & 8) ? 8 : opsize ? 2 : 4;
+	switch (opc) {
+	case 0x8b:			/* mov r, m */
+		ld->size = ld->dst_size = wide;
+		break;
+	case 0x63:			/* movsxd r64, m32 (no REX.W: mov) */
+		ld->size = wide == 8 ? 4 : wide;
+		ld->dst_size = wide;
+		ld->sign = wide == 8;
+		break;
+	case 0x0f:
+		if (take(&cur, 1, &opc))
+			return -EINVAL;
+		switch (opc & 0xff) {
+		case 0xb6: case 0xb7:	/* movzx */
+		case 0xbe: case 0xbf:	/* movsx */
+			ld->size = (opc & 1) ? 2 : 1;
+			ld->dst_size = wide;
+			ld->sign = (opc & 0xff) >= 0xbe;
+			break;
+		default:
+			return -EINVAL;
+		}
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (take(&cur, 1, &modrm))
+		return -EINVAL;
+	ld->reg = (((unsigned int)modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	if (decode_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
+		return -EINVAL;
+	ld->len = cur.i;
+	if (riprel)
+		ea += c->rip + ld->len;
+	if (addr32)
+		ea = (uint32_t)ea;
+	ld->ea = ea + seg_base;
+	return 0;
+}
+
+/* Bytes [off, off + size) of the table; the caller bounds them. */
+static uint64_t table_read(const uint64_t *t, uint64_t off, unsigned int size)
+{
+	uint64_t v = 0;
+
+	for (unsigned int k = 0; k < size; k++) {
+		uint64_t b = off + k;
+		uint64_t w = __atomic_load_n(&t[b / 8], __ATOMIC_RELAXED);
+
+		v |= ((w >> ((b % 8) * 8)) & 0xff) << (8 * k);
+	}
+	return v;
+}
+
+static void reg_write(struct cpu_state *c, unsigned int reg,
+		      unsigned int size, uint64_t val)
+{
+	uint64_t *r = &c->gpr[reg];
+
+	if (size == 8)
+		*r = val;
+	else if (size == 4)
+		*r = (uint32_t)val;	/* 32-bit writes zero-extend */
+	else
+		*r = (*r & ~0xffffull) | (val & 0xffff);
+}
+
+int m2p_compat_emulate(const struct m2p_view *m, uint64_t cr2, uint32_t *ec,
+		       const uint8_t *bytes, unsigned int n,
+		       struct cpu_state *c)
+{
+	uint64_t off, limit, val;
+	struct m2p_load ld;
+	unsigned int shift;
+
+	/*
+	 * A read. This host reports PFEC.RSVD for the slot, but not always:
+	 * the first touch can come back not-present. Either is safe to take,
+	 * as the guest can never map anything in a reserved slot itself.
+	 */
+	if (cr2 < M2P_COMPAT_VA_START || cr2 >= M2P_COMPAT_VA_END ||
+	    (*ec & (PFEC_WRITE | PFEC_INSN)) ||
+	    (*ec & (PFEC_PRESENT | PFEC_RSVD)) == PFEC_PRESENT)
+		return 0;
+	if (!m->table || m2p_decode_load(bytes, n, c, &ld))
+		return 0;
+	/* The decoded access must be the one that faulted, in the slot. */
+	if (ld.ea < M2P_COMPAT_VA_START || ld.ea >= M2P_COMPAT_VA_END ||
+	    cr2 - ld.ea >= ld.size)
+		return 0;
+	off = ld.ea - M2P_COMPAT_VA_START;
+	limit = m->nr > (M2P_COMPAT_VA_END - M2P_COMPAT_VA_START) / 8 ?
+		M2P_COMPAT_VA_END - M2P_COMPAT_VA_START : m->nr * 8;
+	if (off > limit || limit - off < ld.size) {
+		/* Past the table: Xen has no page there. */
+		*ec &= ~(PFEC_PRESENT | PFEC_RSVD);
+		return 0;
+	}
+	val = table_read(m->table, off, ld.size);
+	if (ld.sign) {
+		shift = 64 - ld.size * 8;
+		val = (uint64_t)((int64_t)(val << shift) >> shift);
+	}
+	reg_write(c, ld.reg, ld.dst_size, val);
+	c->rip += ld.len;
+	c->dirty = true;
+	return 1;
+}
+
+int pv_m2p_compat_fault(struct vcpu *v, uint64_t addr, uint32_t *ec)
+{
+	struct domain *d = v->d;
+	struct pv_vcpu *pv = &v->pv;
+	struct m2p_view m = { .table = d->m2p, .nr = d->m2p_max_mfn + 1 };
+	struct cpu_state regs;
+	uint8_t bytes[MAX_INSN_LEN];
+	unsigned int n;
+
+	/* The M2P really is there: the fault is the guest's own. */
+	if (d->m2p_slot_va == M2P_COMPAT_VA_START || !d->m2p ||
+	    addr < M2P_COMPAT_VA_START || addr >= M2P_COMPAT_VA_END)
+		return 0;
+	/* An instruction may end just before an unmapped page. */
+	for (n = 0; n < MAX_INSN_LEN; n++)
+		if (pv_read(pv, pv->cpu.rip + n, &bytes[n], 1))
+			break;
+	regs = pv->cpu;
+	if (m2p_compat_emulate(&m, addr, ec, bytes, n, &regs) != 1)
+		return 0;
+	pv->cpu = regs;
+	v->stats.emulated++;
+	return 1;
+}
