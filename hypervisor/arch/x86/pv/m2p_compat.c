@@ -13,80 +13,18 @@
 #include "pvisor/domain.h"
 #include "pvisor/m2p_compat.h"
 #include "pvisor/pv_vcpu.h"
+#include "insn.h"
 
 #define PFEC_PRESENT	0x01u
 #define PFEC_WRITE	0x02u
 #define PFEC_RSVD	0x08u
 #define PFEC_INSN	0x10u
 
-#define MAX_INSN_LEN	15
-
-struct cursor {
-	const uint8_t *b;
-	unsigned int n, i;
-};
-
-/* size little-endian bytes, sign-extended (displacements). */
-static int take(struct cursor *cur, unsigned int size, uint64_t *out)
-{
-	uint64_t v = 0;
-	unsigned int shift = 64 - size * 8;
-
-	if (cur->i + size > cur->n)
-		return -EINVAL;
-	for (unsigned int k = 0; k < size; k++)
-		v |= (uint64_t)cur->b[cur->i + k] << (8 * k);
-	cur->i += size;
-	*out = (uint64_t)((int64_t)(v << shift) >> shift);
-	return 0;
-}
-
-/* ModRM memory operand; mod == 3 is a register, not a load. */
-static int decode_ea(struct cursor *cur, const struct cpu_state *c,
-		     uint8_t modrm, uint8_t rex, uint64_t *ea, bool *riprel)
-{
-	unsigned int mod = modrm >> 6, rm = modrm & 7;
-	uint64_t disp = 0, sib;
-
-	*ea = 0;
-	*riprel = false;
-	if (mod == 3)
-		return -EINVAL;
-	if (rm == 4) {
-		unsigned int index, base;
-
-		if (take(cur, 1, &sib))
-			return -EINVAL;
-		index = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
-		base = (sib & 7) | ((rex & 1) ? 8 : 0);
-		if (index != 4)		/* 4 without REX.X: no index */
-			*ea += c->gpr[index] << ((sib >> 6) & 3);
-		if ((base & 7) == 5 && mod == 0) {
-			if (take(cur, 4, &disp))
-				return -EINVAL;
-		} else {
-			*ea += c->gpr[base];
-		}
-	} else if (rm == 5 && mod == 0) {
-		*riprel = true;
-		if (take(cur, 4, &disp))
-			return -EINVAL;
-	} else {
-		*ea += c->gpr[rm | ((rex & 1) ? 8 : 0)];
-	}
-	if (mod == 1 && take(cur, 1, &disp))
-		return -EINVAL;
-	if (mod == 2 && take(cur, 4, &disp))
-		return -EINVAL;
-	*ea += disp;
-	return 0;
-}
-
 int m2p_decode_load(const uint8_t *bytes, unsigned int n,
 		    const struct cpu_state *c, struct m2p_load *ld)
 {
-	struct cursor cur = { .b = bytes, .n = n > MAX_INSN_LEN ?
-					      MAX_INSN_LEN : n };
+	struct insn_cursor cur = { .b = bytes, .n = n > INSN_MAX_LEN ?
+					      INSN_MAX_LEN : n };
 	bool opsize = false, addr32 = false, riprel;
 	uint64_t seg_base = 0, opc, modrm, ea;
 	unsigned int wide;
@@ -116,7 +54,7 @@ int m2p_decode_load(const uint8_t *bytes, unsigned int n,
 	}
 	if (cur.i < cur.n && (bytes[cur.i] & 0xf0) == 0x40)
 		rex = bytes[cur.i++];
-	if (take(&cur, 1, &opc))
+	if (insn_take(&cur, 1, &opc))
 		return -EINVAL;
 	opc &= 0xff;
 	wide = (rex & 8) ? 8 : opsize ? 2 : 4;
@@ -130,7 +68,7 @@ int m2p_decode_load(const uint8_t *bytes, unsigned int n,
 		ld->sign = wide == 8;
 		break;
 	case 0x0f:
-		if (take(&cur, 1, &opc))
+		if (insn_take(&cur, 1, &opc))
 			return -EINVAL;
 		switch (opc & 0xff) {
 		case 0xb6: case 0xb7:	/* movzx */
@@ -146,10 +84,10 @@ int m2p_decode_load(const uint8_t *bytes, unsigned int n,
 	default:
 		return -EINVAL;
 	}
-	if (take(&cur, 1, &modrm))
+	if (insn_take(&cur, 1, &modrm))
 		return -EINVAL;
 	ld->reg = (((unsigned int)modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-	if (decode_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
+	if (insn_modrm_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
 		return -EINVAL;
 	ld->len = cur.i;
 	if (riprel)
@@ -235,7 +173,7 @@ int pv_m2p_compat_fault(struct vcpu *v, uint64_t addr, uint32_t *ec)
 	struct pv_vcpu *pv = &v->pv;
 	struct m2p_view m = { .table = d->m2p, .nr = d->m2p_max_mfn + 1 };
 	struct cpu_state regs;
-	uint8_t bytes[MAX_INSN_LEN];
+	uint8_t bytes[INSN_MAX_LEN];
 	unsigned int n;
 
 	/* The M2P really is there: the fault is the guest's own. */
@@ -243,7 +181,7 @@ int pv_m2p_compat_fault(struct vcpu *v, uint64_t addr, uint32_t *ec)
 	    addr < M2P_COMPAT_VA_START || addr >= M2P_COMPAT_VA_END)
 		return 0;
 	/* An instruction may end just before an unmapped page. */
-	for (n = 0; n < MAX_INSN_LEN; n++)
+	for (n = 0; n < INSN_MAX_LEN; n++)
 		if (pv_read(pv, pv->cpu.rip + n, &bytes[n], 1))
 			break;
 	regs = pv->cpu;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pvisor/ptwr.h"
+#include "insn.h"
 
 #define FL_CF	0x001u
 #define FL_PF	0x004u
@@ -17,8 +18,6 @@
 #define FL_SF	0x080u
 #define FL_OF	0x800u
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
-
-#define MAX_INSN_LEN 15
 
 static uint64_t size_mask(unsigned int size)
 {
@@ -30,24 +29,6 @@ static int64_t sign_extend(uint64_t v, unsigned int size)
 	unsigned int shift = 64 - size * 8;
 
 	return (int64_t)(v << shift) >> shift;
-}
-
-struct cursor {
-	const uint8_t *b;
-	unsigned int n, i;
-};
-
-static int take(struct cursor *cur, unsigned int size, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (cur->i + size > cur->n)
-		return -EINVAL;
-	for (unsigned int k = 0; k < size; k++)
-		v |= (uint64_t)cur->b[cur->i + k] << (8 * k);
-	cur->i += size;
-	*out = (uint64_t)sign_extend(v, size);
-	return 0;
 }
 
 /* Byte registers 4-7 without a REX prefix are AH, CH, DH, BH. */
@@ -162,53 +143,11 @@ static bool is_bitop(enum ptwr_op op)
 	return op == PTWR_BTS || op == PTWR_BTR || op == PTWR_BTC;
 }
 
-/* ModRM memory operand; mod == 3 (a register) is not a memory write. */
-static int decode_ea(struct cursor *cur, const struct cpu_state *c,
-		     uint8_t modrm, uint8_t rex, uint64_t *ea, bool *riprel)
-{
-	unsigned int mod = modrm >> 6, rm = modrm & 7;
-	uint64_t disp = 0;
-
-	*ea = 0;
-	*riprel = false;
-	if (mod == 3)
-		return -EINVAL;
-	if (rm == 4) {
-		uint64_t sib;
-		unsigned int index, base;
-
-		if (take(cur, 1, &sib))
-			return -EINVAL;
-		index = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
-		base = (sib & 7) | ((rex & 1) ? 8 : 0);
-		if (index != 4)
-			*ea += c->gpr[index] << ((sib >> 6) & 3);
-		if ((base & 7) == 5 && mod == 0) {
-			if (take(cur, 4, &disp))
-				return -EINVAL;
-		} else {
-			*ea += c->gpr[base];
-		}
-	} else if (rm == 5 && mod == 0) {
-		*riprel = true;
-		if (take(cur, 4, &disp))
-			return -EINVAL;
-	} else {
-		*ea += c->gpr[rm | ((rex & 1) ? 8 : 0)];
-	}
-	if (mod == 1 && take(cur, 1, &disp))
-		return -EINVAL;
-	if (mod == 2 && take(cur, 4, &disp))
-		return -EINVAL;
-	*ea += disp;
-	return 0;
-}
-
 int ptwr_decode(const uint8_t *bytes, unsigned int n,
 		const struct cpu_state *c, struct ptwr_insn *in)
 {
-	struct cursor cur = { .b = bytes, .n = n > MAX_INSN_LEN ?
-					      MAX_INSN_LEN : n };
+	struct insn_cursor cur = { .b = bytes, .n = n > INSN_MAX_LEN ?
+					      INSN_MAX_LEN : n };
 	bool opsize = false, addr32 = false, twobyte = false, riprel;
 	uint64_t seg_base = 0, opc, modrm, ea;
 	uint8_t rex = 0;
@@ -241,18 +180,18 @@ int ptwr_decode(const uint8_t *bytes, unsigned int n,
 	}
 	if (cur.i < cur.n && (bytes[cur.i] & 0xf0) == 0x40)
 		rex = bytes[cur.i++];
-	if (take(&cur, 1, &opc))
+	if (insn_take(&cur, 1, &opc))
 		return -EINVAL;
 	opc &= 0xff;
 	if (opc == 0x0f) {
 		twobyte = true;
-		if (take(&cur, 1, &opc))
+		if (insn_take(&cur, 1, &opc))
 			return -EINVAL;
 		opc &= 0xff;
 	}
 	if ((twobyte ? two_byte_op : one_byte_op)((uint8_t)opc, &o))
 		return -EINVAL;
-	if (take(&cur, 1, &modrm))
+	if (insn_take(&cur, 1, &modrm))
 		return -EINVAL;
 	modrm &= 0xff;
 	in->op = o.op;
@@ -261,12 +200,12 @@ int ptwr_decode(const uint8_t *bytes, unsigned int n,
 	in->size = o.byte ? 1 : (rex & 8) ? 8 : opsize ? 2 : 4;
 	in->reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	in->rex = rex != 0;
-	if (decode_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
+	if (insn_modrm_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
 		return -EINVAL;
 	if (o.imm) {
 		unsigned int bytes_imm = o.imm == 4 && in->size == 2 ? 2 : o.imm;
 
-		if (take(&cur, bytes_imm, &in->imm))
+		if (insn_take(&cur, bytes_imm, &in->imm))
 			return -EINVAL;
 		in->has_imm = true;
 	}
