@@ -128,7 +128,8 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[6])
  */
 long do_multicall(struct vcpu *v, const uint64_t a[6])
 {
-	uint64_t list = a[0], count = a[1];
+	/* Xen takes the count as an unsigned int: the high half is ignored. */
+	uint64_t list = a[0], count = (uint32_t)a[1];
 
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t va = list + i * sizeof(struct multicall_entry);

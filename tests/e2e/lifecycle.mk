@@ -16,3 +16,16 @@ CHECK_TARGETS += check-linux
 check-linux: $(BUILD)/pvctl $(BUILD)/pvisord linux-guest
 	$(Q)BUILD=$(BUILD) sh tests/e2e/linux.sh
 .PHONY: check-linux
+
+# Hostile guests (tests/guests/fuzz) beside victims; pvctl-san runs the
+# fuzz kernel once more under ASan/UBSan.
+PVCTL_SAN := $(BUILD)/pvctl-san
+$(BUILD)/san/toolstack/pvctl/%.o: CFLAGS += -Itoolstack/config
+$(PVCTL_SAN): $(TOOL_SRCS:%.c=$(BUILD)/san/%.o) $(LIBPVISOR_SAN) $(LIBPVCFG_SAN)
+	$(Q)echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+CHECK_TARGETS += check-hostile
+check-hostile: $(BUILD)/pvctl $(BUILD)/pvisord $(PVCTL_SAN) $(E2E_IDLE) $(E2E_XSRING) $(BUILD)/guests/fuzz.elf
+	$(Q)BUILD=$(BUILD) sh tests/e2e/hostile.sh
+.PHONY: check-hostile
