@@ -48,7 +48,11 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
 	/* Blocked and armed first, then look: a racing send wakes us. */
 	pthread_mutex_lock(&v->lock);
 	v->blocked = true;
-	v->poll_deadline = sp.timeout;
+	/*
+	 * Xen reads the timeout as signed system time: a value with the top
+	 * bit set is in the past and ends the poll at once (1 is past too).
+	 */
+	v->poll_deadline = (int64_t)sp.timeout < 0 ? 1 : sp.timeout;
 	pthread_mutex_unlock(&v->lock);
 	evtchn_poll_arm(ed, v->id, 0);
 

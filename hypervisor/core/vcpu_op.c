@@ -334,9 +334,14 @@ static long set_singleshot(struct vcpu *v, uint64_t arg)
 	if (pv_read(&v->pv, arg, &set, sizeof(set)))
 		return -EFAULT;
 	now = time_now(&v->d->time);
-	if (set.timeout_abs_ns < now) {
+	/*
+	 * Xen compares unsigned for VCPU_SSHOTTMR_future but arms the timer
+	 * with signed system time: a top-bit-set deadline is in the past.
+	 */
+	if (set.timeout_abs_ns < now || (int64_t)set.timeout_abs_ns < 0) {
 		/* Linux passes no flags: a past deadline fires at once. */
-		if (set.flags & VCPU_SSHOTTMR_future)
+		if ((set.flags & VCPU_SSHOTTMR_future) &&
+		    set.timeout_abs_ns < now)
 			return -ETIME;
 		timer_stop_singleshot(v);
 		timer_fire(v);
