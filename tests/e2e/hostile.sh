@@ -13,7 +13,7 @@ IDLE=$(pwd)/$BUILD/guests/e2e-idle.elf
 XSRING=$(pwd)/$BUILD/guests/e2e-xsring.elf
 FUZZ=$(pwd)/$BUILD/guests/fuzz.elf
 BUDGET=${FUZZ_BUDGET:-100000}
-SEEDS="11 22 33"	# seed 6 with budget 200000 hangs: see the closing note
+SEEDS="11 22 33"
 
 if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	echo "SKIP: hostile: /dev/kvm not available"
