@@ -2,7 +2,7 @@
 include toolstack/xenstored/build.mk
 include toolstack/config/build.mk
 
-CTL_SRCS := toolstack/ctl/ctl_proto.c
+CTL_SRCS := toolstack/ctl/ctl_proto.c toolstack/console/console_ring.c
 
 TOOL_SRCS += \
 	toolstack/pvctl/main.c \
@@ -12,6 +12,7 @@ TOOL_SRCS += \
 	toolstack/pvctl/cmd_info.c \
 	toolstack/pvctl/cmd_xenstore.c \
 	toolstack/pvctl/cmd_run.c \
+	toolstack/pvctl/run_console.c \
 	toolstack/pvctl/evtchn_echo.c \
 	toolstack/pvctl/test_service.c \
 	$(CTL_SRCS)

@@ -118,7 +118,21 @@ else
 fi
 "$PVCTL" destroy smp 2>/dev/null; wait_gone smp
 
-# 5. destroyed mid-boot: nothing leaks (fds, memory, xenstore nodes).
+# 5. pvctl run: no daemon, the PV console on stdin/stdout, exit status
+# from the guest's shutdown reason (poweroff: 0)
+out=$( (sleep 12; printf 'echo RUN-$((6*7))\n'; sleep 2; printf 'poweroff\n'; sleep 10) |
+	timeout 60 "$PVCTL" run --kernel "$KERNEL" --ramdisk "$INITRD" --memory 256 \
+		--cmdline "console=hvc0 nr_cpus=1" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^RUN-42" &&
+   echo "$out" | grep -q "shell on /dev/hvc0"; then
+	ok pvctl-run-console
+else
+	echo "FAIL: linux/pvctl-run-console: exit $rc"
+	echo "$out" | tail -15 | sed 's/^/    /'
+fi
+
+# 6. destroyed mid-boot: nothing leaks (fds, memory, xenstore nodes).
 # One round first: the allocator keeps freed image buffers for reuse.
 create mid 1 256; sleep 3; "$PVCTL" destroy mid; wait_gone mid 30
 fd0=$(ls /proc/$DPID/fd | wc -l)

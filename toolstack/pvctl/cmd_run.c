@@ -19,6 +19,8 @@
 #include "pvisor/loader.h"
 #include "pvisor/log.h"
 #include "pvctl.h"
+#include "pvisor/pv_layout.h"
+#include "run_console.h"
 #include "evtchn_echo.h"
 #include "test_service.h"
 
@@ -100,6 +102,8 @@ int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	const char *kernel = NULL, *ramdisk = NULL, *why = NULL;
+	struct run_console con;
+	struct pv_layout layout;
 	struct pv_boot_image img = { .cmdline = "" };
 	struct domain_config cfg = {
 		.name = "run", .memory_mb = 64, .vcpus = 1,
@@ -224,10 +228,22 @@ int cmd_run(int argc, char **argv)
 			 img.cmdline, img.cmdline[0] ? " " : "", port);
 		img.cmdline = echo_cmdline;
 	}
+	rc = run_console_prepare(&con, d);
+	if (rc) {
+		fprintf(stderr, "pvctl run: cannot set up the console channel: "
+			"%s\n", strerror(-rc));
+		domain_destroy(d);
+		return 1;
+	}
+	img.console_evtchn = con.ch.guest_port;
+	img.layout = &layout;
 	rc = pv_build(d, &img, &why);
+	if (!rc)
+		rc = run_console_start(&con, &layout);
 	if (rc) {
 		fprintf(stderr, "pvctl run: cannot load %s: %s\n", kernel,
 			why ? why : strerror(-rc));
+		run_console_stop(&con);
 		domain_destroy(d);
 		return 1;
 	}
@@ -242,6 +258,7 @@ int cmd_run(int argc, char **argv)
 	}
 	rc = domain_start(d);
 	state = domain_wait(d);
+	run_console_stop(&con);
 	if (test_service_stop(service_pid))
 		fprintf(stderr, "pvctl run: test service %s failed\n", service);
 	if (echo) {

@@ -17,6 +17,7 @@
 
 #include "pvisor/domain.h"
 #include "pvisor/log.h"
+#include "pvisor/console_ring.h"
 #include "pvisor/pv_layout.h"
 #include "../xenstored/xenstored.h"
 #include "backend.h"
@@ -139,23 +140,14 @@ static void store_notify(void *opaque)
 /* Guest output: copy what it produced, then let it write more. */
 static void console_drain(struct pvd_backend *b)
 {
-	struct xencons_interface *intf = b->console_page;
-	char buf[sizeof(intf->out)];
-	XENCONS_RING_IDX cons, prod;
-	size_t n = 0;
+	char buf[sizeof(((struct xencons_interface *)0)->out)];
+	ssize_t n = console_ring_read(b->console_page, buf, sizeof(buf));
 
-	cons = __atomic_load_n(&intf->out_cons, __ATOMIC_RELAXED);
-	prod = __atomic_load_n(&intf->out_prod, __ATOMIC_ACQUIRE);
-	if (prod - cons > sizeof(intf->out)) {
-		/* A broken producer: skip to where it says it is. */
-		dom_log(b->d, LOG_WARN, "console ring indexes invalid "
-			"(cons %u prod %u): output dropped\n", cons, prod);
-		__atomic_store_n(&intf->out_cons, prod, __ATOMIC_RELEASE);
+	if (n < 0) {
+		dom_log(b->d, LOG_WARN, "console ring indexes invalid: output "
+			"dropped\n");
 		return;
 	}
-	while (cons != prod)
-		buf[n++] = intf->out[MASK_XENCONS_IDX(cons++, intf->out)];
-	__atomic_store_n(&intf->out_cons, cons, __ATOMIC_RELEASE);
 	if (n) {
 		pvd_console_sink(b->d, buf, n, b->console);
 		evtchn_dom0_send(b->console_ch.dom0_port);
@@ -165,19 +157,11 @@ static void console_drain(struct pvd_backend *b)
 /* Client input: as much as the guest's ring has room for. */
 static void console_feed(struct pvd_backend *b)
 {
-	struct xencons_interface *intf = b->console_page;
 	struct input_buf *in = input_of(b);
-	XENCONS_RING_IDX cons, prod;
-	size_t n = 0;
+	size_t n;
 
 	pthread_mutex_lock(&input_lock);
-	cons = __atomic_load_n(&intf->in_cons, __ATOMIC_ACQUIRE);
-	prod = __atomic_load_n(&intf->in_prod, __ATOMIC_RELAXED);
-	if (prod - cons > sizeof(intf->in))
-		cons = prod;	/* the guest corrupted it: start over */
-	while (n < in->len && prod - cons < sizeof(intf->in))
-		intf->in[MASK_XENCONS_IDX(prod++, intf->in)] = in->data[n++];
-	__atomic_store_n(&intf->in_prod, prod, __ATOMIC_RELEASE);
+	n = console_ring_write(b->console_page, in->data, in->len);
 	memmove(in->data, in->data + n, in->len - n);
 	in->len -= n;
 	pthread_mutex_unlock(&input_lock);

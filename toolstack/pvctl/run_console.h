@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVCTL_RUN_CONSOLE_H
+#define PVCTL_RUN_CONSOLE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "pvisor/evtchn_dom0.h"
+
+struct domain;
+struct pv_layout;
+
+/*
+ * pvctl run's PV console: the guest's console ring on our stdout, our
+ * stdin into its input ring (what a shell on hvc0 needs), one thread.
+ */
+struct run_console {
+	struct domain *d;
+	struct evtchn_dom0_chan ch;
+	bool bound;
+	void *page;
+	pthread_t thread;
+	bool started;
+};
+
+/* Before the build: the event channel whose port goes in start_info. */
+int run_console_prepare(struct run_console *c, struct domain *d);
+/* After the build: serve the ring start_info names. */
+int run_console_start(struct run_console *c, const struct pv_layout *l);
+/* After the domain ended: flush what is left and release the channel. */
+void run_console_stop(struct run_console *c);
+
+#endif
