@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pvisor/pv_vcpu.h"
+#include "insn.h"
 
 #define MSR_APIC_BASE		0x0000001bu
 #define MSR_PAT			0x00000277u
@@ -16,10 +17,8 @@
 #define MSR_GS_BASE		0xc0000101u
 #define MSR_SHADOW_GS_BASE	0xc0000102u
 
-#define MAX_INSN_LEN		15
-
 struct insn {
-	uint8_t bytes[MAX_INSN_LEN];
+	uint8_t bytes[INSN_MAX_LEN];
 	unsigned int len;	/* bytes consumed so far */
 	bool opsize;		/* 0x66 */
 	bool rep;		/* 0xf3/0xf2 */
@@ -30,34 +29,22 @@ static int fetch(struct pv_vcpu *v, struct insn *in)
 {
 	/* Fetch what is mapped: an instruction may end just before a hole. */
 	memset(in, 0, sizeof(*in));
-	for (unsigned int i = 0; i < MAX_INSN_LEN; i++)
+	for (unsigned int i = 0; i < INSN_MAX_LEN; i++)
 		if (pv_read(v, v->cpu.rip + i, &in->bytes[i], 1))
 			return i ? 0 : -EFAULT;
 	return 0;
 }
 
-static void skip_prefixes(struct insn *in)
+static void skip_prefixes(struct pv_vcpu *v, struct insn *in)
 {
-	for (; in->len < MAX_INSN_LEN; in->len++) {
-		uint8_t b = in->bytes[in->len];
+	struct insn_cursor cur = { .b = in->bytes, .n = INSN_MAX_LEN };
+	struct insn_prefixes p;
 
-		switch (b) {
-		case 0x66:
-			in->opsize = true;
-			continue;
-		case 0xf2: case 0xf3:
-			in->rep = true;
-			continue;
-		case 0x26: case 0x2e: case 0x36: case 0x3e:
-		case 0x64: case 0x65: case 0x67: case 0xf0:
-			continue;
-		}
-		if ((b & 0xf0) == 0x40) {	/* REX must come last */
-			in->rex = b;
-			in->len++;
-		}
-		return;
-	}
+	insn_prefixes(&cur, &v->cpu, &p);
+	in->len = cur.i;
+	in->opsize = p.opsize;
+	in->rep = p.rep;
+	in->rex = p.rex;
 }
 
 static void set_edx_eax(struct pv_vcpu *v, uint64_t val)
@@ -141,7 +128,7 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 	uint64_t *reg;
 
 	/* in->len is at the 0x0f; the opcode follows, then ModRM. */
-	if (in->len + 2 >= MAX_INSN_LEN)
+	if (in->len + 2 >= INSN_MAX_LEN)
 		return 0;
 	modrm = in->bytes[in->len + 2];
 	if ((modrm >> 6) != 3)
@@ -252,8 +239,8 @@ int pv_emulate_gp(struct pv_vcpu *v)
 	rc = fetch(v, &in);
 	if (rc)
 		return 0;	/* the guest's #GP: RIP is not readable */
-	skip_prefixes(&in);
-	if (in.len >= MAX_INSN_LEN - 1)
+	skip_prefixes(v, &in);
+	if (in.len >= INSN_MAX_LEN - 1)
 		return 0;
 
 	if (in.bytes[in.len] == 0x0f) {

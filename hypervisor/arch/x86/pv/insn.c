@@ -4,6 +4,50 @@
 
 #include "insn.h"
 
+void insn_prefixes(struct insn_cursor *cur, const struct cpu_state *c,
+		   struct insn_prefixes *p)
+{
+	*p = (struct insn_prefixes){ 0 };
+	for (; cur->i < cur->n; cur->i++) {
+		switch (cur->b[cur->i]) {
+		case 0x66:
+			p->opsize = true;
+			continue;
+		case 0x67:
+			p->addr32 = true;
+			continue;
+		case 0xf0:
+			p->lock = true;
+			continue;
+		case 0xf2: case 0xf3:
+			p->rep = true;
+			continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+			continue;	/* ignored in 64-bit mode */
+		case 0x64:
+			p->seg_base = c->fs_base;
+			continue;
+		case 0x65:
+			p->seg_base = c->gs_base;
+			continue;
+		}
+		break;
+	}
+	/* REX counts only right before the opcode. */
+	if (cur->i < cur->n && (cur->b[cur->i] & 0xf0) == 0x40)
+		p->rex = cur->b[cur->i++];
+}
+
+uint64_t insn_linear(uint64_t ea, bool riprel, const struct insn_prefixes *p,
+		     const struct cpu_state *c, unsigned int len)
+{
+	if (riprel)
+		ea += c->rip + len;
+	if (p->addr32)
+		ea = (uint32_t)ea;
+	return ea + p->seg_base;
+}
+
 int insn_take(struct insn_cursor *cur, unsigned int size, uint64_t *out)
 {
 	unsigned int shift = 64 - size * 8;

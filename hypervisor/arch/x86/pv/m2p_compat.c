@@ -25,39 +25,21 @@ int m2p_decode_load(const uint8_t *bytes, unsigned int n,
 {
 	struct insn_cursor cur = { .b = bytes, .n = n > INSN_MAX_LEN ?
 					      INSN_MAX_LEN : n };
-	bool opsize = false, addr32 = false, riprel;
-	uint64_t seg_base = 0, opc, modrm, ea;
+	struct insn_prefixes pfx;
+	uint64_t opc, modrm, ea;
 	unsigned int wide;
-	uint8_t rex = 0;
+	uint8_t rex;
+	bool riprel;
 
 	memset(ld, 0, sizeof(*ld));
-	for (; cur.i < cur.n; cur.i++) {
-		switch (bytes[cur.i]) {
-		case 0x66:
-			opsize = true;
-			continue;
-		case 0x67:
-			addr32 = true;
-			continue;
-		case 0x26: case 0x2e: case 0x36: case 0x3e:
-			continue;	/* ignored in 64-bit mode */
-		case 0x64:
-			seg_base = c->fs_base;
-			continue;
-		case 0x65:
-			seg_base = c->gs_base;
-			continue;
-		case 0xf0: case 0xf2: case 0xf3:
-			return -EINVAL;	/* lock #UDs on a load; rep: not a mov */
-		}
-		break;
-	}
-	if (cur.i < cur.n && (bytes[cur.i] & 0xf0) == 0x40)
-		rex = bytes[cur.i++];
+	insn_prefixes(&cur, c, &pfx);
+	if (pfx.lock || pfx.rep)
+		return -EINVAL;	/* lock #UDs on a load; rep: not a mov */
+	rex = pfx.rex;
 	if (insn_take(&cur, 1, &opc))
 		return -EINVAL;
 	opc &= 0xff;
-	wide = (rex & 8) ? 8 : opsize ? 2 : 4;
+	wide = (rex & 8) ? 8 : pfx.opsize ? 2 : 4;
 	switch (opc) {
 	case 0x8b:			/* mov r, m */
 		ld->size = ld->dst_size = wide;
@@ -90,11 +72,7 @@ int m2p_decode_load(const uint8_t *bytes, unsigned int n,
 	if (insn_modrm_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
 		return -EINVAL;
 	ld->len = cur.i;
-	if (riprel)
-		ea += c->rip + ld->len;
-	if (addr32)
-		ea = (uint32_t)ea;
-	ld->ea = ea + seg_base;
+	ld->ea = insn_linear(ea, riprel, &pfx, c, ld->len);
 	return 0;
 }
 

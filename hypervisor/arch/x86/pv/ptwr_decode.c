@@ -148,38 +148,18 @@ int ptwr_decode(const uint8_t *bytes, unsigned int n,
 {
 	struct insn_cursor cur = { .b = bytes, .n = n > INSN_MAX_LEN ?
 					      INSN_MAX_LEN : n };
-	bool opsize = false, addr32 = false, twobyte = false, riprel;
-	uint64_t seg_base = 0, opc, modrm, ea;
-	uint8_t rex = 0;
+	bool twobyte = false, riprel;
+	struct insn_prefixes pfx;
+	uint64_t opc, modrm, ea;
+	uint8_t rex;
 	struct opinfo o;
 
 	memset(in, 0, sizeof(*in));
-	for (; cur.i < cur.n; cur.i++) {
-		switch (bytes[cur.i]) {
-		case 0xf0:
-			in->lock = true;
-			continue;
-		case 0x66:
-			opsize = true;
-			continue;
-		case 0x67:
-			addr32 = true;
-			continue;
-		case 0x26: case 0x2e: case 0x36: case 0x3e:
-			continue;	/* ignored in 64-bit mode */
-		case 0x64:
-			seg_base = c->fs_base;
-			continue;
-		case 0x65:
-			seg_base = c->gs_base;
-			continue;
-		case 0xf2: case 0xf3:
-			return -EINVAL;	/* rep / hle hints: not used on PTEs */
-		}
-		break;
-	}
-	if (cur.i < cur.n && (bytes[cur.i] & 0xf0) == 0x40)
-		rex = bytes[cur.i++];
+	insn_prefixes(&cur, c, &pfx);
+	if (pfx.rep)
+		return -EINVAL;	/* rep / hle hints: not used on PTEs */
+	in->lock = pfx.lock;
+	rex = pfx.rex;
 	if (insn_take(&cur, 1, &opc))
 		return -EINVAL;
 	opc &= 0xff;
@@ -197,7 +177,7 @@ int ptwr_decode(const uint8_t *bytes, unsigned int n,
 	in->op = o.op;
 	if (o.group && group_op((uint8_t)opc, twobyte, (modrm >> 3) & 7, &in->op))
 		return -EINVAL;
-	in->size = o.byte ? 1 : (rex & 8) ? 8 : opsize ? 2 : 4;
+	in->size = o.byte ? 1 : (rex & 8) ? 8 : pfx.opsize ? 2 : 4;
 	in->reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	in->rex = rex != 0;
 	if (insn_modrm_ea(&cur, c, (uint8_t)modrm, rex, &ea, &riprel))
@@ -210,11 +190,7 @@ int ptwr_decode(const uint8_t *bytes, unsigned int n,
 		in->has_imm = true;
 	}
 	in->len = cur.i;
-	if (riprel)
-		ea += c->rip + in->len;
-	if (addr32)
-		ea = (uint32_t)ea;
-	ea += seg_base;
+	ea = insn_linear(ea, riprel, &pfx, c, in->len);
 
 	if (is_bitop(in->op)) {
 		unsigned int bits = in->size * 8;
