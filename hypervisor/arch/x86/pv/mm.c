@@ -203,64 +203,108 @@ static int mmu_pt_owner(struct domain *d, uint32_t foreigndom)
 	       evtchn_domain_exists((domid_t)(pt_dom - 1))) ? -EPERM : -ESRCH;
 }
 
+/*
+ * The shape mmu_update and mmuext_op share: a guest array of count
+ * records, run one by one under the MMU lock until one fails, with the
+ * number done reported through pdone (and resumed from it when the
+ * guest passes MMU_UPDATE_PREEMPTED, as after a Xen continuation).
+ */
+typedef long (*mm_batch_fn)(struct vcpu *v, struct vcpu_pt_writer *w,
+			    const void *rec, uint32_t i);
+
+struct mm_batch {
+	uint64_t list, pdone;
+	uint32_t count, done;
+};
+
+static void mm_batch_start(struct vcpu *v, struct mm_batch *b, uint64_t list,
+			   uint32_t count, uint64_t pdone)
+{
+	*b = (struct mm_batch){ .list = list, .count = count, .pdone = pdone };
+	if (count & MMU_UPDATE_PREEMPTED) {
+		b->count &= ~MMU_UPDATE_PREEMPTED;
+		if (pdone)
+			(void)pv_read(&v->pv, pdone, &b->done, sizeof(b->done));
+	}
+}
+
+static void mm_batch_report(struct vcpu *v, const struct mm_batch *b,
+			    uint32_t ran)
+{
+	uint32_t done = b->done + ran;
+
+	if (b->pdone)
+		(void)pv_write(&v->pv, b->pdone, &done, sizeof(done));
+}
+
+static long mm_batch_run(struct vcpu *v, struct mm_batch *b, size_t size,
+			 mm_batch_fn one)
+{
+	struct domain *d = v->d;
+	struct vcpu_pt_writer w;
+	uint64_t rec[4];	/* the largest record, aligned */
+	uint32_t i;
+	long rc = 0;
+
+	if (size > sizeof(rec))
+		return -EINVAL;
+
+	mm_writer_init(&w, v);
+	mm_lock(d);
+	for (i = 0; i < b->count; i++) {
+		/* Xen would preempt a long batch; a dying domain just stops. */
+		if (domain_is_dying(d))
+			break;
+		if (pv_read(&v->pv, b->list + (uint64_t)i * size, rec, size)) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = one(v, &w, rec, i);
+		if (rc)
+			break;
+	}
+	mm_unlock(d);
+	mm_batch_report(v, b, i);
+	return rc;
+}
+
+_Static_assert(sizeof(struct mmu_update) <= 32 &&
+	       sizeof(struct mmuext_op) <= 32, "mm_batch_run's record buffer");
+
+static long mmu_update_rec(struct vcpu *v, struct vcpu_pt_writer *w,
+			   const void *rec, uint32_t i)
+{
+	const struct mmu_update *req = rec;
+	long rc = mmu_update_one(v, w, req);
+
+	if (rc)	/* Xen's gdprintk: what a kernel developer needs. */
+		dom_log(v->d, LOG_DEBUG, "mmu_update %u: ptr %#llx val "
+			"%#llx: %ld\n", i, (unsigned long long)req->ptr,
+			(unsigned long long)req->val, rc);
+	return rc;
+}
+
 long do_mmu_update(struct vcpu *v, const uint64_t a[6])
 {
 	struct domain *d = v->d;
-	uint64_t reqs = a[0], pdone = a[2];
-	uint32_t count = (uint32_t)a[1], foreigndom = (uint32_t)a[3];
-	uint32_t done = 0, i = 0;
-	struct vcpu_pt_writer w;
+	uint32_t foreigndom = (uint32_t)a[3];
+	struct mm_batch b;
 	long rc;
 
-	if (count & MMU_UPDATE_PREEMPTED) {
-		count &= ~MMU_UPDATE_PREEMPTED;
-		if (pdone)
-			(void)pv_read(&v->pv, pdone, &done, sizeof(done));
-	}
-	if (!mm_addr_ok(reqs))
+	mm_batch_start(v, &b, a[0], (uint32_t)a[1], a[2]);
+	if (!mm_addr_ok(b.list))
 		return -EFAULT;
 	rc = mmu_pt_owner(d, foreigndom);
 	if (rc == -ESRCH)
 		return rc;
 	if (!rc)
 		rc = mm_pg_owner(d, foreigndom & 0xffff);
-	if (rc == -ESRCH)
-		goto out;
 	if (rc) {
+		mm_batch_report(v, &b, 0);
 		/* XSM refuses a domU the first entry that names another domain. */
-		rc = count ? rc : 0;
-		goto out;
+		return rc == -ESRCH || b.count ? rc : 0;
 	}
-
-	mm_writer_init(&w, v);
-	mm_lock(d);
-	for (i = 0; i < count; i++) {
-		struct mmu_update req;
-
-		/* Xen would preempt a long batch; a dying domain just stops. */
-		if (domain_is_dying(d))
-			break;
-		if (pv_read(&v->pv, reqs + (uint64_t)i * sizeof(req), &req,
-			    sizeof(req))) {
-			rc = -EFAULT;
-			break;
-		}
-		rc = mmu_update_one(v, &w, &req);
-		if (rc) {
-			/* Xen's gdprintk: what a kernel developer needs. */
-			dom_log(d, LOG_DEBUG, "mmu_update %u: ptr %#llx val "
-				"%#llx: %ld\n", i, (unsigned long long)req.ptr,
-				(unsigned long long)req.val, rc);
-			break;
-		}
-	}
-	mm_unlock(d);
-out:
-	if (pdone) {
-		done += i;
-		(void)pv_write(&v->pv, pdone, &done, sizeof(done));
-	}
-	return rc;
+	return mm_batch_run(v, &b, sizeof(struct mmu_update), mmu_update_rec);
 }
 
 /* ---- mmuext_op ---------------------------------------------------- */
@@ -364,57 +408,33 @@ static int mmuext_one(struct vcpu *v, struct vcpu_pt_writer *w,
 	return -ENOSYS;
 }
 
+static long mmuext_rec(struct vcpu *v, struct vcpu_pt_writer *w,
+		       const void *rec, uint32_t i)
+{
+	const struct mmuext_op *op = rec;
+	long rc = mmuext_one(v, w, op);
+
+	if (rc == -ENOSYS)
+		dom_log(v->d, LOG_WARN, "mmuext_op cmd %u not implemented\n",
+			op->cmd);
+	else if (rc)
+		dom_log(v->d, LOG_DEBUG, "mmuext_op %u: cmd %u arg1 %#llx: "
+			"%ld\n", i, op->cmd, (unsigned long long)op->arg1.mfn, rc);
+	return rc;
+}
+
 long do_mmuext_op(struct vcpu *v, const uint64_t a[6])
 {
-	struct domain *d = v->d;
-	uint64_t ops = a[0], pdone = a[2];
-	uint32_t count = (uint32_t)a[1], foreigndom = (uint32_t)a[3];
-	uint32_t done = 0, i = 0;
-	struct vcpu_pt_writer w;
+	struct mm_batch b;
 	long rc;
 
-	if (count & MMU_UPDATE_PREEMPTED) {
-		count &= ~MMU_UPDATE_PREEMPTED;
-		if (pdone)
-			(void)pv_read(&v->pv, pdone, &done, sizeof(done));
-	}
-	if (!mm_addr_ok(ops))
+	mm_batch_start(v, &b, a[0], (uint32_t)a[1], a[2]);
+	if (!mm_addr_ok(b.list))
 		return -EFAULT;
-	rc = mm_pg_owner(d, foreigndom & 0xffff);
+	rc = mm_pg_owner(v->d, (uint32_t)a[3] & 0xffff);
 	if (rc)
 		return rc;
-
-	mm_writer_init(&w, v);
-	mm_lock(d);
-	for (i = 0; i < count; i++) {
-		struct mmuext_op op;
-
-		if (domain_is_dying(d))
-			break;
-		if (pv_read(&v->pv, ops + (uint64_t)i * sizeof(op), &op,
-			    sizeof(op))) {
-			rc = -EFAULT;
-			break;
-		}
-		rc = mmuext_one(v, &w, &op);
-		if (rc) {
-			if (rc == -ENOSYS)
-				dom_log(d, LOG_WARN,
-					"mmuext_op cmd %u not implemented\n",
-					op.cmd);
-			else
-				dom_log(d, LOG_DEBUG, "mmuext_op %u: cmd %u "
-					"arg1 %#llx: %ld\n", i, op.cmd,
-					(unsigned long long)op.arg1.mfn, rc);
-			break;
-		}
-	}
-	mm_unlock(d);
-	if (pdone) {
-		done += i;
-		(void)pv_write(&v->pv, pdone, &done, sizeof(done));
-	}
-	return rc;
+	return mm_batch_run(v, &b, sizeof(struct mmuext_op), mmuext_rec);
 }
 
 /* ---- update_va_mapping -------------------------------------------- */
