@@ -189,6 +189,14 @@ static void test_poll(void)
 	check(rc == 0 && dt >= 2000000 && dt < 50000000,
 	      "poll timeout 2 ms: slept %lu us", dt / 1000);
 
+	/* Xen's timeout is signed system time: top bit set = in the past. */
+	t0 = pv_now();
+	rc = sched_poll(&ipi, 1, 1ull << 63);
+	dt = pv_now() - t0;
+	check(rc == 0 && dt < 50000000,
+	      "poll with a top-bit-set timeout returns at once (%lu us)",
+	      dt / 1000);
+
 	/* A masked VIRQ_TIMER port wakes the poller when the timer fires. */
 	for (evtchn_port_t p = 1; p < 64; p++) {
 		struct evtchn_status st;

@@ -144,6 +144,11 @@ static void test_singleshot(void)
 	rc = timer_set_singleshot(pv_now() - 1000, VCPU_SSHOTTMR_future);
 	check(rc == -XEN_ETIME && fired == n + 1,
 	      "past deadline with SSHOTTMR_future -> -ETIME (%ld)", rc);
+	/* Armed as signed system time, as Xen does: top bit set = past. */
+	n = fired;
+	rc = timer_set_singleshot(1ull << 63, 0);
+	check(rc == 0 && fired == n + 1,
+	      "top-bit-set deadline fires at once (%ld)", rc);
 
 	/* Stopped timers stay quiet. */
 	n = fired;
