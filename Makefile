@@ -42,6 +42,9 @@ LDLIBS    := -pthread -llz4 -lz -llzma -lzstd -lbz2
 LIBPVISOR     := $(BUILD)/libpvisor.a
 LIBPVISOR_SAN := $(BUILD)/libpvisor-san.a
 
+# KVM tests run here, or in the nested VM without /dev/kvm (tests/vm).
+WITH_KVM := sh scripts/with-kvm.sh
+
 # Fragments append to these.
 HV_SRCS       :=    # the hypervisor library (core, arch, platform, loader)
 TOOL_SRCS     :=    # pvctl (links the hypervisor library)
@@ -96,7 +99,11 @@ demo: pvisor linux-guest
 	sh scripts/demo.sh
 
 check: pvisor
-	$(Q)sh scripts/run-checks.sh $(CHECK_TARGETS)
+	$(Q)BUILD=$(BUILD) sh scripts/run-checks.sh $(CHECK_TARGETS)
+
+# The nested-KVM VM's kernel and initramfs (fetched and built once).
+vm-image:
+	$(Q)sh tests/vm/mkimage.sh $(BUILD)/vm
 
 bench: pvisor $(BENCH_TARGETS)
 
@@ -106,7 +113,7 @@ clean:
 distclean: clean
 	rm -f .config .config.old
 
-.PHONY: all pvisor deps demo check bench clean distclean defconfig menuconfig \
+.PHONY: all pvisor deps demo check bench clean distclean defconfig menuconfig vm-image \
         guests $(CHECK_TARGETS) $(BENCH_TARGETS)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/san $(BUILD)/guest $(BUILD)/tests -name '*.d' -type f 2>/dev/null)

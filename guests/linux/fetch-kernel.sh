@@ -1,15 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Download Debian's cloud kernel (linux-image-cloud-amd64 and the exact
-# linux-image-*-cloud-amd64 package it depends on) and busybox-static
-# with `apt-get download`, and unpack them below OUT with `dpkg-deb -x`.
-# Nothing is installed: the host's /boot and package database stay as
-# they were. Writes OUT/vmlinuz, OUT/version, OUT/kernel-version,
-# OUT/kernel-root/ and OUT/busybox-root/.
-# Usage: fetch-kernel.sh OUT
+# Download a Debian kernel (by default the cloud flavour: the meta
+# package linux-image-cloud-amd64 and the exact linux-image-* package it
+# depends on) and busybox-static with `apt-get download`, and unpack them
+# below OUT with `dpkg-deb -x`. Nothing is installed: the host's /boot and
+# package database stay as they were. Writes OUT/vmlinuz, OUT/version,
+# OUT/kernel-version, OUT/kernel-root/ and OUT/busybox-root/.
+# Usage: fetch-kernel.sh OUT [META]   (META: e.g. linux-image-amd64)
 set -eu
-out=${1:?usage: fetch-kernel.sh OUT}
-meta=linux-image-cloud-amd64
+out=${1:?usage: fetch-kernel.sh OUT [META]}
+meta=${2:-linux-image-cloud-amd64}
 debs=$out/debs
 
 # The candidate's dependency, e.g. "linux-image-6.1.0-56-cloud-amd64 (= 6.1.192-2)".
@@ -19,7 +19,7 @@ if [ -z "$dep" ]; then
 	echo "fetch-kernel: apt knows no $meta; run 'make deps' (apt-get update) first" >&2
 	exit 1
 fi
-re='^\(linux-image-[^ ,]*-cloud-amd64\) *(= *\([^)]*\)).*'
+re='^\(linux-image-[0-9][^ ,]*-amd64\) *(= *\([^)]*\)).*'
 pkg=$(echo "$dep" | sed -n "s/$re/\1/p")
 ver=$(echo "$dep" | sed -n "s/$re/\2/p")
 if [ -z "$pkg" ] || [ -z "$ver" ]; then

@@ -3,8 +3,7 @@
 # Build OUT/initrd.img (gzip'd cpio newc) from what fetch-kernel.sh
 # unpacked: busybox-static with its applet links, /init and
 # /etc/inittab from this directory, and the Xen frontend modules the
-# kernel package ships (plus their dependencies), decompressed here
-# because busybox's insmod may not read .ko.xz/.ko.zst.
+# kernel package ships (plus their dependencies; modules.sh).
 # Usage: mkinitramfs.sh OUT
 set -eu
 out=${1:?usage: mkinitramfs.sh OUT}
@@ -19,39 +18,8 @@ rm -rf "$root"
 mkdir -p "$root/bin" "$root/dev" "$root/etc" "$root/lib/modules" \
 	 "$root/proc" "$root/root" "$root/sys" "$root/tmp"
 
-cp "$out/busybox-root/bin/busybox" "$root/bin/busybox"
-# The static amd64 binary runs on the (amd64) build host to list itself.
-"$root/bin/busybox" --list-full | while read -r applet; do
-	[ "$applet" = bin/busybox ] && continue
-	mkdir -p "$root/$(dirname "$applet")"
-	ln -s /bin/busybox "$root/$applet"
-done
-
-# A module and, first, what its .modinfo says it depends on.
-find_module() {
-	dashed=$(echo "$1" | tr _ -)
-	find "$moddir/kernel" \( -name "$1.ko*" -o -name "$dashed.ko*" \) | head -n 1
-}
-add_module() {
-	grep -qx "$1" "$root/etc/modules-load" 2>/dev/null && return 0
-	src=$(find_module "$1")
-	if [ -z "$src" ]; then
-		echo "mkinitramfs: module $1 not in $moddir" >&2
-		exit 1
-	fi
-	dst=$root/lib/modules/$1.ko
-	case "$src" in
-	*.ko.xz)  xz -dc "$src" > "$dst" ;;
-	*.ko.zst) zstd -qdc "$src" > "$dst" ;;
-	*.ko.gz)  gzip -dc "$src" > "$dst" ;;
-	*)        cp "$src" "$dst" ;;
-	esac
-	deps=$(tr '\0' '\n' < "$dst" | sed -n 's/^depends=//p' | head -n 1)
-	for dep in $(echo "$deps" | tr , ' '); do
-		add_module "$dep"
-	done
-	echo "$1" >> "$root/etc/modules-load"
-}
+. "$here/modules.sh"
+install_busybox "$out/busybox-root/bin/busybox"
 : > "$root/etc/modules-load"
 for m in $MODULES; do
 	add_module "$m"

@@ -97,7 +97,9 @@ static void vcpu_hypercall(struct vcpu *v)
 
 /*
  * `int n` through a DPL0 gate raises #GP on x86, but some hosts (PVM)
- * report #UD for any `int n` from CPL3; recognise the instruction.
+ * report #UD for any `int n` from CPL3, and some emulators (QEMU before
+ * 8.0) push a wrong vector in the #GP error code: the instruction at
+ * RIP is the one source every host agrees on.
  */
 static bool vcpu_soft_int(struct vcpu *v, int *rc)
 {
@@ -141,9 +143,7 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 			return;
 		}
 		/* An IDT-sourced #GP is `int n` through a DPL0 gate. */
-		if ((ec & 3) == 2)
-			rc = pv_inject_soft_int(pv, ec >> 3, 2);
-		else
+		if ((ec & 3) != 2 || !vcpu_soft_int(v, &rc))
 			rc = pv_inject_exception(pv, vec, ec);
 		break;
 	case X86_VEC_UD:
@@ -277,6 +277,16 @@ static void vcpu_exit(struct vcpu *v, const struct plat_exit *e)
 	}
 }
 
+/*
+ * Inside the entry area the vCPU runs pvisor's stubs, not the guest: a
+ * kick there must leave the stub to finish its exit, and events wait for
+ * the next guest instruction boundary.
+ */
+static bool vcpu_in_entry_area(const struct vcpu *v, uint64_t rip)
+{
+	return rip - v->d->hv_slot_va < (1ull << L4_SLOT_SHIFT);
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -308,7 +318,9 @@ void *vcpu_thread(void *arg)
 					__ATOMIC_ACQ_REL))
 			v->pv.cpu.dirty = true;
 		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
-		hold_state = e.kind == PLAT_EXIT_KICKED && e.event_pending;
+		hold_state = e.kind == PLAT_EXIT_KICKED &&
+			     (e.event_pending ||
+			      vcpu_in_entry_area(v, e.exit_rip));
 		v->stats.exits++;
 		if (rc && e.kind != PLAT_EXIT_OTHER) {
 			vcpu_crash(v, "platform run failed");

@@ -15,16 +15,12 @@ FUZZ=$(pwd)/$BUILD/guests/fuzz.elf
 BUDGET=${FUZZ_BUDGET:-100000}
 SEEDS="11 22 33"
 
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "SKIP: hostile: /dev/kvm not available"
-	exit 0
-fi
-
 . "$(dirname "$0")/lib.sh"
+require_kvm hostile
 start_pvisord
 
-ok() { echo "PASS: hostile/$1"; }
-bad() { echo "FAIL: hostile/$1: $2"; sed 's/^/    /' "$T/pvisord.log" | tail -15; }
+ok() { verdict PASS "hostile/$1"; }
+bad() { verdict FAIL "hostile/$1" "$2"; sed 's/^/    /' "$T/pvisord.log" | tail -15; }
 state_of() { "$PVCTL" list | awk -v n="$1" '$1 == n { print $5 }'; }
 ping_victim() {	# the xsring guest echoes a console line back
 	(printf '%s\r' "$1"; sleep 1) | timeout 3 "$PVCTL" console echo1 2>&1 |
@@ -95,10 +91,10 @@ if [ -x "$PVCTL_SAN" ]; then
 	   ! grep -Eq 'Sanitizer|runtime error' "$log"; then
 		ok fuzz-asan-ubsan
 	else
-		echo "FAIL: hostile/fuzz-asan-ubsan: exit $rc"
+		verdict FAIL hostile/fuzz-asan-ubsan "exit $rc"
 		grep -E -A20 'Sanitizer|runtime error' "$log" | head -40 | sed 's/^/    /'
 		tail -5 "$log" | sed 's/^/    /'
 	fi
 else
-	echo "SKIP: hostile/fuzz-asan-ubsan: $PVCTL_SAN not built"
+	verdict FAIL hostile/fuzz-asan-ubsan "$PVCTL_SAN not built"
 fi

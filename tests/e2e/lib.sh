@@ -1,7 +1,24 @@
 # SPDX-License-Identifier: MIT
 # Shared by the end-to-end scripts: a private pvisord in a temporary
 # directory ($T), stopped and cleaned up when the script exits.
-# Sets T, DPID, PVISOR_SOCKET and XENSTORED_PATH.
+# Sets T, DPID, PVISOR_SOCKET and XENSTORED_PATH. Also: require_kvm,
+# and verdicts that remember a failure for the script's exit status.
+
+# A KVM test without KVM is a failure, never a skip (make runs these
+# through scripts/with-kvm.sh, which uses the nested VM when needed).
+require_kvm() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && return 0
+	echo "FAIL: $1: /dev/kvm is not usable here (run it with make, which uses tests/vm)"
+	exit 1
+}
+
+# verdict PASS|FAIL NAME [WHY]: one line; any FAIL makes the exit status 1
+failed=0
+verdict() {
+	echo "$1: $2${3:+: $3}"
+	[ "$1" = FAIL ] && failed=1
+	return 0
+}
 start_pvisord() {
 	T=$(mktemp -d)
 	export PVISOR_SOCKET=$T/pvisord.sock
@@ -18,4 +35,5 @@ stop_pvisord() {
 	kill -TERM "$DPID" 2>/dev/null
 	wait "$DPID" 2>/dev/null
 	rm -rf "$T"
+	exit "$failed"
 }

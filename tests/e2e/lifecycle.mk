@@ -4,7 +4,7 @@ $(eval $(call pvguest_kernel,$(E2E_IDLE),tests/e2e/guests/idle/main.c))
 
 CHECK_TARGETS += check-lifecycle
 check-lifecycle: $(BUILD)/pvctl $(BUILD)/pvisord $(E2E_IDLE) guests
-	$(Q)BUILD=$(BUILD) sh tests/e2e/lifecycle.sh
+	$(Q)$(WITH_KVM) lifecycle 'BUILD=$(BUILD) sh tests/e2e/lifecycle.sh'
 .PHONY: check-lifecycle
 
 E2E_XSRING := $(BUILD)/guests/e2e-xsring.elf
@@ -14,7 +14,7 @@ check-lifecycle: $(E2E_XSRING)
 # The stock Debian kernel (downloaded by `make linux-guest`).
 CHECK_TARGETS += check-linux
 check-linux: $(BUILD)/pvctl $(BUILD)/pvisord linux-guest
-	$(Q)BUILD=$(BUILD) sh tests/e2e/linux.sh
+	$(Q)$(WITH_KVM) linux 'BUILD=$(BUILD) sh tests/e2e/linux.sh'
 .PHONY: check-linux
 
 # Hostile guests (tests/guests/fuzz) beside victims; pvctl-san runs the
@@ -27,5 +27,5 @@ $(PVCTL_SAN): $(TOOL_SRCS:%.c=$(BUILD)/san/%.o) $(LIBPVISOR_SAN) $(LIBPVCFG_SAN)
 
 CHECK_TARGETS += check-hostile
 check-hostile: $(BUILD)/pvctl $(BUILD)/pvisord $(PVCTL_SAN) $(E2E_IDLE) $(E2E_XSRING) $(BUILD)/guests/fuzz.elf
-	$(Q)BUILD=$(BUILD) sh tests/e2e/hostile.sh
+	$(Q)$(WITH_KVM) hostile 'BUILD=$(BUILD) sh tests/e2e/hostile.sh'
 .PHONY: check-hostile

@@ -10,16 +10,12 @@ IDLE=$(pwd)/$BUILD/guests/e2e-idle.elf
 XSRING=$(pwd)/$BUILD/guests/e2e-xsring.elf
 HELLO=$(pwd)/$BUILD/guests/hello.elf
 
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "SKIP: e2e/lifecycle: /dev/kvm not available"
-	exit 0
-fi
-
 . "$(dirname "$0")/lib.sh"
+require_kvm e2e/lifecycle
 start_pvisord
 
-ok() { echo "PASS: e2e/$1"; }
-bad() { echo "FAIL: e2e/$1: $2"; sed 's/^/    /' "$T/pvisord.log" | tail -15; }
+ok() { verdict PASS "e2e/$1"; }
+bad() { verdict FAIL "e2e/$1" "$2"; sed 's/^/    /' "$T/pvisord.log" | tail -15; }
 state_of() { "$PVCTL" list | awk -v n="$1" '$1 == n { print $5 }'; }
 wait_state() {	# name state [tries]
 	for i in $(seq "${3:-50}"); do

@@ -10,17 +10,13 @@ KERNEL=$(pwd)/$BUILD/linux/vmlinuz
 INITRD=$(pwd)/$BUILD/linux/initrd.img
 BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-240}
 
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "SKIP: linux/boot: /dev/kvm not available"
-	exit 0
-fi
-
 . "$(dirname "$0")/lib.sh"
+require_kvm linux
 start_pvisord
 
-ok() { echo "PASS: linux/$1"; }
+ok() { verdict PASS "linux/$1"; }
 bad() {
-	echo "FAIL: linux/$1: $2"
+	verdict FAIL "linux/$1" "$2"
 	[ -f "$T/$3.log" ] && tail -25 "$T/$3.log" | sed 's/^/    /'
 	tail -5 "$T/pvisord.log" | sed 's/^/    /'
 }
@@ -120,15 +116,25 @@ fi
 
 # 5. pvctl run: no daemon, the PV console on stdin/stdout, exit status
 # from the guest's shutdown reason (poweroff: 0)
-out=$( (sleep 12; printf 'echo RUN-$((6*7))\n'; sleep 2; printf 'poweroff\n'; sleep 10) |
-	timeout 60 "$PVCTL" run --kernel "$KERNEL" --ramdisk "$INITRD" --memory 256 \
-		--cmdline "console=hvc0 nr_cpus=1" 2>&1)
+# Type only once the shell is up, however slow the host is.
+mkfifo "$T/run.in"
+timeout "$BOOT_TIMEOUT" "$PVCTL" run --kernel "$KERNEL" --ramdisk "$INITRD" \
+	--memory 256 --cmdline "console=hvc0 nr_cpus=1" <"$T/run.in" >"$T/run.log" 2>&1 &
+rpid=$!
+exec 7>"$T/run.in"
+wait_for run "shell on /dev/hvc0" "$BOOT_TIMEOUT"
+printf 'echo RUN-$((6*7))\n' >&7
+wait_for run "^RUN-42" 30
+printf 'poweroff\n' >&7
+wait $rpid
 rc=$?
+exec 7>&-
+out=$(cat "$T/run.log")
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^RUN-42" &&
    echo "$out" | grep -q "shell on /dev/hvc0"; then
 	ok pvctl-run-console
 else
-	echo "FAIL: linux/pvctl-run-console: exit $rc"
+	verdict FAIL linux/pvctl-run-console "exit $rc"
 	echo "$out" | tail -15 | sed 's/^/    /'
 fi
 

@@ -15,7 +15,7 @@ GUEST_ELFS += $(GUEST_TESTS:%=$(BUILD)/guests/%.elf)
 guests: $(GUEST_ELFS)
 
 check-guests: guests
-	$(Q)BUILD=$(BUILD) sh tests/guests/run.sh $(GUEST_TESTS)
+	$(Q)$(WITH_KVM) guests 'BUILD=$(BUILD) sh tests/guests/run.sh $(GUEST_TESTS)'
 
 CHECK_TARGETS += check-guests
 .PHONY: guests check-guests

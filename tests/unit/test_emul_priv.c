@@ -328,6 +328,34 @@ static void test_user_mode_never_emulated(void **state)
 	f->v.cpu.gpr[GPR_RCX] = 0x277;
 	assert_int_equal(pv_emulate_gp(&f->v), 0);
 	assert_int_equal(f->v.cpu.rip, RIP0);
+	PUT(f, 0xfa);	/* cli, even with a virtual IOPL */
+	f->v.iopl = 1;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+}
+
+/*
+ * Where the host faults CPUID at CPL3 (CPUID faulting on AMD-V/VT-x),
+ * guest user mode's CPUID must still be answered from the policy.
+ */
+static void test_user_mode_cpuid(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ucr3 = fm_alloc_table(&f->fm);
+
+	fm_map_range(&f->fm, ucr3, CODE_VA, CODE_PA, 2, FM_LEAF_RO);
+	f->v.user_cr3 = ucr3;
+	assert_int_equal(pv_toggle_guest_mode(&f->v), 0);
+	assert_false(f->v.in_kernel);
+
+	PUT(f, 0x0f, 0xa2);
+	f->v.cpu.gpr[GPR_RAX] = 0x40000000;
+	f->v.cpu.gpr[GPR_RCX] = 0;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	/* Xen's signature from the policy, not the host's KVMKVMKVM. */
+	assert_int_equal(f->v.cpu.gpr[GPR_RBX], 0x566e6558);
+	assert_false(f->v.in_kernel);
 }
 
 static void test_unreadable_rip(void **state)
@@ -359,6 +387,7 @@ int main(void)
 		T(test_cpuid_forced_emulation),
 		T(test_ud_not_forced),
 		T(test_user_mode_never_emulated),
+		T(test_user_mode_cpuid),
 		T(test_unreadable_rip),
 	};
 #undef T

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* pvctl info: the host facts pvisor probed at start-up. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +8,56 @@
 #include "pvisor/layout.h"
 #include "pvisor/platform.h"
 #include "pvctl.h"
+
+static const char *outer_name(const char *sig)
+{
+	if (!strcmp(sig, "TCGTCGTCGTCG"))
+		return "QEMU TCG (emulated: slow)";
+	if (!strcmp(sig, "KVMKVMKVM"))
+		return "KVM";
+	if (!strcmp(sig, "Microsoft Hv"))
+		return "Hyper-V";
+	if (!strcmp(sig, "VMwareVMware"))
+		return "VMware";
+	return sig;
+}
+
+/* Tell the user how to get a KVM pvisor can use, and what works without. */
+static void explain_no_kvm(const struct plat_info *info)
+{
+	fprintf(stderr, "\n");
+	switch (info->err) {
+	case ENOENT:
+		fprintf(stderr,
+			"No /dev/kvm: the KVM module is not loaded, or this "
+			"machine cannot run one.\n"
+			"  - load it: modprobe kvm_intel (Intel) or modprobe "
+			"kvm_amd (AMD)\n"
+			"  - enable VT-x / AMD-V (SVM) in the firmware setup\n"
+			"  - %s\n",
+			info->outer_hypervisor[0] ?
+			"this machine is itself a VM: enable nested "
+			"virtualization on its host (cloud providers call it "
+			"nested virtualization; QEMU: -cpu host, kvm_intel "
+			"nested=1 / kvm_amd nested=1)" :
+			"in a cloud VM, choose an instance type with nested "
+			"virtualization");
+		break;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr,
+			"/dev/kvm exists but this user may not open it: add "
+			"the user to its group\n  (usually: usermod -aG kvm "
+			"$USER, then log in again) or run as root.\n");
+		break;
+	default:
+		break;
+	}
+	fprintf(stderr,
+		"\nWithout KVM, `make check` and `make demo` run pvisor in a "
+		"nested VM\n(QEMU TCG with an emulated AMD-V CPU, 10-50x "
+		"slower): see tests/vm/run.sh.\n");
+}
 
 int cmd_info(int argc, char **argv)
 {
@@ -22,8 +73,12 @@ int cmd_info(int argc, char **argv)
 	}
 	if (plat_probe(&info)) {
 		fprintf(stderr, "pvctl: KVM unavailable: %s\n", info.reason);
+		explain_no_kvm(&info);
 		return 1;
 	}
+	printf("platform            : %s (%s)%s%s\n", plat_kind_name(info.kind),
+	       info.kvm_module, info.outer_hypervisor[0] ? ", nested under " : "",
+	       outer_name(info.outer_hypervisor));
 	printf("kvm_module          : %s\n", info.kvm_module);
 	printf("kvm_api_version     : %d\n", info.api_version);
 	printf("tsc_khz             : %u\n", info.tsc_khz);
@@ -34,6 +89,10 @@ int cmd_info(int argc, char **argv)
 			printf(" %d(host-owned)", s);
 	printf(" others usable\n");
 	printf("exit_roundtrip_us   : %.1f\n", info.exit_roundtrip_us);
+	printf("exit_cpl0_us        : %.1f\n", info.exit_cpl0_us);
+	printf("cpuid_faulting      : %s\n", info.cpuid_faulting ?
+	       "yes (guest user CPUID sees the domain policy)" :
+	       "no (plain CPUID sees the host's KVM view)");
 	printf("virt_caps           : pv\n");
 	/* With a daemon running, its view too (quietly skipped without). */
 	fd = pvctl_connect(true);

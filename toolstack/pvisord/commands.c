@@ -189,6 +189,8 @@ static int cmd_info(struct ctl_request *q, struct reply *r)
 		n++;
 	pthread_mutex_unlock(&pvd_lock);
 	say(r, "host                : pvisord pid %d\n", (int)getpid());
+	say(r, "platform            : %s (%s)\n", plat_kind_name(pvd_host.kind),
+	    pvd_host.kvm_module);
 	say(r, "kvm_module          : %s\n", pvd_host.kvm_module);
 	say(r, "tsc_khz             : %u\n", pvd_host.tsc_khz);
 	say(r, "exit_roundtrip_us   : %.1f\n", pvd_host.exit_roundtrip_us);

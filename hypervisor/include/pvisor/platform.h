@@ -16,11 +16,29 @@
 struct plat_vm;
 struct plat_vcpu;
 
+/* Which kind of KVM this is: they differ in what faults and what costs. */
+enum plat_kind {
+	PLAT_KIND_UNKNOWN,
+	PLAT_KIND_PVM,		/* software KVM: CPL0 emulated, shadow paging */
+	PLAT_KIND_AMD_V,	/* kvm_amd: SVM, nested paging */
+	PLAT_KIND_VT_X,		/* kvm_intel: VMX, EPT */
+};
+
+const char *plat_kind_name(enum plat_kind kind);
+
 /* What start-up learned about the host. */
 struct plat_info {
 	bool available;
-	char reason[128];		/* why not, when !available */
+	char reason[256];		/* why not, when !available */
+	int err;			/* and the errno behind it */
+	enum plat_kind kind;
 	char kvm_module[32];		/* e.g. "kvm_pvm", "kvm_intel" */
+	/* The hypervisor this host itself runs under, if any ("TCGTCGTCGTCG"). */
+	char outer_hypervisor[16];
+	/* Plain CPUID at CPL3 traps (CPUID faulting works): guest-user CPUID
+	 * is then answered from the domain's policy; on PVM it is not. */
+	bool cpuid_faulting;
+	double exit_cpl0_us;		/* doorbell round trip from CPL0 */
 	int api_version;
 	uint32_t tsc_khz;
 	unsigned int phys_bits;

@@ -23,6 +23,7 @@
 #define KICK_SIGNAL SIGUSR2
 
 static int kvm_fd = -1;
+static int kvm_open_errno;
 static int vcpu_mmap_size;
 static pthread_once_t kvm_once = PTHREAD_ONCE_INIT;
 
@@ -36,8 +37,10 @@ static void kvm_open_once(void)
 	struct sigaction sa = { .sa_handler = kick_handler };
 
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0)
+	if (kvm_fd < 0) {
+		kvm_open_errno = errno;
 		return;
+	}
 	vcpu_mmap_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	sigemptyset(&sa.sa_mask);
 	sigaction(KICK_SIGNAL, &sa, NULL);
@@ -47,6 +50,12 @@ int kvm_system_fd(void)
 {
 	pthread_once(&kvm_once, kvm_open_once);
 	return kvm_fd;
+}
+
+int kvm_system_errno(void)
+{
+	pthread_once(&kvm_once, kvm_open_once);
+	return kvm_open_errno;
 }
 
 struct plat_vm {
@@ -364,6 +373,8 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 		run->immediate_exit = 0;
 		exit->kind = PLAT_EXIT_KICKED;
 		exit->event_pending = v->event_pending;
+		/* Where the vCPU stands: it may still be inside a stub. */
+		exit->exit_rip = run->s.regs.regs.rip;
 		return 0;
 	}
 	rc = ioctl(v->fd, KVM_RUN, 0);

@@ -36,6 +36,10 @@
 #define PROBE_STUBS	0x11000u
 #define PROBE_EXIT_VA	0x200000u	/* -> EXIT_GPA */
 #define PTE_URW		7ull
+#define PROBE_CS0	0x08
+#define PROBE_SS0	0x10
+#define PROBE_SS3	0x23
+#define PROBE_CS3	0x2b
 
 static double now_us(void)
 {
@@ -126,6 +130,10 @@ static void build_probe_image(uint8_t *mem)
 		/* At +0x20: ring the doorbell forever (timing loop). */
 		emit_doorbell(c + 0x20, PROBE_EXIT_VA, 0x101);
 		c[0x2b] = 0xeb; c[0x2c] = 0xf3;	/* jmp back to +0x20 */
+		/* At +0x40: cpuid, then 0x102 (or #GP: vector 13). */
+		c[0x40] = 0x0f; c[0x41] = 0xa2;
+		emit_doorbell(c + 0x42, PROBE_EXIT_VA, 0x102);
+		c[0x4d] = 0xeb; c[0x4e] = 0xfe;
 	}
 }
 
@@ -136,7 +144,7 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, bool code)
 	s->limit = 0xffffffff;
 	s->type = code ? 0xb : 0x3;
 	s->present = 1;
-	s->dpl = 3;
+	s->dpl = sel & 3;
 	s->s = 1;
 	s->l = code;
 	s->db = !code;
@@ -205,8 +213,8 @@ static int probe_vm_start(struct probe_vm *p, struct plat_info *info)
 	sr.cr3 = PROBE_PML4;
 	sr.cr4 = 0x620;			/* PAE OSFXSR OSXMMEXCPT */
 	sr.efer = 0xd01;		/* SCE LME LMA NXE */
-	set_seg(&sr.cs, 0x2b, true);
-	set_seg(&sr.ss, 0x23, false);
+	set_seg(&sr.cs, PROBE_CS3, true);
+	set_seg(&sr.ss, PROBE_SS3, false);
 	sr.gdt.base = PROBE_GDT;
 	sr.gdt.limit = 0xfff;
 	sr.idt.base = PROBE_IDT;
@@ -222,8 +230,9 @@ static int probe_vm_start(struct probe_vm *p, struct plat_info *info)
 	return 0;
 }
 
-/* Run from rip with rax = va; returns the doorbell value or -1. */
-static long probe_run_va(struct probe_vm *p, uint64_t rip, uint64_t va)
+/* Run at CPL cs & 3 from rip with rax = va; the doorbell value or -1. */
+static long probe_run_va(struct probe_vm *p, uint16_t cs, uint64_t rip,
+			 uint64_t va)
 {
 	struct kvm_regs regs = { .rip = rip, .rsp = 0x30000,
 				 .rflags = 2, .rax = va };
@@ -231,8 +240,8 @@ static long probe_run_va(struct probe_vm *p, uint64_t rip, uint64_t va)
 
 	if (ioctl(p->vcpu, KVM_GET_SREGS, &sr))
 		return -1;
-	set_seg(&sr.cs, 0x2b, true);
-	set_seg(&sr.ss, 0x23, false);
+	set_seg(&sr.cs, cs, true);
+	set_seg(&sr.ss, cs == PROBE_CS0 ? PROBE_SS0 : PROBE_SS3, false);
 	if (ioctl(p->vcpu, KVM_SET_SREGS, &sr) ||
 	    ioctl(p->vcpu, KVM_SET_REGS, &regs))
 		return -1;
@@ -243,28 +252,97 @@ static long probe_run_va(struct probe_vm *p, uint64_t rip, uint64_t va)
 
 static long probe_run(struct probe_vm *p, uint64_t va)
 {
-	return probe_run_va(p, PROBE_CODE, va);
+	return probe_run_va(p, PROBE_CS3, PROBE_CODE, va);
 }
 
-static long probe_run_at(struct probe_vm *p, uint64_t rip)
+/* Exit round trip: each KVM_RUN is one entry and one doorbell exit. */
+static double probe_exit_cost(struct probe_vm *p, uint16_t cs)
 {
-	return probe_run_va(p, rip, 0);
+	const int rounds = 64;
+	double t0;
+
+	if (probe_run_va(p, cs, PROBE_CODE + 0x20, 0) != 0x101)
+		return 0;
+	t0 = now_us();
+	for (int i = 0; i < rounds; i++)
+		if (ioctl(p->vcpu, KVM_RUN, 0) ||
+		    p->run->exit_reason != KVM_EXIT_MMIO)
+			return 0;
+	return (now_us() - t0) / rounds;
+}
+
+/*
+ * With CPUID faulting on, does a plain CPUID at CPL3 raise #GP? It does
+ * on AMD-V and VT-x KVM (KVM implements the faulting itself); PVM runs
+ * CPL3 natively and never sees the instruction.
+ */
+static bool probe_cpuid_faulting(struct probe_vm *p)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e = { .index = 0x140, .data = 1 } };
+	bool faults;
+
+	if (ioctl(p->vcpu, KVM_SET_MSRS, &m) != 1)
+		return false;
+	faults = probe_run_va(p, PROBE_CS3, PROBE_CODE + 0x40, 0) == 13;
+	m.e.data = 0;
+	ioctl(p->vcpu, KVM_SET_MSRS, &m);
+	return faults;
 }
 
 static void read_kvm_module(struct plat_info *info)
 {
-	static const char *const mods[] = { "kvm_pvm", "kvm_intel", "kvm_amd" };
+	static const struct {
+		const char *module;
+		enum plat_kind kind;
+	} mods[] = {
+		{ "kvm_pvm", PLAT_KIND_PVM },
+		{ "kvm_intel", PLAT_KIND_VT_X },
+		{ "kvm_amd", PLAT_KIND_AMD_V },
+	};
 
 	snprintf(info->kvm_module, sizeof(info->kvm_module), "kvm");
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
 		char path[64];
 
-		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[i].module);
 		if (access(path, F_OK) == 0) {
 			snprintf(info->kvm_module, sizeof(info->kvm_module),
-				 "%s", mods[i]);
+				 "%s", mods[i].module);
+			info->kind = mods[i].kind;
 			return;
 		}
+	}
+}
+
+/* The hypervisor under this host, from its CPUID signature leaf. */
+static void read_outer_hypervisor(struct plat_info *info)
+{
+	uint32_t a, b, c, d;
+
+	__cpuid(1, a, b, c, d);
+	if (!(c & (1u << 31)))
+		return;
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(info->outer_hypervisor, &b, 4);
+	memcpy(info->outer_hypervisor + 4, &c, 4);
+	memcpy(info->outer_hypervisor + 8, &d, 4);
+	info->outer_hypervisor[12] = 0;
+}
+
+const char *plat_kind_name(enum plat_kind kind)
+{
+	switch (kind) {
+	case PLAT_KIND_PVM:
+		return "PVM";
+	case PLAT_KIND_AMD_V:
+		return "AMD-V";
+	case PLAT_KIND_VT_X:
+		return "VT-x";
+	default:
+		return "unknown";
 	}
 }
 
@@ -272,14 +350,15 @@ int plat_probe(struct plat_info *info)
 {
 	struct probe_vm p = { .vm = -1, .vcpu = -1 };
 	int sys, rc;
-	const int rounds = 64;
-	double t0;
 
 	memset(info, 0, sizeof(*info));
+	read_outer_hypervisor(info);
 	sys = kvm_system_fd();
 	if (sys < 0) {
+		info->err = kvm_system_errno();
 		snprintf(info->reason, sizeof(info->reason),
-			 "/dev/kvm cannot be opened: %s", strerror(errno));
+			 "/dev/kvm cannot be opened: %s",
+			 strerror(info->err));
 		return -ENODEV;
 	}
 	info->api_version = ioctl(sys, KVM_GET_API_VERSION, 0);
@@ -307,18 +386,9 @@ int plat_probe(struct plat_info *info)
 			info->usable_slots |= 1u << (slot - XEN_RESERVED_SLOT_FIRST);
 		pml4[slot] = 0;
 	}
-	/*
-	 * Exit round trip: the guest stores to the doorbell in a loop, so
-	 * each KVM_RUN is one entry and one exit with nothing else.
-	 */
-	if (probe_run_at(&p, PROBE_CODE + 0x20) == 0x101) {
-		t0 = now_us();
-		for (int i = 0; i < rounds; i++)
-			if (ioctl(p.vcpu, KVM_RUN, 0) ||
-			    p.run->exit_reason != KVM_EXIT_MMIO)
-				break;
-		info->exit_roundtrip_us = (now_us() - t0) / rounds;
-	}
+	info->exit_roundtrip_us = probe_exit_cost(&p, PROBE_CS3);
+	info->exit_cpl0_us = probe_exit_cost(&p, PROBE_CS0);
+	info->cpuid_faulting = probe_cpuid_faulting(&p);
 	info->available = true;
 	rc = 0;
 out:

@@ -16,7 +16,35 @@
 
 static evtchn_port_t timer_port;
 static volatile unsigned long fired;
-static volatile uint64_t fired_ns, fired_tsc;
+static volatile uint64_t fired_ns, fired_tsc, fired_tsc_end;
+
+/*
+ * A pvclock reading bracketed by two TSC reads. The pvclock is a function
+ * of the TSC, so the pair pins down exactly which TSC value it stands
+ * for, however long the host pauses the vCPU between instructions.
+ */
+struct stamp {
+	uint64_t tsc_lo, ns, tsc_hi;
+};
+
+static struct stamp stamp(void)
+{
+	struct stamp s;
+
+	s.tsc_lo = pv_rdtsc();
+	s.ns = pv_now();
+	s.tsc_hi = pv_rdtsc();
+	return s;
+}
+
+/* Does "b.ns - a.ns" lie within what the TSC says passed (+1 us rounding)? */
+static bool stamps_agree(struct stamp a, struct stamp b)
+{
+	uint64_t dt = b.ns - a.ns;
+
+	return dt + 1000 >= tsc_to_ns(b.tsc_lo - a.tsc_hi) &&
+	       dt <= tsc_to_ns(b.tsc_hi - a.tsc_lo) + 1000;
+}
 
 static void on_timer(evtchn_port_t port, void *arg)
 {
@@ -24,31 +52,34 @@ static void on_timer(evtchn_port_t port, void *arg)
 	(void)arg;
 	fired_tsc = pv_rdtsc();
 	fired_ns = pv_now();
+	fired_tsc_end = pv_rdtsc();
 	fired++;
 }
 
 static void test_clock(void)
 {
 	const struct vcpu_time_info *ti = &shared_info->vcpu_info[0].time;
-	uint64_t khz = pvclock_tsc_khz(ti), t0, t1, c0, c1, sec;
+	uint64_t khz = pvclock_tsc_khz(ti), t0, t1, sec;
+	struct stamp s0, s1;
 	uint32_t nsec;
 
 	check(!(ti->version & 1) && ti->version, "time info published (v%u)",
 	      ti->version);
 	check(khz > 100000 && khz < 10000000, "TSC %lu kHz (mul %u shift %d)",
 	      khz, ti->tsc_to_system_mul, ti->tsc_shift);
-	t0 = pv_now();
-	c0 = pv_rdtsc();
+	s0 = stamp();
+	t0 = s0.ns;
 	while (pv_now() - t0 < 2000000)
 		;
-	t1 = pv_now();
-	c1 = pv_rdtsc();
-	check(t1 > t0 && t1 - t0 < 10000000, "pvclock advances (%lu ns)",
+	s1 = stamp();
+	t1 = s1.ns;
+	/* Loose upper bound: only "not stuck", "not racing ahead". */
+	check(t1 > t0 && t1 - t0 < 1000000000, "pvclock advances (%lu ns)",
 	      t1 - t0);
-	check(tsc_to_ns(c1 - c0) + 1000 > t1 - t0 &&
-	      tsc_to_ns(c1 - c0) < t1 - t0 + 1000,
-	      "pvclock agrees with raw rdtsc (%lu vs %lu ns)",
-	      tsc_to_ns(c1 - c0), t1 - t0);
+	check(stamps_agree(s0, s1),
+	      "pvclock agrees with raw rdtsc (%lu ns, tsc says %lu..%lu)",
+	      t1 - t0, tsc_to_ns(s1.tsc_lo - s0.tsc_hi),
+	      tsc_to_ns(s1.tsc_hi - s0.tsc_lo));
 	check(t0 < 60ULL * 1000000000ULL, "system time counts from domain "
 	      "start (%lu ms)", t0 / 1000000);
 	pv_wallclock(&sec, &nsec);
@@ -82,7 +113,8 @@ static void measure(const char *mode, uint64_t delay, unsigned int n,
 	unsigned int early = 0, tsc_err = 0, got = 0;
 
 	for (unsigned int i = 0; i < n && i < MAX_SAMPLES; i++) {
-		uint64_t c0 = pv_rdtsc(), t0 = pv_now(), l, dt_tsc;
+		struct stamp s0 = stamp(), s1;
+		uint64_t t0 = s0.ns, l;
 		unsigned long want = fired + 1;
 
 		timer_set_singleshot(t0 + delay, 0);
@@ -93,8 +125,8 @@ static void measure(const char *mode, uint64_t delay, unsigned int n,
 		}
 		l = fired_ns - (t0 + delay);
 		/* The same interval by raw TSC: pvclock is the TSC. */
-		dt_tsc = tsc_to_ns(fired_tsc - c0);
-		if (dt_tsc > fired_ns - t0 + 2000 || dt_tsc + 2000 < fired_ns - t0)
+		s1 = (struct stamp){ fired_tsc, fired_ns, fired_tsc_end };
+		if (!stamps_agree(s0, s1))
 			tsc_err++;
 		/* Insertion sort: the median shrugs off host preemption. */
 		unsigned int j = got++;
@@ -114,11 +146,12 @@ static void measure(const char *mode, uint64_t delay, unsigned int n,
 	      early);
 	check(!tsc_err, "%s: pvclock and rdtsc agree on every interval", mode);
 	/*
-	 * Well under a millisecond. The worst case only guards against
-	 * timers that wait for an unrelated exit: a busy shared host can
-	 * preempt a vCPU thread for a few ms.
+	 * The ABI promises "not early"; lateness is the host's. The bounds
+	 * only catch a timer that waits for some unrelated exit, and hold
+	 * on a loaded host or under an emulator (typically well under 1 ms
+	 * on hardware KVM: see the TIMER line).
 	 */
-	check(med < 500000 && late[got - 1] < 50000000,
+	check(med < 20000000 && late[got - 1] < 1000000000,
 	      "%s %lu us: median lateness %lu us", mode, delay / 1000,
 	      med / 1000);
 }
@@ -190,7 +223,7 @@ static void test_periodic(void)
 	printk("TIMER periodic period_us=2000 n=%lu avg_us=%lu\n", n,
 	       (t1 - t0) / n / 1000);
 	/* Never faster; slower only by what a busy host steals. */
-	check((t1 - t0) / n >= 1990000 && (t1 - t0) / n < 5000000,
+	check((t1 - t0) / n >= 1990000 && (t1 - t0) / n < 20000000,
 	      "25 periods of 2 ms took %lu us each", (t1 - t0) / n / 1000);
 	rc = timer_stop_periodic();
 	n = fired;

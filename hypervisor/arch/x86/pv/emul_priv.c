@@ -234,14 +234,25 @@ int pv_emulate_gp(struct pv_vcpu *v)
 	struct insn in;
 	int rc;
 
-	if (!v->in_kernel)
-		return 0;
 	rc = fetch(v, &in);
 	if (rc)
 		return 0;	/* the guest's #GP: RIP is not readable */
 	skip_prefixes(v, &in);
 	if (in.len >= INSN_MAX_LEN - 1)
 		return 0;
+	/*
+	 * Guest user mode gets nothing privileged, but where the host
+	 * faults CPUID at CPL3 (architectural KVM with CPUID faulting on),
+	 * its CPUID must see the domain's policy, as on Xen.
+	 */
+	if (!v->in_kernel) {
+		if (in.bytes[in.len] != 0x0f || in.bytes[in.len + 1] != 0xa2)
+			return 0;
+		pv_emulate_cpuid(v);
+		v->cpu.rip += in.len + 2;
+		v->cpu.dirty = true;
+		return 1;
+	}
 
 	if (in.bytes[in.len] == 0x0f) {
 		switch (in.bytes[in.len + 1]) {
