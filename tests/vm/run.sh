@@ -110,9 +110,10 @@ attempt() {
 		qemu-system-x86_64 "${args[@]}" </dev/null >"$job/qemu.log" 2>&1 &
 		q_pid=$!
 		# The job's own lines, live (on stderr in test mode).
-		tail -n +1 -f --pid=$q_pid "$log" 2>/dev/null | tr -d '\r' |
-			awk '/^VM-CMD-END/ { on = 0 } on && !/^VM-HEARTBEAT/ { print; fflush() }
-			     /^VM-CMD-START/ { on = 1 } /^vm: / { print; fflush() }' >&"$live" &
+		tail -n +1 -f --pid=$q_pid "$log" 2>/dev/null |
+			sed -u -n -e 's/\r$//' \
+				-e '/^VM-CMD-START/,/^VM-CMD-END/{/^VM-/!p;d}' \
+				-e '/^vm: /p' >&"$live" &
 		tail_pid=$!
 		start=$(date +%s); last=$start; beats=0
 		while kill -0 $q_pid 2>/dev/null; do
@@ -142,6 +143,9 @@ attempt() {
 	fi
 }
 
+# The rest runs as one function, parsed before it starts: editing this
+# file while a long run is in progress cannot derail that run.
+main() {
 cmd=("$@")
 if [ -n "$check" ]; then live=2; else live=1; fi
 t0=$(date +%s)
@@ -164,3 +168,5 @@ case $rc in
 	;;
 esac
 exit "$rc"
+}
+main "$@"
