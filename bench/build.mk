@@ -1,10 +1,11 @@
 # make bench: figures printed in one run (see bench/README in the top README).
 BENCH_TARGETS += bench-run
-bench-run: $(BUILD)/pvctl guests
+BENCH_DEPS += $(BUILD)/pvctl guests
+bench-run:
 	$(Q)sh bench/run.sh
 # Grant tables: the grants kernel with its dom0 test service.
 BENCH_TARGETS += bench-gnttab
-bench-gnttab: $(BUILD)/pvctl guests
+bench-gnttab:
 	$(Q)BUILD=$(BUILD) sh bench/gnttab.sh
 # The stock Debian kernel (make linux-guest): boot to userspace against
 # QEMU TCG, and bench/pvbench in the guest against the host. Needs what
@@ -14,10 +15,11 @@ $(BUILD)/bench/pvbench: bench/pvbench.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -static -O2 -Wall -Wextra -o $@ $<
 BENCH_TARGETS += bench-linux
-bench-linux: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/bench/pvbench \
-	     $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
+BENCH_DEPS += $(BUILD)/pvisord $(BUILD)/bench/pvbench \
+	      $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
+bench-linux:
 	$(Q)BUILD=$(BUILD) sh bench/linux.sh
 # Event channels: IPIs between vCPUs, round trips to a dom0 service.
 BENCH_TARGETS += bench-events
-bench-events: $(BUILD)/pvctl guests
+bench-events:
 	$(Q)BUILD=$(BUILD) sh bench/events.sh

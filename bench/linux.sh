@@ -91,6 +91,8 @@ have_kvm=1
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || have_kvm=0
 have_qemu=1
 command -v "$QEMU" >/dev/null 2>&1 || have_qemu=0
+# In the nested-KVM VM, QEMU TCG would be an emulator inside an emulator.
+[ "${PVISOR_VM:-0}" = 1 ] && have_qemu=0
 
 # ---- native ----------------------------------------------------------
 "$PVBENCH" syscall="$H_SYS" fork="$H_FORK" cpu="$CPU" > "$tmp/native.out" ||
@@ -210,7 +212,11 @@ echo "host: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs; guest: Debian $kve
 echo "${MEMORY} MiB, 1 vCPU; pvisor cmdline \"$PV_CMDLINE\"; QEMU: ${qver:-none}"
 echo
 [ "$have_kvm" = 1 ] || echo "bench linux: /dev/kvm not available: pvisor columns skipped (nothing was measured on pvisor)"
-[ "$have_qemu" = 1 ] || echo "bench linux: $QEMU not installed (make deps installs qemu-system-x86): QEMU column skipped"
+if [ "${PVISOR_VM:-0}" = 1 ]; then
+	echo "bench linux: in the nested-KVM VM: QEMU column skipped (TCG inside TCG compares nothing)"
+elif [ "$have_qemu" = 0 ]; then
+	echo "bench linux: $QEMU not installed (make deps installs qemu-system-x86): QEMU column skipped"
+fi
 [ "$have_kvm" = 1 ] && [ "$have_qemu" = 1 ] || echo
 
 pv_boot='' q_boot='' pv_list=– q_list=–

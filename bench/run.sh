@@ -39,11 +39,17 @@ if ! "$PVCTL" info >"$tmp/info" 2>&1; then
 fi
 field() { sed -n "s/^$1 *: *//p" "$tmp/info" | head -n 1; }
 kvm_module=$(field kvm_module)
+platform=$(field platform)
 exit_us=$(field exit_roundtrip_us)
 tsc_khz=$(field tsc_khz)
 cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
 
 echo "host: $(uname -sr), ${cpu:-unknown CPU}"
+echo "platform: $platform"
+if [ "${PVISOR_VM:-0}" = 1 ]; then
+	echo "(in the nested-KVM test VM under QEMU TCG: times are the emulator's and"
+	echo " mean nothing; exits per operation are what pvisor does on any AMD-V host)"
+fi
 echo "kvm_module=$kvm_module exit_roundtrip_us=$exit_us tsc_khz=$tsc_khz" \
      "iters=$ITERS"
 echo

@@ -3,9 +3,12 @@
 # Run a test command that needs /dev/kvm: here when this machine's KVM
 # is usable, else in the nested-KVM VM (tests/vm/run.sh), so that no
 # KVM test is ever skipped for want of /dev/kvm.
-# Usage: with-kvm.sh NAME 'COMMAND LINE'
+# Usage: with-kvm.sh [--plain] NAME 'COMMAND LINE'
+#   --plain: the command's output as it is (make bench), not test verdicts
 # PVISOR_NESTED=auto (default) | always | never
-name=${1:?usage: with-kvm.sh NAME COMMAND}
+mode="--check"
+[ "$1" = --plain ] && { mode=; shift; }
+name=${1:?usage: with-kvm.sh [--plain] NAME COMMAND}
 cmd=${2:?usage: with-kvm.sh NAME COMMAND}
 here=$(dirname "$0")
 
@@ -22,4 +25,4 @@ never)
 	;;
 *)	kvm_usable && exec /bin/sh -c "$cmd" ;;
 esac
-exec bash "$here/../tests/vm/run.sh" --check "$name" -- "$cmd"
+exec bash "$here/../tests/vm/run.sh" ${mode:+$mode "$name"} -- "$cmd"
