@@ -197,6 +197,7 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 	d->id = next_domid++;
 	pthread_mutex_unlock(&domid_lock);
 
+	d->stubs_at_cpl3 = !host->syscall_to_cpl0;
 	rc = pick_slots(d, host->usable_slots);
 	if (rc) {
 		pr_err("host leaves fewer than two of Xen's reserved L4 slots usable\n");

@@ -181,6 +181,22 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 }
 
 /*
+ * The exit page rung from anywhere but pvisor's own stubs: guest code
+ * wrote to it, which only hosts that need it user-reachable (PVM) allow.
+ * That is the guest's fault, not a request: it gets the page fault a
+ * protected page gives, and the domain carries on (its kernel decides,
+ * e.g. SIGSEGV for a user process).
+ */
+static void vcpu_doorbell_fault(struct vcpu *v, uint64_t gpa)
+{
+	uint64_t va = v->d->hv_slot_va + HV_EXIT_PAGE_OFF + (gpa - EXIT_GPA);
+	const uint32_t ec = 1 | 2;	/* present, write (U/S set by mode) */
+
+	v->stats.forged_doorbells++;
+	vcpu_deliver(v, X86_VEC_PF, ec, pv_inject_page_fault(&v->pv, va, ec));
+}
+
+/*
  * A trap stub rang: the CPU left the hardware frame on this vCPU's stack.
  * That stack is hypervisor memory, but a guest that maps it can scribble
  * on it; every value read is only ever used as guest state.
@@ -197,7 +213,7 @@ static void vcpu_trap_exit(struct vcpu *v, const struct plat_exit *e)
 
 	if (vec > 255 || (e->exit_rip != stub + STUB_EXIT_INSN_LEN &&
 			  e->exit_rip != stub)) {
-		vcpu_crash(v, "forged exit doorbell");
+		vcpu_doorbell_fault(v, e->gpa);
 		return;
 	}
 	has_ec = vec < 32 && x86_vector_has_error_code(vec);
@@ -232,7 +248,7 @@ static void vcpu_syscall_exit(struct vcpu *v, const struct plat_exit *e)
 
 	if ((e->value != EXIT_CODE_SYSCALL && !compat) ||
 	    (e->exit_rip != stub + STUB_EXIT_INSN_LEN && e->exit_rip != stub)) {
-		vcpu_crash(v, "forged exit doorbell");
+		vcpu_doorbell_fault(v, e->gpa);
 		return;
 	}
 	/* syscall left the return address in RCX and the flags in R11. */
@@ -260,12 +276,24 @@ static void vcpu_exit(struct vcpu *v, const struct plat_exit *e)
 			vcpu_trap_exit(v, e);
 		else if (e->gpa == EXIT_GPA + EXIT_OFF_SYSCALL)
 			vcpu_syscall_exit(v, e);
+		else if (e->gpa - EXIT_GPA < PAGE_SIZE)
+			vcpu_doorbell_fault(v, e->gpa);
 		else {
 			snprintf(why, sizeof(why),
 				 "write to unbacked guest-physical %#llx",
 				 (unsigned long long)e->gpa);
 			vcpu_crash(v, why);
 		}
+		break;
+	case PLAT_EXIT_MMIO_READ:
+		/* Only the exit page is mapped and unbacked: it reads ~0. */
+		if (e->gpa - EXIT_GPA < PAGE_SIZE) {
+			v->stats.forged_doorbells++;
+			break;
+		}
+		snprintf(why, sizeof(why), "read of unbacked guest-physical %#llx",
+			 (unsigned long long)e->gpa);
+		vcpu_crash(v, why);
 		break;
 	case PLAT_EXIT_KICKED:
 		v->stats.kicks++;
@@ -318,9 +346,12 @@ void *vcpu_thread(void *arg)
 					__ATOMIC_ACQ_REL))
 			v->pv.cpu.dirty = true;
 		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
-		hold_state = e.kind == PLAT_EXIT_KICKED &&
-			     (e.event_pending ||
-			      vcpu_in_entry_area(v, e.exit_rip));
+		hold_state = e.hold;
+		if (e.kind == PLAT_EXIT_KICKED &&
+		    vcpu_in_entry_area(v, e.exit_rip)) {
+			v->stats.stub_kicks++;
+			hold_state = true;
+		}
 		v->stats.exits++;
 		if (rc && e.kind != PLAT_EXIT_OTHER) {
 			vcpu_crash(v, "platform run failed");

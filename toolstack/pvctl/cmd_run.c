@@ -55,6 +55,8 @@ static void print_stats(struct domain *d)
 		t.user_syscalls += s->user_syscalls;
 		t.upcalls += s->upcalls;
 		t.kicks += s->kicks;
+		t.stub_kicks += s->stub_kicks;
+		t.forged_doorbells += s->forged_doorbells;
 		t.emulated += s->emulated;
 		t.bounces += s->bounces;
 		t.hypercalls_bad += s->hypercalls_bad;
@@ -71,6 +73,11 @@ static void print_stats(struct domain *d)
 		(unsigned long long)t.exits, (unsigned long long)t.user_syscalls,
 		(unsigned long long)t.upcalls, (unsigned long long)t.kicks,
 		(unsigned long long)t.emulated, (unsigned long long)t.bounces);
+	if (t.stub_kicks || t.forged_doorbells)
+		fprintf(stderr, "  kicks inside an entry stub %llu, exit page "
+			"touched by guest code %llu\n",
+			(unsigned long long)t.stub_kicks,
+			(unsigned long long)t.forged_doorbells);
 	/* The in-VM page-table writer's runs are exits too. */
 	fprintf(stderr, "  page tables: writer runs %llu, entries replayed %llu, "
 		"ptwr emulated %llu\n", (unsigned long long)t.pt_flushes,

@@ -116,6 +116,12 @@ struct domain {
 	uint64_t hv_l3, m2p_l3;		/* hv page indexes of the slot L3s */
 	uint64_t m2p_max_mfn;
 	uint64_t trap_stubs_va, user_stubs_va;
+	/*
+	 * The syscall stubs and the exit doorbell must be reachable from
+	 * CPL3 (PVM: syscall stays at CPL3). Elsewhere they are supervisor
+	 * pages that no guest code, kernel or user, can touch.
+	 */
+	bool stubs_at_cpl3;
 	uint64_t ptw_stub_va, ptw_done_rip;
 	uint64_t shared_info_pfn;
 	struct shared_info *shared_info;

@@ -28,8 +28,8 @@
 /* Offsets inside the entry-area slot. */
 #define HV_IDT_OFF		0x0000ull
 #define HV_TRAP_STUBS_OFF	0x1000ull	/* supervisor: one stub per vector */
-#define HV_USER_STUBS_OFF	0x2000ull	/* user: syscall entry points */
-#define HV_EXIT_PAGE_OFF	0x3000ull	/* -> EXIT_GPA, user writable */
+#define HV_USER_STUBS_OFF	0x2000ull	/* syscall entry points (user on PVM) */
+#define HV_EXIT_PAGE_OFF	0x3000ull	/* -> EXIT_GPA (user-writable on PVM) */
 #define HV_HV_STUBS_OFF		0x4000ull	/* supervisor: pvisor's own stubs */
 #define HV_HVMAP_OFF		0x2000000000ull	/* the hypervisor region, sup. RW */
 #define HV_DIRECTMAP_OFF	0x4000000000ull	/* all guest RAM, supervisor RW */

@@ -39,6 +39,9 @@ struct plat_info {
 	 * is then answered from the domain's policy; on PVM it is not. */
 	bool cpuid_faulting;
 	double exit_cpl0_us;		/* doorbell round trip from CPL0 */
+	/* syscall from CPL3 reaches its LSTAR stub at CPL0 (architectural);
+	 * on PVM it stays at CPL3, so the stub must be usable from CPL3. */
+	bool syscall_to_cpl0;
 	int api_version;
 	uint32_t tsc_khz;
 	unsigned int phys_bits;
@@ -75,6 +78,7 @@ void plat_vcpu_destroy(struct plat_vcpu *vcpu);
 
 enum plat_exit_kind {
 	PLAT_EXIT_MMIO_WRITE,	/* a store to unbacked memory (doorbell) */
+	PLAT_EXIT_MMIO_READ,	/* a load from it: answered with all-ones */
 	PLAT_EXIT_KICKED,	/* another thread asked us to stop */
 	PLAT_EXIT_SHUTDOWN,	/* triple fault */
 	PLAT_EXIT_OTHER,	/* anything unexpected: see detail */
@@ -87,10 +91,11 @@ struct plat_exit {
 	uint64_t rsp0;		/* RSP when the exit happened */
 	uint64_t exit_rip;	/* RIP when the exit happened */
 	/*
-	 * KICKED only: an exception is mid-delivery inside the VM. Re-enter
-	 * with the state untouched (no upcall, no register writes).
+	 * KVM is mid-way through something (an exception delivery a kick
+	 * interrupted, an MMIO read): re-enter with the state untouched
+	 * (no upcall, no register writes).
 	 */
-	bool event_pending;
+	bool hold;
 	char detail[96];
 };
 

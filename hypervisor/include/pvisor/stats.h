@@ -18,6 +18,8 @@ struct vcpu_stats {
 	uint64_t user_syscalls;
 	uint64_t upcalls;
 	uint64_t kicks;
+	uint64_t stub_kicks;		/* kicks that found it inside a stub */
+	uint64_t forged_doorbells;	/* exit page touched by guest code */
 	uint64_t emulated;		/* privileged instructions emulated */
 	uint64_t bounces;		/* traps delivered to the guest */
 	uint64_t pt_flushes;		/* in-VM page-table writer runs */

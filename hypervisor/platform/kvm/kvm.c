@@ -69,7 +69,9 @@ struct plat_vcpu {
 	pthread_t thread;
 	bool thread_known;
 	int kick_pending;	/* atomic */
-	bool event_pending;	/* KVM holds an undelivered exception */
+	/* KVM is mid-way through an instruction or an exception delivery:
+	 * the next entry must find the state as KVM left it. */
+	bool hold;
 };
 
 int plat_vm_create(struct plat_vm **out)
@@ -372,7 +374,7 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 		/* Consumed here: the next KVM_RUN must really enter. */
 		run->immediate_exit = 0;
 		exit->kind = PLAT_EXIT_KICKED;
-		exit->event_pending = v->event_pending;
+		exit->hold = v->hold;
 		/* Where the vCPU stands: it may still be inside a stub. */
 		exit->exit_rip = run->s.regs.regs.rip;
 		return 0;
@@ -398,27 +400,37 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 		 * with whatever RIP we load, and writing the registers would
 		 * drop it. The caller must re-enter without touching state.
 		 */
-		v->event_pending = ev->exception.injected ||
+		v->hold = ev->exception.injected ||
 				   ev->exception.pending ||
 				   ev->interrupt.injected || ev->nmi.injected;
 		exit->kind = PLAT_EXIT_KICKED;
-		exit->event_pending = v->event_pending;
+		exit->hold = v->hold;
 		return 0;
 	}
-	v->event_pending = false;
+	v->hold = false;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_MMIO:
-		if (!run->mmio.is_write || run->mmio.len > 8) {
+		exit->gpa = run->mmio.phys_addr;
+		if (run->mmio.len > 8) {
 			exit->kind = PLAT_EXIT_OTHER;
 			snprintf(exit->detail, sizeof(exit->detail),
-				 "MMIO read at GPA %#llx",
+				 "%u-byte MMIO access at GPA %#llx",
+				 run->mmio.len,
 				 (unsigned long long)run->mmio.phys_addr);
-			break;
+		} else if (!run->mmio.is_write) {
+			/*
+			 * Unbacked memory reads as all-ones. KVM finishes the
+			 * instruction at the next entry, from its own saved
+			 * state: until then nothing may touch the registers.
+			 */
+			memset(run->mmio.data, 0xff, run->mmio.len);
+			exit->kind = PLAT_EXIT_MMIO_READ;
+			exit->hold = v->hold = true;
+		} else {
+			exit->kind = PLAT_EXIT_MMIO_WRITE;
+			memcpy(&exit->value, run->mmio.data, run->mmio.len);
 		}
-		exit->kind = PLAT_EXIT_MMIO_WRITE;
-		exit->gpa = run->mmio.phys_addr;
-		memcpy(&exit->value, run->mmio.data, run->mmio.len);
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		exit->kind = PLAT_EXIT_SHUTDOWN;

@@ -34,6 +34,7 @@
 #define PROBE_STACK_TOP	0xe000u
 #define PROBE_CODE	0x10000u
 #define PROBE_STUBS	0x11000u
+#define PROBE_LSTAR	0x12000u	/* user-accessible, like PVM needs */
 #define PROBE_EXIT_VA	0x200000u	/* -> EXIT_GPA */
 #define PTE_URW		7ull
 #define PROBE_CS0	0x08
@@ -134,7 +135,11 @@ static void build_probe_image(uint8_t *mem)
 		c[0x40] = 0x0f; c[0x41] = 0xa2;
 		emit_doorbell(c + 0x42, PROBE_EXIT_VA, 0x102);
 		c[0x4d] = 0xeb; c[0x4e] = 0xfe;
+		/* At +0x60: syscall, to the LSTAR stub below. */
+		c[0x60] = 0x0f; c[0x61] = 0x05;
+		c[0x62] = 0xeb; c[0x63] = 0xfe;
 	}
+	emit_doorbell(mem + PROBE_LSTAR, PROBE_EXIT_VA, 0x103);
 }
 
 static void set_seg(struct kvm_segment *s, uint16_t sel, bool code)
@@ -292,6 +297,26 @@ static bool probe_cpuid_faulting(struct probe_vm *p)
 	return faults;
 }
 
+/* Where does syscall from CPL3 run its LSTAR code: CPL0 or (PVM) CPL3? */
+static bool probe_syscall_to_cpl0(struct probe_vm *p)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[3];
+	} m = { .hdr.nmsrs = 3, .e = {
+		{ .index = 0xc0000081, .data = (uint64_t)PROBE_CS0 << 32 },
+		{ .index = 0xc0000082, .data = PROBE_LSTAR },
+		{ .index = 0xc0000084, .data = 0x47700 },
+	} };
+	struct kvm_sregs sr;
+
+	if (ioctl(p->vcpu, KVM_SET_MSRS, &m) != 3 ||
+	    probe_run_va(p, PROBE_CS3, PROBE_CODE + 0x60, 0) != 0x103 ||
+	    ioctl(p->vcpu, KVM_GET_SREGS, &sr))
+		return false;
+	return sr.cs.dpl == 0 && (sr.cs.selector & 3) == 0;
+}
+
 static void read_kvm_module(struct plat_info *info)
 {
 	static const struct {
@@ -389,6 +414,7 @@ int plat_probe(struct plat_info *info)
 	info->exit_roundtrip_us = probe_exit_cost(&p, PROBE_CS3);
 	info->exit_cpl0_us = probe_exit_cost(&p, PROBE_CS0);
 	info->cpuid_faulting = probe_cpuid_faulting(&p);
+	info->syscall_to_cpl0 = probe_syscall_to_cpl0(&p);
 	info->available = true;
 	rc = 0;
 out:

@@ -100,7 +100,8 @@ int entry_area_build(struct domain *d)
 	uint64_t exit_va = d->hv_slot_va + HV_EXIT_PAGE_OFF;
 	int64_t idt, trap_stubs, user_stubs;
 	const uint64_t sup_rx = _PAGE_PRESENT;
-	const uint64_t user_rx = _PAGE_PRESENT | _PAGE_USER;
+	/* Only where syscall stays at CPL3 must its path be user-reachable. */
+	const uint64_t cpl3 = d->stubs_at_cpl3 ? _PAGE_USER : 0;
 	int rc;
 
 	idt = hv_alloc(r, 1);
@@ -125,8 +126,10 @@ int entry_area_build(struct domain *d)
 			      exit_va + EXIT_OFF_TRAP, vec);
 	}
 	/*
-	 * syscall stubs are user-accessible: on some hosts (PVM) syscall
-	 * stays at CPL3; on VT-x/AMD-V it reaches them at CPL0.
+	 * On VT-x/AMD-V syscall reaches its stub at CPL0; on PVM it stays
+	 * at CPL3, so there the stub and the doorbell must be user pages,
+	 * and a doorbell rung from anywhere else is a guest fault
+	 * (vcpu.c), never taken as a request.
 	 */
 	emit_doorbell(hv_page(r, user_stubs), d->user_stubs_va,
 		      exit_va + EXIT_OFF_SYSCALL, EXIT_CODE_SYSCALL);
@@ -141,10 +144,10 @@ int entry_area_build(struct domain *d)
 			    hv_pfn(r, trap_stubs) << 12, sup_rx);
 	if (!rc)
 		rc = hv_map(r, d->hv_l3, d->user_stubs_va,
-			    hv_pfn(r, user_stubs) << 12, user_rx);
+			    hv_pfn(r, user_stubs) << 12, sup_rx | cpl3);
 	if (!rc)
 		rc = hv_map(r, d->hv_l3, exit_va, EXIT_GPA,
-			    _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_NX);
+			    _PAGE_PRESENT | _PAGE_RW | cpl3 | _PAGE_NX);
 	if (!rc)
 		rc = build_ptw(d, exit_va);
 	return rc;
