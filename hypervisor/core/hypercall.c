@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The hypercall table: every Xen hypercall number, by name. */
 #include <errno.h>
+#include <string.h>
 
 #include "pvisor/domain.h"
 #include "pvisor/grant_table.h"
@@ -122,9 +123,20 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[6])
 	return hypercall_table[nr](v, a);
 }
 
+long hypercall_preempt(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2,
+		       uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	const uint64_t a[6] = { a0, a1, a2, a3, a4, a5 };
+
+	memcpy(v->hc_cont, a, sizeof(a));
+	return HC_PREEMPTED;
+}
+
 /*
  * Run a batch of hypercalls, writing each result into its entry. Nested
- * multicalls and iret make no sense inside a batch and are refused.
+ * multicalls and iret make no sense inside a batch and are refused. An
+ * entry that is preempted keeps its new arguments in the batch, and the
+ * batch itself resumes from that entry.
  */
 long do_multicall(struct vcpu *v, const uint64_t a[6])
 {
@@ -144,6 +156,13 @@ long do_multicall(struct vcpu *v, const uint64_t a[6])
 			rc = -EINVAL;
 		else
 			rc = hypercall_dispatch(v, e.op, (const uint64_t *)e.args);
+		if (rc == HC_PREEMPTED) {
+			if (pv_write(&v->pv, va + offsetof(struct multicall_entry,
+							   args),
+				     v->hc_cont, sizeof(e.args)))
+				return -EFAULT;
+			return hypercall_preempt(v, va, count - i, 0, 0, 0, 0);
+		}
 		e.result = (xen_ulong_t)rc;
 		if (pv_write(&v->pv, va + offsetof(struct multicall_entry, result),
 			     &e.result, sizeof(e.result)))

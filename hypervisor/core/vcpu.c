@@ -88,8 +88,19 @@ static void vcpu_hypercall(struct vcpu *v)
 	};
 	long rc = hypercall_dispatch(v, c->gpr[GPR_RAX], args);
 
-	if (rc != HC_NO_RESULT)
+	if (rc == HC_PREEMPTED) {
+		/* Run the 2-byte syscall again, RAX unchanged, new arguments. */
+		c->gpr[GPR_RDI] = v->hc_cont[0];
+		c->gpr[GPR_RSI] = v->hc_cont[1];
+		c->gpr[GPR_RDX] = v->hc_cont[2];
+		c->gpr[GPR_R10] = v->hc_cont[3];
+		c->gpr[GPR_R8] = v->hc_cont[4];
+		c->gpr[GPR_R9] = v->hc_cont[5];
+		c->rip -= 2;
+		v->stats.continuations++;
+	} else if (rc != HC_NO_RESULT) {
 		c->gpr[GPR_RAX] = (uint64_t)rc;
+	}
 	c->dirty = true;
 	if (v->ptw_pending && vcpu_pt_flush(v))
 		vcpu_crash(v, "page-table update could not be applied");

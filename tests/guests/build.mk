@@ -7,7 +7,7 @@ GUEST_TESTS := hello traps usermode multicall cpuid hostile bench grants
 GUEST_TESTS += events timers smp dom0events
 GUEST_TESTS += mmu balloon m2pcompat
 GUEST_TESTS += fuzz
-GUEST_TESTS += exit-page-user-write
+GUEST_TESTS += exit-page-user-write console-io-huge
 
 $(foreach t,$(GUEST_TESTS),$(eval $(call pvguest_kernel,$(BUILD)/guests/$(t).elf,tests/guests/$(t)/main.c)))
 

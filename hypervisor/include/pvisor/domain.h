@@ -72,6 +72,9 @@ struct vcpu {
 	bool tlb_flush_pending;		/* another vCPU asked for a flush */
 	uint64_t gdt_pte_gpa;		/* hv L1 entry mapping GDT frame 0 */
 
+	/* Arguments a preempted hypercall runs again with (hypercall.c). */
+	uint64_t hc_cont[6];
+
 	struct vcpu_stats stats;
 	uint64_t cpu_time_final_ns;	/* CPU time when the thread ended */
 };

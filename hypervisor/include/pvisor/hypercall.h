@@ -11,7 +11,19 @@ struct vcpu;
 /* A handler that has set the whole vCPU state itself (iret). */
 #define HC_NO_RESULT	LONG_MIN
 
+/*
+ * A handler that did a bounded share of its work and must run again with
+ * the arguments it left in v->hc_cont (Xen's hypercall continuation):
+ * the guest re-executes the hypercall, taking events in between, so no
+ * guest-chosen size keeps a vCPU in the hypervisor for long.
+ */
+#define HC_PREEMPTED	(LONG_MIN + 1)
+
 typedef long (*hypercall_fn)(struct vcpu *v, const uint64_t a[6]);
+
+/* Record where to resume: the six arguments of the next call. */
+long hypercall_preempt(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2,
+		       uint64_t a3, uint64_t a4, uint64_t a5);
 
 /* Execute hypercall nr; returns the value for RAX or HC_NO_RESULT. */
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[6]);
