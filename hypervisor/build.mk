@@ -6,6 +6,7 @@ HV_SRCS += \
 	hypervisor/core/event_channel.c \
 	hypervisor/core/evtchn_dom0.c \
 	hypervisor/core/evtchn_op.c \
+	hypervisor/core/frame_state.c \
 	hypervisor/core/gnttab_dom0.c \
 	hypervisor/core/gnttab_shm.c \
 	hypervisor/core/grant_table.c \

@@ -29,6 +29,7 @@ struct gnttab_dom0_slot {
 	grant_ref_t ref;
 	bool used;			/* the pin is held */
 	bool ro;
+	uint32_t frame;			/* its writable frame reference */
 	uint32_t next_free;
 };
 
@@ -197,10 +198,18 @@ int gnttab_dom0_map(struct gnttab_dom0 *g, grant_ref_t ref, bool writable,
 		rc = gnttab_dom0_errno(st);
 		goto out;
 	}
+	/* Held writable for the mapping's life: never a page table. */
+	st = frame_claim(&g->shm.frames, frame, writable);
+	if (st) {
+		gnttab_unpin(&g->shm, ref, g->self, !writable);
+		rc = gnttab_dom0_errno(st);
+		goto out;
+	}
 	p = mmap(NULL, PAGE_BYTES, PROT_READ | (writable ? PROT_WRITE : 0),
 		 MAP_SHARED, g->ram_fd, (off_t)((uint64_t)frame * PAGE_BYTES));
 	if (p == MAP_FAILED) {
 		rc = -errno;
+		frame_release(&g->shm.frames, frame, writable);
 		gnttab_unpin(&g->shm, ref, g->self, !writable);
 		goto out;
 	}
@@ -208,6 +217,7 @@ int gnttab_dom0_map(struct gnttab_dom0 *g, grant_ref_t ref, bool writable,
 	g->free_head = s->next_free;
 	*s = (struct gnttab_dom0_slot){
 		.addr = p, .ref = ref, .used = true, .ro = !writable,
+		.frame = frame,
 	};
 	*addr = p;
 	*handle = idx;
@@ -233,6 +243,7 @@ int gnttab_dom0_unmap(struct gnttab_dom0 *g, uint32_t handle)
 	if (s->addr) {
 		munmap(s->addr, PAGE_BYTES);
 		s->addr = NULL;
+		frame_release(&g->shm.frames, s->frame, !s->ro);
 	}
 	st = gnttab_unpin(&g->shm, s->ref, g->self, s->ro);
 	if (st == GNTST_eagain) {
@@ -263,12 +274,18 @@ static int dom0_copy(struct gnttab_dom0 *g, grant_ref_t ref, unsigned int off,
 			&frame);
 	if (st)
 		return gnttab_dom0_errno(st);
+	st = frame_claim(&g->shm.frames, frame, to_guest);
+	if (st) {
+		gnttab_unpin(&g->shm, ref, g->self, !to_guest);
+		return gnttab_dom0_errno(st);
+	}
 	/* frame < nr_ram_pages, which is within our mapping (open). */
 	page = g->ram + (uint64_t)frame * PAGE_BYTES;
 	if (to_guest)
 		memcpy(page + off, buf, len);
 	else
 		memcpy(buf, page + off, len);
+	frame_release(&g->shm.frames, frame, to_guest);
 	st = gnttab_unpin(&g->shm, ref, g->self, !to_guest);
 	return gnttab_dom0_errno(st);
 }

@@ -62,23 +62,33 @@ static void act_unlock(uint64_t *w, uint64_t val)
 	__atomic_store_n(w, val & ~ACT_BUSY, __ATOMIC_RELEASE);
 }
 
-static int gnttab_shm_locate(struct gnttab_shm *t, void *base, size_t size,
-			     uint32_t *max_out)
+static uint64_t frame_word_pages(uint64_t nr_ram_pages)
 {
-	uint64_t pages = size / PAGE_BYTES;
-	uint32_t max;
+	return (nr_ram_pages * sizeof(uint32_t) + PAGE_BYTES - 1) / PAGE_BYTES;
+}
 
-	if (!base || size % PAGE_BYTES || pages < 3 || !(pages & 1))
+size_t gnttab_shm_size(uint32_t max_frames, uint64_t nr_ram_pages)
+{
+	return (2ull * max_frames + frame_word_pages(nr_ram_pages) + 1) *
+	       PAGE_BYTES;
+}
+
+/* Point t at the parts of a memfd laid out for max frames, nr RAM pages. */
+static int gnttab_shm_locate(struct gnttab_shm *t, void *base, size_t size,
+			     uint32_t max, uint64_t nr_ram_pages)
+{
+	if (!max || nr_ram_pages > (uint64_t)ACT_FRAME_MAX + 1 ||
+	    size != gnttab_shm_size(max, nr_ram_pages))
 		return -EINVAL;
-	max = (uint32_t)((pages - 1) / 2);
 	memset(t, 0, sizeof(*t));
 	t->shared = base;
-	t->ctl = (struct gnttab_ctl *)((uint8_t *)base +
-				       (uint64_t)max * PAGE_BYTES);
-	t->active = (uint64_t *)((uint8_t *)base +
-				 ((uint64_t)max + 1) * PAGE_BYTES);
+	t->active = (uint64_t *)((uint8_t *)base + (uint64_t)max * PAGE_BYTES);
+	t->frames.words = (uint32_t *)((uint8_t *)base +
+				       2ull * max * PAGE_BYTES);
+	t->frames.nr = nr_ram_pages;
+	t->ctl = (struct gnttab_ctl *)((uint8_t *)base + size - PAGE_BYTES);
 	t->max_frames = max;
-	*max_out = max;
+	t->nr_ram_pages = nr_ram_pages;
 	return 0;
 }
 
@@ -86,38 +96,35 @@ int gnttab_shm_format(struct gnttab_shm *t, void *base, size_t size,
 		      uint32_t max_frames, uint64_t nr_ram_pages,
 		      uint16_t domid)
 {
-	uint32_t max;
-	int rc = gnttab_shm_locate(t, base, size, &max);
+	int rc;
 
+	if (!base)
+		return -EINVAL;
+	rc = gnttab_shm_locate(t, base, size, max_frames, nr_ram_pages);
 	if (rc)
 		return rc;
-	if (max != max_frames || nr_ram_pages > (uint64_t)ACT_FRAME_MAX + 1)
-		return -EINVAL;
-	t->ctl->max_frames = max;
+	t->ctl->max_frames = max_frames;
 	t->ctl->nr_ram_pages = nr_ram_pages;
 	t->ctl->domid = domid;
 	t->ctl->layout_version = GNTTAB_LAYOUT_VERSION;
 	__atomic_store_n(&t->ctl->nr_frames, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->ctl->magic, GNTTAB_CTL_MAGIC, __ATOMIC_RELEASE);
-	t->nr_ram_pages = nr_ram_pages;
 	return 0;
 }
 
 int gnttab_shm_attach(struct gnttab_shm *t, void *base, size_t size)
 {
-	uint32_t max;
-	int rc = gnttab_shm_locate(t, base, size, &max);
+	const struct gnttab_ctl *ctl;
 
-	if (rc)
-		return rc;
-	if (__atomic_load_n(&t->ctl->magic, __ATOMIC_ACQUIRE) !=
-		    GNTTAB_CTL_MAGIC ||
-	    t->ctl->layout_version != GNTTAB_LAYOUT_VERSION ||
-	    t->ctl->max_frames != max ||
-	    t->ctl->nr_ram_pages > (uint64_t)ACT_FRAME_MAX + 1)
+	if (!base || size < 2 * PAGE_BYTES || size % PAGE_BYTES)
 		return -EINVAL;
-	t->nr_ram_pages = t->ctl->nr_ram_pages;
-	return 0;
+	ctl = (const struct gnttab_ctl *)((uint8_t *)base + size - PAGE_BYTES);
+	if (__atomic_load_n(&ctl->magic, __ATOMIC_ACQUIRE) != GNTTAB_CTL_MAGIC ||
+	    ctl->layout_version != GNTTAB_LAYOUT_VERSION)
+		return -EINVAL;
+	/* The sizes must describe exactly this mapping. */
+	return gnttab_shm_locate(t, base, size, ctl->max_frames,
+				 ctl->nr_ram_pages);
 }
 
 uint32_t gnttab_shm_nr_entries(const struct gnttab_shm *t)

@@ -38,7 +38,7 @@ int gnttab_domain_init(struct domain *d)
 	pthread_mutex_init(&g->grow_lock, NULL);
 	d->gnttab = g;
 
-	g->size = GNTTAB_SHM_PAGES(max) << PAGE_SHIFT;
+	g->size = gnttab_shm_size(max, d->mem.nr_pages);
 	g->fd = memfd_create("pvisor-gnttab", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (g->fd < 0)
 		return -errno;
@@ -311,12 +311,17 @@ static long gnt_get_status_frames(struct vcpu *v, uint64_t uop,
 
 /* ---- copy ----------------------------------------------------------------- */
 
-/* One side of a copy: a frame of the caller, or a pinned grant. */
+/*
+ * One side of a copy: a frame of the caller, or a pinned grant, held by a
+ * frame reference (writable for the destination) while the copy runs.
+ */
 struct gnt_buf {
 	uint8_t *page;
 	struct gnttab *g;		/* set while a pin is held */
 	grant_ref_t ref;
 	bool ro;
+	bool claimed;			/* frame reference held on mfn */
+	uint64_t mfn;
 };
 
 /* Xen: only DOMID_SELF may be named by frame; the domain must exist. */
@@ -336,8 +341,27 @@ static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
 
 	b->ro = ro;
 	if (!is_gref) {
-		/* The caller's own RAM, or a shared frame it may map. */
-		b->page = gmem_frame(&d->mem, p->u.gmfn, !ro);
+		/*
+		 * Hypervisor frames shared with the guest (its grant
+		 * frames, shared_info) are never typed: as Xen, allow what
+		 * the guest could map itself.
+		 */
+		if (p->u.gmfn >= d->mem.nr_pages) {
+			b->page = gmem_frame(&d->mem, p->u.gmfn, !ro);
+			return b->page ? GNTST_okay : GNTST_bad_page;
+		}
+		/*
+		 * The caller's RAM, as Xen's copy takes it: still the
+		 * guest's (not ballooned out), and a destination takes a
+		 * writable reference: never a page table or descriptor
+		 * page, which could otherwise be written unvalidated.
+		 */
+		rc = frame_claim(&d->gnttab->shm.frames, p->u.gmfn, !ro);
+		if (rc)
+			return rc;
+		b->claimed = true;
+		b->mfn = p->u.gmfn;
+		b->page = gmem_ram_frame(&d->mem, p->u.gmfn);
 		return b->page ? GNTST_okay : GNTST_bad_page;
 	}
 	b->g = gnt_lookup(v, p->domid, true);
@@ -348,6 +372,12 @@ static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
 		return rc;
 	}
 	b->ref = p->u.ref;
+	/* The granter's frame, under the same rules as its own copies. */
+	rc = frame_claim(&b->g->shm.frames, frame, !ro);
+	if (rc)
+		return rc;
+	b->claimed = true;
+	b->mfn = frame;
 	/* Checked against the granter's RAM by gnttab_pin. */
 	b->page = b->g->ram + ((uint64_t)frame << PAGE_SHIFT);
 	return GNTST_okay;
@@ -355,10 +385,15 @@ static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
 
 static void gnt_release(struct vcpu *v, struct gnt_buf *b)
 {
+	struct gnttab *g = b->g ? b->g : v->d->gnttab;
+
+	if (b->claimed)
+		frame_release(&g->shm.frames, b->mfn, !b->ro);
 	if (b->g)
 		gnttab_unpin(&b->g->shm, b->ref, v->d->id, b->ro);
 	b->g = NULL;
 	b->page = NULL;
+	b->claimed = false;
 }
 
 /* Xen's order: len 0, domains, source, dest, then the page bounds. */

@@ -61,6 +61,27 @@ for s in $SEEDS; do
 	fi
 done
 
+# XS_RELEASE of a live domain from a dom0 client (security issue, hole
+# 3): refused, because pvisord owns that domain's ring; the guest's
+# xenstore keeps working (the victim check below uses it).
+echo_id=$("$PVCTL" list | awk '$1 == "echo1" { print $2 }')
+rel=$(python3 - "$XENSTORED_PATH" "$echo_id" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+body = sys.argv[2].encode() + b"\0"
+s.sendall(struct.pack("<IIII", 9, 77, 0, len(body)) + body)  # XS_RELEASE
+t, rid, tx, n = struct.unpack("<IIII", s.recv(16))
+print(t, s.recv(n).rstrip(b"\0").decode())
+PY
+)
+if [ "$rel" = "16 EPERM" ] && kill -0 "$DPID" 2>/dev/null && "$PVCTL" list >/dev/null 2>&1 &&
+   ping_victim after-release; then
+	ok xs-release-live-domain
+else
+	bad xs-release-live-domain "XS_RELEASE answered '$rel'; pvisord alive: $(kill -0 "$DPID" 2>/dev/null && echo yes || echo no)"
+fi
+
 if kill -0 "$DPID" 2>/dev/null && "$PVCTL" list >/dev/null 2>&1; then
 	ok pvisord-survives
 else

@@ -69,7 +69,7 @@ static void test_open_rejects(void **state)
 
 	assert_int_equal(gnttab_dom0_open(&cfg, &g), -EBADF);
 	/* The right size, but not a grant table. */
-	assert_int_equal(ftruncate(fd, GNTTAB_SHM_PAGES(64) * 4096), 0);
+	assert_int_equal(ftruncate(fd, gnttab_shm_size(64, 1024)), 0);
 	cfg.gnttab_fd = fd;
 	assert_int_equal(gnttab_dom0_open(&cfg, &g), -EINVAL);
 	/* Not a page multiple. */
@@ -345,6 +345,42 @@ static void test_short_ram(void **state)
 	close(small);
 }
 
+/*
+ * Security issue, hole 1, the dom0 side: a writable map or a copy into
+ * a frame the guest made a page table is refused (-EPERM, the grant
+ * stays unpinned), a read-only map is not; and while a writable map is
+ * held the guest cannot make the frame a table.
+ */
+static void test_frame_rules(void **state)
+{
+	struct dfix *x = *state;
+	struct gnt_fix *f = &x->f;
+	const struct frame_state *fs = &f->d.gnttab->shm.frames;
+	uint32_t h;
+	void *p;
+
+	gf_grant(f, 30, DOM0, PG(3), 0);
+	assert_true(frame_protect(fs, PG(3)));
+	assert_int_equal(gnttab_dom0_map(x->g, 30, true, &p, &h), -EPERM);
+	assert_int_equal(gnttab_dom0_copy_to(x->g, 30, 0, "x", 1), -EPERM);
+	assert_int_equal(gf_flags(f, 30), GTF_permit_access);
+	assert_int_equal(gnttab_dom0_map(x->g, 30, false, &p, &h), 0);
+	assert_int_equal(gnttab_dom0_unmap(x->g, h), 0);
+	frame_unprotect(fs, PG(3));
+
+	assert_int_equal(gnttab_dom0_map(x->g, 30, true, &p, &h), 0);
+	assert_int_equal(frame_writers(fs, PG(3)), 1);
+	assert_false(frame_protect(fs, PG(3)));
+	assert_int_equal(gnttab_dom0_unmap(x->g, h), 0);
+	assert_int_equal(frame_writers(fs, PG(3)), 0);
+	assert_true(frame_protect(fs, PG(3)));
+	frame_unprotect(fs, PG(3));
+
+	frame_set_owned(fs, PG(3), false);
+	assert_int_equal(gnttab_dom0_copy_from(x->g, 30, 0, &h, 1), -EFAULT);
+	frame_set_owned(fs, PG(3), true);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -357,6 +393,7 @@ int main(void)
 		T(test_mapping_protection),
 		T(test_other_process),
 		T(test_short_ram),
+		T(test_frame_rules),
 	};
 #undef T
 

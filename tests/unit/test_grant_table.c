@@ -45,33 +45,39 @@ static const struct gnttab_shm *shm(struct gnt_fix *f)
 static void test_attach_rejects(void **state)
 {
 	struct gnt_fix *f = *state;
-	const size_t good = GNTTAB_SHM_PAGES(4) * 4096;
+	const size_t good = gnttab_shm_size(4, 100);
 	uint8_t *buf = aligned_alloc(4096, good + 4096);
 	struct gnttab_shm t;
 
 	(void)f;
 	memset(buf, 0, good + 4096);
-	assert_int_equal(gnttab_shm_attach(&t, buf, good), -EINVAL); /* no magic */
-	assert_int_equal(gnttab_shm_format(&t, buf, good, 4, 100, 7), 0);
-	assert_int_equal(gnttab_shm_attach(&t, buf, good), 0);
-	assert_int_equal(t.max_frames, 4);
-	assert_int_equal(t.nr_ram_pages, 100);
-	assert_int_equal(gnttab_shm_nr_entries(&t), 0);
+	/* Nothing formatted: no control page at the end. */
+	assert_int_equal(gnttab_shm_attach(&t, buf, good), -EINVAL);
 	assert_int_equal(gnttab_shm_attach(&t, NULL, good), -EINVAL);
-	assert_int_equal(gnttab_shm_attach(&t, buf, good - 1), -EINVAL);
-	assert_int_equal(gnttab_shm_attach(&t, buf, good + 4096), -EINVAL);
-	assert_int_equal(gnttab_shm_attach(&t, buf, 2 * 4096), -EINVAL);
-	/* A layout with another maximum is not this one. */
-	assert_int_equal(gnttab_shm_attach(&t, buf, GNTTAB_SHM_PAGES(3) * 4096),
-			 -EINVAL);
 	assert_int_equal(gnttab_shm_format(&t, buf, good, 5, 100, 7), -EINVAL);
 	assert_int_equal(gnttab_shm_format(&t, buf, good, 4, 1ull << 32, 7),
 			 -EINVAL);
+	assert_int_equal(gnttab_shm_format(&t, buf, good - 4096, 4, 100, 7),
+			 -EINVAL);
+	assert_int_equal(gnttab_shm_format(&t, buf, good, 4, 100, 7), 0);
+	assert_int_equal(gnttab_shm_attach(&t, buf, good), 0);
+	assert_int_equal(t.max_frames, 4);
+	assert_int_equal(t.frames.nr, 100);
+	assert_ptr_equal(t.frames.words, buf + 8 * 4096);
+	assert_int_equal(gnttab_shm_attach(&t, buf, good - 1), -EINVAL);
+	assert_int_equal(gnttab_shm_attach(&t, buf, 4096), -EINVAL);
+	/* A mapping of another size does not end in this control page. */
+	assert_int_equal(gnttab_shm_attach(&t, buf, good + 4096), -EINVAL);
+	assert_int_equal(gnttab_shm_attach(&t, buf, good - 4096), -EINVAL);
 	/* ctl claims more frames than the mapping has: clamped. */
 	assert_int_equal(gnttab_shm_format(&t, buf, good, 4, 100, 7), 0);
 	t.ctl->nr_frames = 1000;
 	assert_int_equal(gnttab_shm_nr_entries(&t), 4 * 512);
-	t.ctl->layout_version = 2;
+	/* Sizes in the control page that do not fit the mapping. */
+	t.ctl->max_frames = 5;
+	assert_int_equal(gnttab_shm_attach(&t, buf, good), -EINVAL);
+	t.ctl->max_frames = 4;
+	t.ctl->layout_version = 1;
 	assert_int_equal(gnttab_shm_attach(&t, buf, good), -EINVAL);
 	free(buf);
 }
@@ -774,6 +780,58 @@ static void test_hc_no_table(void **state)
 	f->d.gnttab = g;
 }
 
+/*
+ * Security issue, hole 1: a copy into a frame typed as a page table (or
+ * descriptor page) would write it unvalidated, and a frame ballooned out
+ * is not the guest's any more. Both are refused, by frame and by grant,
+ * and a read of a table is allowed as on Xen.
+ */
+static void test_hc_copy_frame_rules(void **state)
+{
+	struct gnt_fix *f = *state;
+	const struct frame_state *fs = &f->d.gnttab->shm.frames;
+	const domid_t S = DOMID_SELF;
+	uint8_t *t = gf_ram(f, PG(5) << 12);
+
+	memset(t, 0xaa, 4096);
+	assert_true(frame_protect(fs, PG(5)));	/* the engine typed it */
+	assert_int_equal(copy1(f, mkcopy(0, PG(4), S, 0, PG(5), S, 0, 8)),
+			 GNTST_general_error);
+	gf_grant(f, 50, GF_DOMID, PG(5), 0);
+	assert_int_equal(copy1(f, mkcopy(GNTCOPY_dest_gref, PG(4), S, 0, 50, S,
+					 0, 8)), GNTST_general_error);
+	assert_int_equal(gf_flags(f, 50), GTF_permit_access);
+	assert_int_equal(t[0], 0xaa);
+	/* Reading a table is fine. */
+	assert_int_equal(copy1(f, mkcopy(0, PG(5), S, 0, PG(4), S, 0, 8)),
+			 GNTST_okay);
+	frame_unprotect(fs, PG(5));
+	assert_int_equal(copy1(f, mkcopy(0, PG(4), S, 0, PG(5), S, 0, 8)),
+			 GNTST_okay);
+	assert_int_equal(frame_writers(fs, PG(5)), 0);	/* released */
+
+	/* Ballooned out: neither side of a copy. */
+	frame_set_owned(fs, PG(6), false);
+	assert_int_equal(copy1(f, mkcopy(0, PG(4), S, 0, PG(6), S, 0, 8)),
+			 GNTST_bad_page);
+	assert_int_equal(copy1(f, mkcopy(0, PG(6), S, 0, PG(4), S, 0, 8)),
+			 GNTST_bad_page);
+	gf_grant(f, 51, GF_DOMID, PG(6), 0);
+	assert_int_equal(copy1(f, mkcopy(GNTCOPY_source_gref, 51, S, 0, PG(4),
+					 S, 0, 8)), GNTST_bad_page);
+	assert_int_equal(gf_flags(f, 51), GTF_permit_access);
+	frame_set_owned(fs, PG(6), true);
+
+	/* While a writer holds a frame, the engine cannot make it a table. */
+	assert_int_equal(frame_claim(fs, PG(7), true), GNTST_okay);
+	assert_false(frame_protect(fs, PG(7)));
+	frame_release(fs, PG(7), true);
+	assert_true(frame_protect(fs, PG(7)));
+	assert_int_equal(frame_claim(fs, PG(7), true), GNTST_general_error);
+	assert_int_equal(frame_claim(fs, PG(7), false), GNTST_okay);
+	assert_int_equal(frame_claim(fs, GF_RAM_PAGES, false), GNTST_bad_page);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -793,6 +851,7 @@ int main(void)
 		T(test_hc_status_frames),
 		T(test_hc_copy),
 		T(test_hc_copy_grants),
+		T(test_hc_copy_frame_rules),
 		T(test_hc_copy_batch),
 		T(test_hc_map_unmap_swap),
 		T(test_hc_no_table),

@@ -227,6 +227,34 @@ static void fairness(void **state)
 	xs_ring_detach(ring);
 }
 
+/*
+ * A ring the embedding daemon attached is the daemon's: an XS_RELEASE
+ * from a dom0 client (security issue, hole 3) must not free it under the
+ * daemon, which keeps kicking it; only xs_domain_release() lets it go.
+ */
+static void release_of_embedder_ring_refused(void **state)
+{
+	struct xs_store *st = *state;
+	struct xs_conn *d0 = t_conn(st, 0, true);
+	struct xs_ring *ring;
+	struct t_reply r;
+
+	memset(&page5, 0, sizeof(page5));
+	t_home(d0, 5);
+	ring = xs_ring_attach(st, 5, &page5, notify, NULL);
+	assert_non_null(ring);
+	assert_int_equal(t_str(d0, XS_RELEASE, "5", 0, NULL), -EPERM);
+	/* Still served: the ring was not freed (ASan would see it). */
+	g_msg(&page5, XS_READ, 7, "domid", 6);
+	assert_int_equal(xs_ring_kick(ring), 0);
+	assert_true(g_recv(&page5, &r));
+	assert_int_equal(r.req_id, 7);
+	assert_int_equal(r.type, XS_ERROR);	/* no such node: fine */
+	/* The owner releases it; then it is gone for clients too. */
+	assert_int_equal(xs_domain_release(st, 5), 0);
+	assert_int_equal(t_str(d0, XS_RELEASE, "5", 0, NULL), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +266,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hostile_messages, t_setup,
 						t_teardown),
 		cmocka_unit_test_setup_teardown(fairness, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(release_of_embedder_ring_refused,
+						t_setup, t_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

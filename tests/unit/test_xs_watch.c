@@ -180,7 +180,9 @@ static void special_watches(void **state)
 	assert_int_equal(t_write(d0, "/local/domain/7/data", "x"), 0);
 	t_drain(d0);
 	t_nsaved = 0;
-	assert_int_equal(t_str(d0, XS_RELEASE, "7", 0, NULL), 0);
+	/* Attached by the embedder: only it may release (not the wire). */
+	assert_int_equal(t_str(d0, XS_RELEASE, "7", 0, NULL), -EPERM);
+	assert_int_equal(xs_domain_release(st, 7), 0);
 	assert_string_equal(t_event(d0), "@releaseDomain|r");
 	assert_null(t_read(d0, "/local/domain/7"));
 	assert_string_equal(t_read(d0, "/local/domain"), "");

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pvisor/frame_state.h"
+#include "pvisor/grant_table.h"
 #include "pvisor/console_ring.h"
 #include "pvisor/domain.h"
 #include "pvisor/pv_layout.h"
@@ -73,6 +75,11 @@ int run_console_start(struct run_console *c, const struct pv_layout *l)
 {
 	int rc;
 
+	/* Written for the domain's life: never let it become a page table. */
+	if (frame_claim(&c->d->gnttab->shm.frames, l->console_pfn, true))
+		return -EINVAL;
+	c->pfn = l->console_pfn;
+	c->claimed = true;
 	c->page = gmem_ram_frame(&c->d->mem, l->console_pfn);
 	if (!c->page)
 		return -EINVAL;
@@ -91,4 +98,7 @@ void run_console_stop(struct run_console *c)
 	if (c->bound)
 		evtchn_dom0_close(c->ch.dom0_port);
 	c->bound = false;
+	if (c->claimed)
+		frame_release(&c->d->gnttab->shm.frames, c->pfn, true);
+	c->claimed = false;
 }

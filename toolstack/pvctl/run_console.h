@@ -19,6 +19,8 @@ struct run_console {
 	struct evtchn_dom0_chan ch;
 	bool bound;
 	void *page;
+	uint64_t pfn;			/* held writable while served */
+	bool claimed;
 	pthread_t thread;
 	bool started;
 };

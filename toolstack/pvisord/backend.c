@@ -16,6 +16,8 @@
 #include <pvabi/io/console.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/frame_state.h"
+#include "pvisor/grant_table.h"
 #include "pvisor/log.h"
 #include "pvisor/console_ring.h"
 #include "pvisor/pv_layout.h"
@@ -241,6 +243,18 @@ int pvd_backend_start(struct pvd_backend *b, const struct pv_layout *l,
 	struct domain *d = b->d;
 	int rc;
 
+	/*
+	 * pvisord writes these pages for as long as the domain lives: hold
+	 * them writable, so the guest can never make one a page table.
+	 */
+	b->store_pfn = l->xenstore_pfn;
+	b->console_pfn = l->console_pfn;
+	if (frame_claim(&d->gnttab->shm.frames, b->store_pfn, true))
+		return -EINVAL;
+	b->store_claimed = true;
+	if (frame_claim(&d->gnttab->shm.frames, b->console_pfn, true))
+		return -EINVAL;
+	b->console_claimed = true;
 	b->store_page = gmem_ram_frame(&d->mem, l->xenstore_pfn);
 	b->console_page = gmem_ram_frame(&d->mem, l->console_pfn);
 	if (!b->store_page || !b->console_page)
@@ -285,6 +299,11 @@ void pvd_backend_stop(struct pvd_backend *b)
 		snprintf(path, sizeof(path), "/local/domain/%u", b->d->id);
 		xs_call(XS_RM, path, strlen(path) + 1);
 	}
+	if (b->store_claimed)
+		frame_release(&b->d->gnttab->shm.frames, b->store_pfn, true);
+	if (b->console_claimed)
+		frame_release(&b->d->gnttab->shm.frames, b->console_pfn, true);
+	b->store_claimed = b->console_claimed = false;
 	if (b->store_ok)
 		evtchn_dom0_close(b->store_ch.dom0_port);
 	if (b->console_ok)

@@ -26,6 +26,9 @@ struct pvd_backend {
 	struct evtchn_dom0_chan store_ch, console_ch;
 	bool store_ok, console_ok;
 	void *store_page, *console_page;	/* in the guest's RAM */
+	/* Their frames, held by writable references while mapped. */
+	uint64_t store_pfn, console_pfn;
+	bool store_claimed, console_claimed;
 	struct xs_ring *ring;
 	int wake_fd;			/* eventfd: console input, stop */
 	volatile int stop;

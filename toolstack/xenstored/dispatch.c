@@ -398,10 +398,15 @@ static int do_introduce(struct xs_req *rq)
 static int do_release(struct xs_req *rq)
 {
 	unsigned int domid;
+	struct xs_dom *d;
 	int r = one_domid(rq, &domid);
 
 	if (r || !guest_domid(domid))
 		return -EINVAL;
+	/* Its ring is the embedder's until the embedder lets it go. */
+	d = xs_dom_get(rq->st, domid, false);
+	if (d && d->embedder_owned)
+		return -EPERM;
 	r = xs_dom_release_locked(rq->st, domid);
 	if (!r)
 		xs_reply_ok(rq);

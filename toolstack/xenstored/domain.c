@@ -178,6 +178,7 @@ int xs_dom_release_locked(struct xs_store *st, unsigned int domid)
 	d->ring = NULL;
 	d->conn = NULL;
 	d->introduced = false;
+	d->embedder_owned = false;
 
 	walk(&w, st->tree.root, path, 1);
 	for (size_t i = 0; i < w.n; i++) {

@@ -152,6 +152,12 @@ struct xs_ring *xs_ring_attach(struct xs_store *st, unsigned int domid,
 
 	xs_store_lock(st);
 	r = xs_ring_attach_locked(st, domid, intf, notify, opaque);
+	if (r) {
+		struct xs_dom *d = xs_dom_get(st, domid, false);
+
+		if (d)
+			d->embedder_owned = true;
+	}
 	xs_store_unlock(st);
 	return r;
 }

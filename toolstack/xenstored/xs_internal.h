@@ -125,6 +125,12 @@ struct xs_dom {
 	long nodes;		/* nodes it owns */
 	bool introduced;
 	bool shutdown;		/* @releaseDomain already fired for it */
+	/*
+	 * Attached by the embedding daemon (xs_ring_attach), which owns the
+	 * ring's memory and the domain's lifetime: only it may release the
+	 * domain (xs_domain_release), never an XS_RELEASE on the wire.
+	 */
+	bool embedder_owned;
 	struct xs_conn *conn;	/* its ring connection, if any */
 	struct xs_ring *ring;
 };

@@ -14,9 +14,11 @@
  *   [0, max)          the shared frames: grant_entry_v1[], which the guest
  *                     maps read/write (they sit in its hypervisor region,
  *                     so their frame numbers never change)
- *   max               the control page (struct gnttab_ctl), written by
- *                     pvisord only
- *   [max+1, 2*max+1)  the active table: one pin word per entry
+ *   [max, 2*max)      the active table: one pin word per entry
+ *   then              the frame words (frame_state.h): one per RAM frame,
+ *                     the page-type rules every mapper and copier obeys
+ *   the last page     the control page (struct gnttab_ctl), written by
+ *                     pvisord only; a reader finds the rest through it
  *
  * The active table is Xen's active grant table moved into memory that all
  * dom0 mappers share (the guest never sees it), so pin counts stay right
@@ -35,13 +37,12 @@
 
 #include <pvabi/grant_table.h>
 
+#include "pvisor/frame_state.h"
+
 /* 4096 / sizeof(struct grant_entry_v1) */
 #define GNTTAB_ENTRIES_PER_FRAME	512u
 #define GNTTAB_CTL_MAGIC		0x31544e47u	/* "GNT1" */
-#define GNTTAB_LAYOUT_VERSION		1u
-
-/* Pages of the memfd for a table of up to max frames. */
-#define GNTTAB_SHM_PAGES(max)		(2ull * (max) + 1)
+#define GNTTAB_LAYOUT_VERSION		2u
 
 /* The control page. Only pvisord writes it; dom0 readers check it. */
 struct gnttab_ctl {
@@ -63,13 +64,16 @@ struct gnttab_shm {
 	uint32_t *shared;
 	struct gnttab_ctl *ctl;
 	uint64_t *active;		/* one pin word per entry */
+	struct frame_state frames;	/* one word per RAM frame */
 	uint32_t max_frames;
 	uint64_t nr_ram_pages;
 };
 
+/* Bytes of the memfd for max frames and a guest of nr_ram_pages. */
+size_t gnttab_shm_size(uint32_t max_frames, uint64_t nr_ram_pages);
 /* Describe the memfd mapped at base (size bytes); -EINVAL if malformed. */
 int gnttab_shm_attach(struct gnttab_shm *t, void *base, size_t size);
-/* Initialise a fresh (zeroed) memfd mapping; pvisord only. */
+/* Initialise a fresh (zeroed) memfd mapping of gnttab_shm_size(); pvisord only. */
 int gnttab_shm_format(struct gnttab_shm *t, void *base, size_t size,
 		      uint32_t max_frames, uint64_t nr_ram_pages,
 		      uint16_t domid);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pvisor/frame_state.h"
 #include "pvisor/guest_mem.h"
 
 enum pgt_type {
@@ -95,6 +96,12 @@ struct pv_mm {
 	uint64_t free_hint;		/* no frame below is free (balloon) */
 	/* Every validated L4 gets these in slots 256-271 (0 = empty). */
 	uint64_t reserved_l4e[PT_NR_RESERVED_L4];
+	/*
+	 * Writable references held outside the guest (grants, dom0 rings):
+	 * a frame gets a table or descriptor type only while there are
+	 * none, and none can be taken while it has one. NULL: none exist.
+	 */
+	const struct frame_state *frames;
 	/* A frame no longer owned lost its last reference: free it. */
 	void (*release)(struct pv_mm *mm, uint64_t mfn);
 	void *opaque;

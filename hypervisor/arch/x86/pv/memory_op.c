@@ -85,6 +85,8 @@ static void take_frames(struct domain *d, uint64_t mfn, unsigned int order,
 	for (uint64_t i = 0; i < (1ull << order); i++) {
 		mm->pages[mfn + i].flags |= PGF_ALLOCATED;
 		mm->absent[mfn + i] = 0;
+		if (mm->frames)
+			frame_set_owned(mm->frames, mfn + i, true);
 		mm->tot_pages++;
 		/* Fresh frames are zero, whatever the guest left in them. */
 		pv_mm_release_frame(d, mfn + i);
@@ -106,6 +108,9 @@ static int remove_frame(struct domain *d, uint64_t mfn)
 	d->m2p[mfn] = INVALID_M2P_ENTRY;
 	mm->absent[mfn] = 1;
 	pg->flags &= ~PGF_ALLOCATED;
+	/* Grant copies and maps refuse it from now on (GNTST_bad_page). */
+	if (mm->frames)
+		frame_set_owned(mm->frames, mfn, false);
 	if (mfn < mm->free_hint)
 		mm->free_hint = mfn;
 	if (!pg->count) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "pvisor/grant_table.h"
 #include "pvisor/layout.h"
 #include "mm_internal.h"
 
@@ -28,6 +29,9 @@ int pv_mm_init(struct domain *d)
 	pt_mm_init(&d->mm, &d->mem, pages, absent, n);
 	d->mm.release = release_frame;
 	d->mm.opaque = d;
+	/* Tables and foreign writers exclude each other (frame_state.h). */
+	if (d->gnttab)
+		d->mm.frames = &d->gnttab->shm.frames;
 	d->mem.absent = absent;
 	/* What every validated L4 holds in Xen's slots: the M2P, the entry area. */
 	d->mm.reserved_l4e[((d->m2p_slot_va >> L4_SLOT_SHIFT) & 511) -

@@ -316,6 +316,10 @@ int pt_get_type(struct pv_mm *mm, struct pt_writer *w, uint64_t mfn,
 		pg->type_count++;
 		return 0;
 	}
+	/* Nobody outside the guest may be writing a table-to-be. */
+	if (type != PGT_WRITABLE && mm->frames &&
+	    !frame_protect(mm->frames, mfn))
+		return -EINVAL;
 	pg->type = type;
 	pg->type_count = 1;
 	if (PGT_IS_TABLE(type))
@@ -325,6 +329,8 @@ int pt_get_type(struct pv_mm *mm, struct pt_writer *w, uint64_t mfn,
 	if (rc) {
 		pg->type = PGT_NONE;
 		pg->type_count = 0;
+		if (type != PGT_WRITABLE && mm->frames)
+			frame_unprotect(mm->frames, mfn);
 		return rc;
 	}
 	if (PGT_IS_TABLE(type))
@@ -343,6 +349,8 @@ void pt_put_type(struct pv_mm *mm, uint64_t mfn)
 	/* Tables release what they refer to as soon as nothing uses them. */
 	if (PGT_IS_TABLE(pg->type))
 		demote(mm, mfn, PGT_LEVEL(pg->type));
+	if (pg->type != PGT_WRITABLE && mm->frames)
+		frame_unprotect(mm->frames, mfn);
 	pg->type = PGT_NONE;
 }
 
