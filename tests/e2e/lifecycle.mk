@@ -29,3 +29,9 @@ CHECK_TARGETS += check-hostile
 check-hostile: $(BUILD)/pvctl $(BUILD)/pvisord $(PVCTL_SAN) $(E2E_IDLE) $(E2E_XSRING) $(BUILD)/guests/fuzz.elf
 	$(Q)$(WITH_KVM) hostile 'BUILD=$(BUILD) sh tests/e2e/hostile.sh'
 .PHONY: check-hostile
+
+# Guest-imposed bounds (console_io size, console log size) under pvisord.
+CHECK_TARGETS += check-limits
+check-limits: $(BUILD)/pvctl $(BUILD)/pvisord guests
+	$(Q)$(WITH_KVM) limits 'BUILD=$(BUILD) sh tests/e2e/guest-limits.sh'
+.PHONY: check-limits

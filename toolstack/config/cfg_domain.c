@@ -261,6 +261,11 @@ static int validate(struct ctx *c, const struct cfg_file *f,
 				     (unsigned long long)v, d->vcpus);
 		d->maxvcpus = (unsigned int)v;
 	}
+	/* pvisor's own key: how big the console log may grow (KiB). */
+	r = get_number(c, f, "console_log_max", 4, 1u << 30,
+		       &d->console_log_max_kb, "a size in KiB (at least 4)");
+	if (r < 0)
+		return r;
 	if (get_action(c, f, "on_poweroff", &d->on_poweroff) ||
 	    get_action(c, f, "on_reboot", &d->on_reboot) ||
 	    get_action(c, f, "on_crash", &d->on_crash))

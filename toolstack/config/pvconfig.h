@@ -111,6 +111,7 @@ struct cfg_domain {
 	unsigned int vcpus;
 	unsigned int maxvcpus;
 	enum cfg_action on_poweroff, on_reboot, on_crash;
+	uint64_t console_log_max_kb;	/* 0: the daemon's default */
 	struct cfg_disk disks[CFG_MAX_DISKS];
 	unsigned int ndisks;
 	struct cfg_vif vifs[CFG_MAX_VIFS];

@@ -153,6 +153,12 @@ int cmd_create(int argc, char **argv)
 	if (add(req, &n, "vcpus", num) || add(req, &n, "on_poweroff", acts[0]) ||
 	    add(req, &n, "on_reboot", acts[1]) || add(req, &n, "on_crash", acts[2]))
 		return 1;
+	if (cfg.console_log_max_kb) {
+		snprintf(num, sizeof(num), "%llu",
+			 (unsigned long long)cfg.console_log_max_kb);
+		if (add(req, &n, "console_log_max", num))
+			return 1;
+	}
 	if (cfg.ndisks || cfg.nvifs)
 		fprintf(stderr, "pvctl create: note: %u disk(s) and %u vif(s) "
 			"validated, but pvisor has no block/network backends yet: "

@@ -59,6 +59,7 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 		.on_poweroff = PVD_ACTION_DESTROY,
 		.on_reboot = PVD_ACTION_RESTART,
 		.on_crash = PVD_ACTION_DESTROY,
+		.console_log_max = (uint64_t)CONFIG_CONSOLE_LOG_MAX_KB << 10,
 	};
 	char err[512] = "";
 	unsigned int domid;
@@ -101,6 +102,9 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 		else if (!strcmp(key, "on_crash") &&
 			 !pvd_parse_action(val, &spec.on_crash))
 			;
+		else if (!strcmp(key, "console_log_max") &&
+			 !parse_u64(val, 4, 1u << 30, &v))
+			spec.console_log_max = v << 10;
 		else {
 			say(r, "create: bad value for '%s': '%s'\n", key, val);
 			return -EINVAL;

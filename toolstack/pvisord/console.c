@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pvisord.h"
@@ -24,14 +25,43 @@ struct pvd_console {
 	pthread_mutex_t lock;
 	struct msg_ring *history;
 	int log_fd;
+	char log_path[PATH_MAX];
+	uint64_t log_size;		/* bytes in the current log file */
+	uint64_t log_max;		/* rotate beyond this; 0: never */
 	unsigned long log_errors;
 	int attached[MAX_ATTACHED];	/* client sockets, -1 = free */
 };
 
-struct pvd_console *pvd_console_new(const char *name)
+static int open_log(struct pvd_console *c)
+{
+	struct stat st;
+
+	c->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			 0640);
+	c->log_size = c->log_fd >= 0 && !fstat(c->log_fd, &st) ? st.st_size : 0;
+	return c->log_fd;
+}
+
+/*
+ * A guest must not fill dom0's disk: past log_max bytes the log becomes
+ * NAME.log.1 (replacing the one before) and a new NAME.log starts, so a
+ * domain never has more than about twice log_max on disk.
+ */
+static void rotate_log(struct pvd_console *c)
+{
+	char old[PATH_MAX + 2];
+
+	if (c->log_fd >= 0)
+		close(c->log_fd);
+	snprintf(old, sizeof(old), "%s.1", c->log_path);
+	if (rename(c->log_path, old))
+		unlink(c->log_path);
+	open_log(c);
+}
+
+struct pvd_console *pvd_console_new(const char *name, uint64_t log_max)
 {
 	struct pvd_console *c = calloc(1, sizeof(*c));
-	char path[PATH_MAX];
 
 	if (!c)
 		return NULL;
@@ -39,8 +69,10 @@ struct pvd_console *pvd_console_new(const char *name)
 	c->history = msg_ring_new(CONSOLE_HISTORY);
 	for (int i = 0; i < MAX_ATTACHED; i++)
 		c->attached[i] = -1;
-	snprintf(path, sizeof(path), "%s/%s.log", pvd_opts->console_dir, name);
-	c->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	snprintf(c->log_path, sizeof(c->log_path), "%s/%s.log",
+		 pvd_opts->console_dir, name);
+	c->log_max = log_max;
+	open_log(c);
 	if (!c->history) {
 		pvd_console_free(c);
 		return NULL;
@@ -78,9 +110,13 @@ void pvd_console_sink(struct domain *d, const char *buf, size_t len,
 	(void)d;
 	msg_ring_append(c->history, buf, len);
 	pthread_mutex_lock(&c->lock);
+	if (c->log_max && c->log_size && c->log_size + len > c->log_max)
+		rotate_log(c);
 	/* A full disk must not stop the guest: the write may fail. */
 	if (c->log_fd >= 0 && write(c->log_fd, buf, len) < 0)
 		c->log_errors++;
+	else
+		c->log_size += len;
 	for (int i = 0; i < MAX_ATTACHED; i++) {
 		/* A slow client loses output rather than stalling the guest. */
 		if (c->attached[i] >= 0)

@@ -263,7 +263,7 @@ int pvd_domain_create(const struct pvd_domain_spec *spec, char *err,
 	if (!pd)
 		return -ENOMEM;
 	pd->spec = *spec;
-	pd->console = pvd_console_new(spec->name);
+	pd->console = pvd_console_new(spec->name, spec->console_log_max);
 	if (!pd->console) {
 		free(pd);
 		return -ENOMEM;

@@ -30,6 +30,7 @@ struct pvd_domain_spec {
 	uint64_t memory_mb;
 	unsigned int vcpus;
 	enum pvd_action on_poweroff, on_reboot, on_crash;
+	uint64_t console_log_max;	/* bytes before the log rotates */
 };
 
 /* A domain as the daemon keeps it, across reboots of the guest. */
@@ -77,7 +78,8 @@ int pvd_parse_action(const char *s, enum pvd_action *out);
 
 /* console.c */
 struct pvd_console;
-struct pvd_console *pvd_console_new(const char *name);
+/* log_max: bytes before the log file rotates (0: never). */
+struct pvd_console *pvd_console_new(const char *name, uint64_t log_max);
 void pvd_console_free(struct pvd_console *c);
 void pvd_console_hangup(struct pvd_console *c);
 void pvd_console_sink(struct domain *d, const char *buf, size_t len,
