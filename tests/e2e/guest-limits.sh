@@ -30,7 +30,7 @@ done
 grep -aq "writing 2^64-1 bytes" "$T/huge.log.1" "$T/huge.log" 2>/dev/null ||
 	echo "    (the start line has already rotated away)"
 t0=$(date +%s%N)
-"$PVCTL" destroy huge >/dev/null 2>&1
+timeout 30 "$PVCTL" destroy huge >/dev/null 2>&1
 gone=0
 for i in $(seq 100); do
 	listed huge || { gone=1; break; }

@@ -37,6 +37,7 @@ static void full_example(void **state)
 		"memory = 512\n"
 		"maxmem = 1024\n"
 		"vcpus = 2\n"
+		"console_log_max = 64\n"
 		"on_poweroff = 'destroy'\n"
 		"on_reboot = 'restart'\n"
 		"on_crash = 'coredump-restart'\n"
@@ -56,6 +57,7 @@ static void full_example(void **state)
 	assert_int_equal(d.memory_mb, 512);
 	assert_int_equal(d.maxmem_mb, 1024);
 	assert_int_equal(d.vcpus, 2);
+	assert_int_equal(d.console_log_max_kb, 64);
 	assert_int_equal(d.on_crash, CFG_ACT_COREDUMP_RESTART);
 	assert_int_equal(d.ndisks, 3);
 	assert_string_equal(d.disks[0].target, "/dev/vg/guest");
@@ -157,6 +159,8 @@ static void semantic_errors(void **state)
 	BAD("name='a'\nkernel='k'\nmemory=256\nmaxmem=128\n",
 	    "t.cfg:4: maxmem: 128 MiB is less than memory");
 	BAD("name='a'\nkernel='k'\nvcpus=0\n", "vcpus: 0 out of range");
+	BAD("name='a'\nkernel='k'\nconsole_log_max=2\n",
+	    "console_log_max: 2 out of range");
 	BAD("name='a'\nkernel='k'\nvcpus=['1']\n", "vcpus: expected");
 	BAD("name='a'\nkernel='k'\non_crash='explode'\n",
 	    "t.cfg:3: on_crash: unknown action 'explode'");
