@@ -12,10 +12,16 @@ start=$(date +%s)
 for t in "$@"; do
 	echo "== $t"
 	t0=$(date +%s)
+	before=$(grep -c '^FAIL: ' "$out")
 	{ make -s --no-print-directory "$t" 2>&3; echo $? > "$rcf"; } 3>&2 | tee -a "$out"
 	rc=$(cat "$rcf")
 	echo "== $t: exit $rc, $(( $(date +%s) - t0 ))s"
-	[ "$rc" = 0 ] || status=1
+	if [ "$rc" != 0 ]; then
+		status=1
+		# A target that broke before its tests could say so still fails.
+		[ "$(grep -c '^FAIL: ' "$out")" = "$before" ] &&
+			echo "FAIL: make/$t: exit status $rc (no test verdict: see above)" | tee -a "$out"
+	fi
 done
 pass=$(grep -c '^PASS: ' "$out")
 fail=$(grep -c '^FAIL: ' "$out")
@@ -24,6 +30,5 @@ echo
 grep '^FAIL: ' "$out" || true
 grep '^SKIP: ' "$out" || true
 echo "make check took $(( $(date +%s) - start ))s"
-[ "$status" -ne 0 ] && [ "$fail" -eq 0 ] && echo "a check target failed without a FAIL line (see above)"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$status" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -68,16 +68,18 @@ int vcpu_pt_write(struct vcpu *v, uint64_t gpa, uint64_t val)
 	return vcpu_pt_touch(v, gpa);
 }
 
-int vcpu_pt_flush(struct vcpu *v)
+/*
+ * Run the writer stub in the VM from entry (its entry loop, or straight
+ * to the CR3 reload) and come back with the guest state as it was.
+ */
+static int run_writer(struct vcpu *v, uint64_t entry)
 {
 	struct domain *d = v->d;
 	struct cpu_state saved = v->pv.cpu, *c = &v->pv.cpu;
 	struct plat_exit e;
 	int rc = 0;
 
-	if (!v->ptw_pending)
-		return 0;
-	c->rip = d->ptw_stub_va;
+	c->rip = entry;
 	c->gpr[GPR_RSI] = v->ptw_list_va;
 	c->gpr[GPR_RCX] = v->ptw_pending;
 	c->gpr[GPR_RSP] = v->stack_top_va;
@@ -109,4 +111,23 @@ int vcpu_pt_flush(struct vcpu *v)
 	*c = saved;
 	c->dirty = true;
 	return rc;
+}
+
+int vcpu_pt_flush(struct vcpu *v)
+{
+	if (!v->ptw_pending)
+		return 0;
+	return run_writer(v, v->d->ptw_stub_va);
+}
+
+/*
+ * Loading registers from outside does not flush a TLB the hardware tags
+ * per guest (NPT/EPT: same CR3, no flush): a CR3 write inside the VM
+ * does, on every kind of KVM. Any pending entries are replayed first.
+ */
+int vcpu_tlb_flush_in_vm(struct vcpu *v)
+{
+	if (v->ptw_pending)
+		return run_writer(v, v->d->ptw_stub_va);
+	return run_writer(v, v->d->ptw_stub_va + PTW_STUB_CR3_OFF);
 }

@@ -351,12 +351,28 @@ void *vcpu_thread(void *arg)
 				break;
 			}
 		}
-		/* Another vCPU flushed our TLB: re-entering reloads CR3. */
-		if (!hold_state &&
-		    __atomic_exchange_n(&v->tlb_flush_pending, false,
-					__ATOMIC_ACQ_REL))
-			v->pv.cpu.dirty = true;
+		/*
+		 * Another vCPU asked us to flush our TLB (mm.c): in the VM,
+		 * before guest code runs again. in_guest is published first,
+		 * so a flusher either sees it and waits, or we see its ticket.
+		 */
+		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+		if (!hold_state) {
+			uint64_t req = __atomic_load_n(&v->flush_req,
+						       __ATOMIC_SEQ_CST);
+
+			if (req != v->flush_done) {
+				v->stats.remote_flushes++;
+				if (vcpu_tlb_flush_in_vm(v)) {
+					vcpu_crash(v, "TLB flush could not run");
+					break;
+				}
+				__atomic_store_n(&v->flush_done, req,
+						 __ATOMIC_RELEASE);
+			}
+		}
 		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
 		hold_state = e.hold;
 		if (e.kind == PLAT_EXIT_KICKED &&
 		    vcpu_in_entry_area(v, e.exit_rip)) {
@@ -370,6 +386,7 @@ void *vcpu_thread(void *arg)
 		}
 		vcpu_exit(v, &e);
 	}
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&v->lock);
 	v->exited = true;
 	pthread_mutex_unlock(&v->lock);

@@ -57,6 +57,7 @@ static void print_stats(struct domain *d)
 		t.kicks += s->kicks;
 		t.stub_kicks += s->stub_kicks;
 		t.forged_doorbells += s->forged_doorbells;
+		t.remote_flushes += s->remote_flushes;
 		t.emulated += s->emulated;
 		t.bounces += s->bounces;
 		t.hypercalls_bad += s->hypercalls_bad;
@@ -68,6 +69,9 @@ static void print_stats(struct domain *d)
 		for (int n = 0; n < 32; n++)
 			t.traps[n] += s->traps[n];
 	}
+	if (t.remote_flushes)
+		fprintf(stderr, "  remote TLB flushes run in the VM %llu\n",
+			(unsigned long long)t.remote_flushes);
 	fprintf(stderr, "exits %llu: user-syscalls %llu upcalls %llu kicks %llu "
 		"emulated %llu bounces %llu\n",
 		(unsigned long long)t.exits, (unsigned long long)t.user_syscalls,

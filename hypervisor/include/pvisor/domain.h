@@ -69,7 +69,13 @@ struct vcpu {
 
 	/* PV MMU (arch/x86/pv/mm.c, descriptor_tables.c). */
 	uint64_t mm_root[2];		/* kernel, user L4 held as roots */
-	bool tlb_flush_pending;		/* another vCPU asked for a flush */
+	/*
+	 * Remote TLB flushes (mm.c): other vCPUs bump flush_req and wait
+	 * until flush_done reaches it, or until this vCPU is out of the VM
+	 * (in_guest clear), since it flushes in the VM before re-entering.
+	 */
+	uint64_t flush_req, flush_done;
+	bool in_guest;
 	uint64_t gdt_pte_gpa;		/* hv L1 entry mapping GDT frame 0 */
 
 	/* Arguments a preempted hypercall runs again with (hypercall.c). */
@@ -186,6 +192,8 @@ int vcpu_pt_write(struct vcpu *v, uint64_t gpa, uint64_t val);
 /* Only queue the replay: memory at gpa is already what it should be. */
 int vcpu_pt_touch(struct vcpu *v, uint64_t gpa);
 int vcpu_pt_flush(struct vcpu *v);
+/* Flush this vCPU's TLB from inside the VM (a CR3 write there). */
+int vcpu_tlb_flush_in_vm(struct vcpu *v);
 
 /* The vCPU thread body. */
 void *vcpu_thread(void *arg);

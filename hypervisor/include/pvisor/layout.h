@@ -42,6 +42,9 @@
 #define HV_VCPU_PTW_OFF		0x15000ull	/* page-table entries to touch */
 #define PTW_MAX_WRITES		512		/* 8-byte entries per page */
 
+/* The page-table writer stub's CR3 reload, after its entry loop. */
+#define PTW_STUB_CR3_OFF	16
+
 #define TRAP_STUB_SIZE		16
 #define STUB_EXIT_INSN_LEN	10	/* movl $imm32, rel32(%rip) */
 

@@ -21,6 +21,7 @@ struct vcpu_stats {
 	uint64_t stub_kicks;		/* kicks that found it inside a stub */
 	uint64_t forged_doorbells;	/* exit page touched by guest code */
 	uint64_t continuations;		/* preempted hypercalls resumed */
+	uint64_t remote_flushes;	/* TLB flushes other vCPUs asked for */
 	uint64_t emulated;		/* privileged instructions emulated */
 	uint64_t bounces;		/* traps delivered to the guest */
 	uint64_t pt_flushes;		/* in-VM page-table writer runs */

@@ -50,6 +50,7 @@ static const uint8_t ptw_stub[] = {
 	0x48, 0x83, 0xc6, 0x08,		/*    add $8,%rsi */
 	0xff, 0xc9,			/*    dec %ecx */
 	0x75, 0xf0,			/*    jnz 1b */
+	/* PTW_STUB_CR3_OFF: a TLB flush alone enters here. */
 	0x0f, 0x20, 0xd8,		/*    mov %cr3,%rax */
 	0x0f, 0x22, 0xd8,		/*    mov %rax,%cr3 */
 };
@@ -63,6 +64,8 @@ static int build_ptw(struct domain *d, uint64_t exit_va)
 
 	if (page < 0)
 		return (int)page;
+	_Static_assert(sizeof(ptw_stub) == PTW_STUB_CR3_OFF + 6,
+		       "PTW_STUB_CR3_OFF must name the CR3 reload");
 	d->ptw_stub_va = d->hv_slot_va + HV_HV_STUBS_OFF;
 	p = hv_page(r, page);
 	memcpy(p, ptw_stub, sizeof(ptw_stub));

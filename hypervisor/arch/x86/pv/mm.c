@@ -8,6 +8,8 @@
  * multicall) batch.
  */
 #include <errno.h>
+#include <time.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,40 +52,94 @@ int mm_pg_owner(struct domain *d, uint32_t domid)
 	return -ESRCH;
 }
 
+/*
+ * TLB flushes. The caller's own: every page-table change pvisord makes is
+ * already followed by a CR3 write inside the VM (pt_write.c), and
+ * re-entering with a dirty state reloads CR3 on shadow-paging hosts.
+ *
+ * Another vCPU's: with nested paging (AMD-V, VT-x) it keeps translating
+ * through its own TLB, which nothing done from outside its VM flushes,
+ * until it executes a CR3 write itself. So the target is asked to run the
+ * in-VM flush before it enters the VM again, kicked, and waited for, as
+ * Xen's flush IPIs are: the hypercall returns only once no target can
+ * still be using a stale entry. A target outside the VM flushes before
+ * it re-enters, so it need not be waited for.
+ */
+#define FLUSH_WAIT_NS	1000000000ull	/* only a stuck host takes this long */
+
+static uint64_t flush_request(struct vcpu *caller, struct vcpu *target)
+{
+	uint64_t ticket;
+
+	if (target == caller) {
+		caller->pv.cpu.dirty = true;
+		return 0;
+	}
+	ticket = __atomic_add_fetch(&target->flush_req, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&target->in_guest, __ATOMIC_SEQ_CST))
+		return 0;
+	plat_vcpu_kick(target->plat);
+	return ticket;
+}
+
+static void flush_wait(struct vcpu *target, uint64_t ticket)
+{
+	struct timespec t0, t;
+
+	if (!ticket)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (__atomic_load_n(&target->flush_done, __ATOMIC_ACQUIRE) < ticket &&
+	       __atomic_load_n(&target->in_guest, __ATOMIC_SEQ_CST) &&
+	       !domain_is_dying(target->d)) {
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000ull +
+		    (uint64_t)t.tv_nsec - (uint64_t)t0.tv_nsec > FLUSH_WAIT_NS) {
+			dom_log(target->d, LOG_WARN, "vCPU%u did not flush its "
+				"TLB within 1 s\n", target->id);
+			return;
+		}
+	}
+}
+
 void pv_mm_flush_vcpu(struct vcpu *caller, struct vcpu *target)
 {
-	if (target == caller) {
-		/* Re-entering with a dirty state reloads CR3. */
-		caller->pv.cpu.dirty = true;
-		return;
-	}
-	__atomic_store_n(&target->tlb_flush_pending, true, __ATOMIC_RELEASE);
-	if (target->online && target->plat)
-		plat_vcpu_kick(target->plat);
+	flush_wait(target, flush_request(caller, target));
+}
+
+/* Ask every vCPU in mask first, then wait: the flushes overlap. */
+static void flush_mask(struct vcpu *v, const uint64_t *mask)
+{
+	struct domain *d = v->d;
+	uint64_t ticket[CONFIG_MAX_VCPUS] = { 0 };
+
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i] && (mask[i / 64] >> (i % 64)) & 1)
+			ticket[i] = flush_request(v, d->vcpus[i]);
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		if (ticket[i])
+			flush_wait(d->vcpus[i], ticket[i]);
 }
 
 void mm_flush_all(struct vcpu *v)
 {
-	struct domain *d = v->d;
+	uint64_t mask[(CONFIG_MAX_VCPUS + 63) / 64];
 
-	for (unsigned int i = 0; i < d->nr_vcpus; i++)
-		if (d->vcpus[i])
-			pv_mm_flush_vcpu(v, d->vcpus[i]);
+	memset(mask, 0xff, sizeof(mask));
+	flush_mask(v, mask);
 }
 
 int mm_flush_vcpumask(struct vcpu *v, uint64_t bitmap_va)
 {
 	struct domain *d = v->d;
+	uint64_t mask[(CONFIG_MAX_VCPUS + 63) / 64] = { 0 };
 
-	for (unsigned int w = 0; w * 64 < d->nr_vcpus; w++) {
-		uint64_t bits;
-
-		if (pv_read(&v->pv, bitmap_va + w * 8, &bits, sizeof(bits)))
+	for (unsigned int w = 0; w * 64 < d->nr_vcpus; w++)
+		if (pv_read(&v->pv, bitmap_va + w * 8, &mask[w],
+			    sizeof(mask[w])))
 			return -EFAULT;
-		for (unsigned int b = 0; b < 64 && w * 64 + b < d->nr_vcpus; b++)
-			if ((bits >> b) & 1 && d->vcpus[w * 64 + b])
-				pv_mm_flush_vcpu(v, d->vcpus[w * 64 + b]);
-	}
+	flush_mask(v, mask);
 	return 0;
 }
 
