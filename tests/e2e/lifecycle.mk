@@ -1,3 +1,9 @@
+# What the start-up probe says about this host's KVM, checked for sense.
+CHECK_TARGETS += check-platform
+check-platform: $(BUILD)/pvctl
+	$(Q)$(WITH_KVM) platform 'BUILD=$(BUILD) sh tests/e2e/platform.sh'
+.PHONY: check-platform
+
 # End-to-end: pvisord + pvctl driving real PV guests.
 E2E_IDLE := $(BUILD)/guests/e2e-idle.elf
 $(eval $(call pvguest_kernel,$(E2E_IDLE),tests/e2e/guests/idle/main.c))

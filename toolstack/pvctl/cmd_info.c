@@ -90,6 +90,9 @@ int cmd_info(int argc, char **argv)
 	printf(" others usable\n");
 	printf("exit_roundtrip_us   : %.1f\n", info.exit_roundtrip_us);
 	printf("exit_cpl0_us        : %.1f\n", info.exit_cpl0_us);
+	printf("syscall_entry       : %s\n", info.syscall_to_cpl0 ?
+	       "CPL0 (entry stubs and exit page are supervisor-only)" :
+	       "CPL3 (stubs user-reachable; guest misuse is its own #PF)");
 	printf("cpuid_faulting      : %s\n", info.cpuid_faulting ?
 	       "yes (guest user CPUID sees the domain policy)" :
 	       "no (plain CPUID sees the host's KVM view)");
