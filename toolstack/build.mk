@@ -19,6 +19,7 @@ TOOL_SRCS += \
 
 PVISORD_SRCS := \
 	toolstack/pvisord/main.c \
+	toolstack/pvisord/clients.c \
 	toolstack/pvisord/commands.c \
 	toolstack/pvisord/console.c \
 	toolstack/pvisord/domains.c \

@@ -61,13 +61,19 @@ int pvctl_connect(bool quiet)
 
 int pvctl_request(int argc, char *const argv[], bool print)
 {
+	return pvctl_request_fds(argc, argv, NULL, 0, print);
+}
+
+int pvctl_request_fds(int argc, char *const argv[], const int *fds, int nfds,
+		      bool print)
+{
 	int fd = pvctl_connect(false), status, rc;
 	char *text = NULL;
 	size_t len = 0;
 
 	if (fd < 0)
 		return 1;
-	rc = ctl_send_request(fd, argc, argv);
+	rc = ctl_send_request_fds(fd, argc, argv, fds, nfds);
 	if (!rc)
 		rc = ctl_recv_reply(fd, &status, &text, &len);
 	close(fd);

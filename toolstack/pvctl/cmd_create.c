@@ -6,10 +6,12 @@
  * because the daemon does not share our working directory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pvconfig.h"
 #include "pvctl.h"
@@ -47,10 +49,28 @@ static int add(char **req, int *n, const char *key, const char *val)
 	return 0;
 }
 
-static int add_path(char **req, int *n, const char *key, const char *path)
+/*
+ * A file the domain needs, opened here with the caller's own rights and
+ * passed to pvisord as a descriptor: the daemon runs as root and opens
+ * nothing on anyone's behalf. The path still goes along, as its name.
+ */
+static int add_file(char **req, int *n, const char *key, const char *path,
+		    int *fd)
 {
 	char real[PATH_MAX];
+	struct stat st;
 
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd < 0 || fstat(*fd, &st)) {
+		fprintf(stderr, "pvctl create: cannot open %s '%s': %s\n", key,
+			path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "pvctl create: %s '%s' is not a regular file\n",
+			key, path);
+		return -1;
+	}
 	if (!realpath(path, real)) {
 		fprintf(stderr, "pvctl create: %s '%s': %s\n", key, path,
 			strerror(errno));
@@ -93,7 +113,7 @@ int cmd_create(int argc, char **argv)
 	static struct cfg_domain cfg;
 	const char *file = NULL, *acts[3];
 	char *req[33] = { "create" }, err[512], num[32];
-	int n = 1, first = 1, rc;
+	int n = 1, first = 1, rc, fds[2], nfds = 0;
 	bool console = false;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -142,10 +162,11 @@ int cmd_create(int argc, char **argv)
 			return 1;
 		}
 	if (add(req, &n, "name", cfg.name) ||
-	    add_path(req, &n, "kernel", cfg.kernel) ||
-	    (cfg.ramdisk[0] && add_path(req, &n, "ramdisk", cfg.ramdisk)) ||
+	    add_file(req, &n, "kernel", cfg.kernel, &fds[nfds++]) ||
+	    (cfg.ramdisk[0] &&
+	     add_file(req, &n, "ramdisk", cfg.ramdisk, &fds[nfds++])) ||
 	    (cfg.cmdline[0] && add(req, &n, "cmdline", cfg.cmdline)))
-		return 1;
+		return 1;	/* what is open closes as pvctl exits */
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)cfg.memory_mb);
 	if (add(req, &n, "memory", num))
 		return 1;
@@ -163,7 +184,7 @@ int cmd_create(int argc, char **argv)
 		fprintf(stderr, "pvctl create: note: %u disk(s) and %u vif(s) "
 			"validated, but pvisor has no block/network backends yet: "
 			"not attached\n", cfg.ndisks, cfg.nvifs);
-	rc = pvctl_request(n, req, true);
+	rc = pvctl_request_fds(n, req, fds, nfds, true);
 	if (rc || !console)
 		return rc;
 	return pvctl_console(cfg.name);

@@ -19,6 +19,9 @@ int unix_connect(const char *path);
 int pvctl_connect(bool quiet);
 /* Send argv, print the reply; returns the process exit status. */
 int pvctl_request(int argc, char *const argv[], bool print);
+/* The same, passing open files along (the daemon never opens paths). */
+int pvctl_request_fds(int argc, char *const argv[], const int *fds, int nfds,
+		      bool print);
 int pvctl_console(const char *dom);
 
 

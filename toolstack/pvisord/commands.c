@@ -60,6 +60,7 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 		.on_reboot = PVD_ACTION_RESTART,
 		.on_crash = PVD_ACTION_DESTROY,
 		.console_log_max = (uint64_t)CONFIG_CONSOLE_LOG_MAX_KB << 10,
+		.kernel_fd = -1, .ramdisk_fd = -1,
 	};
 	char err[512] = "";
 	unsigned int domid;
@@ -113,6 +114,22 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 	if (!spec.name[0] || !spec.kernel[0]) {
 		say(r, "create: 'name' and an absolute 'kernel' path are required\n");
 		return -EINVAL;
+	}
+	/*
+	 * The files come open, in order: kernel, then ramdisk. The caller
+	 * opened them with its rights; pvisord (root) opens nothing for it.
+	 */
+	if (q->nfds != 1 + !!spec.ramdisk[0]) {
+		say(r, "create: the kernel%s must be passed as open files "
+		    "(%d received): use a pvctl of the same version\n",
+		    spec.ramdisk[0] ? " and the ramdisk" : "", q->nfds);
+		return -EBADF;
+	}
+	spec.kernel_fd = q->fds[0];
+	q->fds[0] = -1;
+	if (spec.ramdisk[0]) {
+		spec.ramdisk_fd = q->fds[1];
+		q->fds[1] = -1;
 	}
 	rc = pvd_domain_create(&spec, err, sizeof(err), &domid);
 	if (rc) {
@@ -368,5 +385,5 @@ void pvd_serve_client(int fd)
 	if (!streamed)
 		ctl_send_reply(fd, rc, r.buf, r.len);
 	free(r.buf);
-	free(q.payload);
+	ctl_request_free(&q);
 }

@@ -5,6 +5,7 @@
  * Domain ids are the hypervisor's; a restart gets a new id, as in Xen.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,30 +39,59 @@ int pvd_parse_action(const char *s, enum pvd_action *out)
 	return -EINVAL;
 }
 
-static void *read_whole(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf = NULL;
-	long sz;
+/* Bigger than any kernel or initramfs a guest boots: a typo or a trick. */
+#define IMAGE_MAX	(1ull << 30)
 
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+/*
+ * A whole file from a descriptor the client opened (never a path: the
+ * daemon opens nothing on a client's behalf). Only a regular file: a
+ * pipe or a socket could stall the daemon.
+ */
+static void *read_whole(int fd, const char *name, size_t *len, char *err,
+			size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(err, errlen, "%s: no open file was passed", name);
 		return NULL;
 	}
-	if (fseek(f, 0, SEEK_END) || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		snprintf(err, errlen, "cannot size %s", path);
-		goto out;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > IMAGE_MAX) {
+		snprintf(err, errlen, "%s: not a regular file of at most 1 GiB",
+			 name);
+		return NULL;
 	}
-	buf = malloc(sz ? sz : 1);
-	if (buf && fread(buf, 1, sz, f) != (size_t)sz) {
-		snprintf(err, errlen, "cannot read %s", path);
-		free(buf);
-		buf = NULL;
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
 	}
-	*len = sz;
-out:
-	fclose(f);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(fd, buf + got, st.st_size - got, got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot read %s: %s", name,
+				 n ? strerror(errno) : "file shrank");
+			free(buf);
+			return NULL;
+		}
+		got += n;
+	}
+	*len = got;
 	return buf;
+}
+
+static void spec_close_files(struct pvd_domain_spec *spec)
+{
+	if (spec->kernel_fd >= 0)
+		close(spec->kernel_fd);
+	if (spec->ramdisk_fd >= 0)
+		close(spec->ramdisk_fd);
+	spec->kernel_fd = spec->ramdisk_fd = -1;
 }
 
 /* Build and start the hypervisor domain for pd->spec. */
@@ -79,12 +109,13 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 	struct domain *d;
 	int rc;
 
-	img.kernel = read_whole(spec->kernel, &img.kernel_len, err, errlen);
+	img.kernel = read_whole(spec->kernel_fd, spec->kernel, &img.kernel_len,
+				err, errlen);
 	if (!img.kernel)
 		return -ENOENT;
 	if (spec->ramdisk[0]) {
-		img.ramdisk = read_whole(spec->ramdisk, &img.ramdisk_len, err,
-					 errlen);
+		img.ramdisk = read_whole(spec->ramdisk_fd, spec->ramdisk,
+					 &img.ramdisk_len, err, errlen);
 		if (!img.ramdisk) {
 			free((void *)img.kernel);
 			return -ENOENT;
@@ -146,6 +177,7 @@ fail:
 static void pvd_free(struct pvd_domain *pd)
 {
 	pvd_console_free(pd->console);
+	spec_close_files(&pd->spec);
 	free(pd);
 }
 
@@ -246,6 +278,7 @@ static void *pvd_waiter(void *arg)
 int pvd_domain_create(const struct pvd_domain_spec *spec, char *err,
 		      size_t errlen, unsigned int *domid)
 {
+	struct pvd_domain_spec own = *spec;
 	struct pvd_domain *pd, *it;
 	int rc;
 
@@ -255,16 +288,20 @@ int pvd_domain_create(const struct pvd_domain_spec *spec, char *err,
 			pthread_mutex_unlock(&pvd_lock);
 			snprintf(err, errlen, "a domain named '%s' already exists",
 				 spec->name);
+			spec_close_files(&own);
 			return -EEXIST;
 		}
 	pthread_mutex_unlock(&pvd_lock);
 
 	pd = calloc(1, sizeof(*pd));
-	if (!pd)
+	if (!pd) {
+		spec_close_files(&own);
 		return -ENOMEM;
-	pd->spec = *spec;
+	}
+	pd->spec = own;
 	pd->console = pvd_console_new(spec->name, spec->console_log_max);
 	if (!pd->console) {
+		spec_close_files(&pd->spec);
 		free(pd);
 		return -ENOMEM;
 	}

@@ -61,31 +61,49 @@ static void log_sink(enum log_level level, const char *line)
 	pthread_mutex_unlock(&log_lock);
 }
 
-static bool client_allowed(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-		return false;
-	return cred.uid == 0 || (allowed_gid != (gid_t)-1 &&
-				 cred.gid == allowed_gid);
-}
-
 static void *client_thread(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	int fd = (int)(intptr_t)arg, rc;
+	uid_t uid = (uid_t)-1;
 
-	if (client_allowed(fd)) {
-		pvd_serve_client(fd);
+	clients_set_timeouts(fd);
+	rc = clients_admit(fd, allowed_gid, &uid);
+	if (!rc) {
+		rc = clients_enter(uid);
+		if (!rc) {
+			pvd_serve_client(fd);
+			clients_leave(uid);
+		} else {
+			static const char msg[] = "too many connections from "
+						  "this user: try again later\n";
+
+			ctl_send_reply(fd, rc, msg, sizeof(msg) - 1);
+		}
 	} else {
 		static const char msg[] = "permission denied: pvisord accepts "
-					  "root and its configured group only\n";
+					  "root and members of its group only\n";
 
 		ctl_send_reply(fd, -EACCES, msg, sizeof(msg) - 1);
 	}
 	close(fd);
 	return NULL;
+}
+
+/*
+ * accept() failing for want of descriptors or memory must neither spin
+ * nor flood the log: back off, and say so once per episode.
+ */
+static void accept_backoff(int err)
+{
+	static time_t last_logged;
+	time_t now = time(NULL);
+
+	if (now - last_logged >= 10) {
+		pr_err("accept failed: %s (backing off; further failures in "
+		       "the next 10 s not logged)\n", strerror(err));
+		last_logged = now;
+	}
+	usleep(100 * 1000);
 }
 
 /* A socket's directory (/run/pvisor/...) may not exist yet. */
@@ -119,7 +137,7 @@ static int listen_socket(const char *path)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    chmod(path, allowed_gid != (gid_t)-1 ? 0660 : 0600) ||
 	    (allowed_gid != (gid_t)-1 && chown(path, 0, allowed_gid)) ||
-	    listen(fd, 16)) {
+	    listen(fd, 64)) {
 		fprintf(stderr, "pvisord: cannot listen on %s: %s\n", path,
 			strerror(errno));
 		close(fd);
@@ -241,9 +259,8 @@ int main(int argc, char **argv)
 		pthread_t t;
 
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			pr_err("accept failed: %s\n", strerror(errno));
+			if (errno != EINTR && errno != ECONNABORTED)
+				accept_backoff(errno);
 			continue;
 		}
 		if (pthread_create(&t, NULL, client_thread, (void *)(intptr_t)fd)) {

@@ -3,6 +3,7 @@
 #define PVISORD_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,12 @@ struct pvd_domain_spec {
 	unsigned int vcpus;
 	enum pvd_action on_poweroff, on_reboot, on_crash;
 	uint64_t console_log_max;	/* bytes before the log rotates */
+	/*
+	 * The kernel and ramdisk as the client opened them, with its own
+	 * rights (kernel/ramdisk above only name them). Read again at
+	 * every reboot; owned by the domain. -1: none.
+	 */
+	int kernel_fd, ramdisk_fd;
 };
 
 /* A domain as the daemon keeps it, across reboots of the guest. */
@@ -66,6 +73,7 @@ extern struct msg_ring *pvd_dmesg;
 extern const struct pvd_options *pvd_opts;
 
 /* domains.c */
+/* Takes the spec's descriptors, whatever the outcome. */
 int pvd_domain_create(const struct pvd_domain_spec *spec, char *err,
 		      size_t errlen, unsigned int *domid);
 /* Look up by id or name; takes a reference. */
@@ -101,5 +109,14 @@ char *msg_ring_dump(struct msg_ring *r, size_t *len);
 
 /* commands.c */
 void pvd_serve_client(int fd);
+
+/* clients.c: admission to the control socket. */
+/* 0 if the peer may use pvisord (root, or in group by any of its groups). */
+int clients_admit(int fd, gid_t group, uid_t *uid);
+/* Count a connection of uid: -EMFILE / -EUSERS when over the limits. */
+int clients_enter(uid_t uid);
+void clients_leave(uid_t uid);
+/* Bound the time a client may take to send a request or read a reply. */
+void clients_set_timeouts(int fd);
 
 #endif

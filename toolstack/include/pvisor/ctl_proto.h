@@ -14,11 +14,16 @@
  * text for the operator (on error: the reason, one line). The version is
  * checked on every message; a daemon refuses versions it does not speak.
  *
+ * A request may carry open file descriptors (SCM_RIGHTS, with its
+ * header): files the caller names (a kernel, a ramdisk) are opened by the
+ * caller with its own rights and passed, never opened by the daemon.
+ *
  * After a successful "console" reply the connection carries raw console
  * bytes both ways until either side closes it.
  */
 #define CTL_MAGIC		0x31435650u	/* "PVC1" */
-#define CTL_VERSION		1u
+#define CTL_VERSION		2u	/* 2: descriptors instead of paths */
+#define CTL_MAX_FDS		4
 #define CTL_MAX_PAYLOAD		(1u << 20)
 #define CTL_MAX_ARGS		64
 #define CTL_DEFAULT_SOCKET	"/run/pvisor/pvisord.sock"
@@ -35,11 +40,22 @@ struct ctl_request {
 	int argc;
 	char *argv[CTL_MAX_ARGS + 1];
 	char *payload;
+	int fds[CTL_MAX_FDS];	/* descriptors passed with it, in order */
+	int nfds;
 };
 
 int ctl_send_request(int fd, int argc, char *const argv[]);
-/* Reads one request; the caller frees req->payload. */
+/* The same, passing nfds descriptors along (at most CTL_MAX_FDS). */
+int ctl_send_request_fds(int fd, int argc, char *const argv[],
+			 const int *fds, int nfds);
+/*
+ * Reads one request; the caller frees it with ctl_request_free(), which
+ * also closes any descriptors the caller did not take (set to -1).
+ */
 int ctl_recv_request(int fd, struct ctl_request *req);
+void ctl_request_free(struct ctl_request *req);
+/* Parse a request payload of len bytes (whole NUL-terminated strings). */
+int ctl_parse_request(char *payload, size_t len, struct ctl_request *req);
 int ctl_send_reply(int fd, int status, const char *text, size_t len);
 /* Reads one reply; *text is NUL-terminated, caller frees. */
 int ctl_recv_reply(int fd, int *status, char **text, size_t *len);
