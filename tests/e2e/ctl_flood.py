@@ -2,75 +2,180 @@
 # SPDX-License-Identifier: MIT
 """Hostile control-socket clients for tests/e2e/ctl-security.sh.
 
-  ctl_flood.py flood SOCKET N SECONDS   open N connections, hold them
-  ctl_flood.py half SOCKET               send half a request, report
-                                         how long pvisord kept it open
-  ctl_flood.py nofd SOCKET KERNELPATH    a create request with a kernel
-                                         path but no descriptor
+  ctl_flood.py flood SOCKET N SECONDS  open N connections at once, send
+                                       nothing; say how many pvisord
+                                       refused at once and how many it
+                                       closed within SECONDS
+  ctl_flood.py half SOCKET             send half a header; say how long
+                                       pvisord kept the connection
+  ctl_flood.py drip SOCKET SECONDS     a valid request, a byte a second;
+                                       say when pvisord gave up on it
+  ctl_flood.py nofd SOCKET PATH        a create request naming a kernel
+                                       path but passing no descriptor
+  ctl_flood.py watch FILE              print each open/read of FILE
+                                       (inotify) until killed
+
+Results are printed as key=value words for the shell.
 """
+import ctypes
+import os
+import resource
+import select
 import socket
 import struct
 import sys
 import time
 
 MAGIC, VERSION = 0x31435650, 2
+HDR = struct.Struct("<IIiI")
 
 
-def connect(path):
+def connect(path, timeout=5.0):
+    """Connect within timeout: a full backlog says EAGAIN, not EINPROGRESS,
+    so a non-blocking connect is retried rather than waited for."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
+    s.setblocking(False)
+    deadline = time.time() + timeout
+    while True:
+        try:
+            s.connect(path)
+            break
+        except BlockingIOError:
+            if time.time() >= deadline:
+                s.close()
+                raise TimeoutError("backlog full")
+            time.sleep(0.001)
+    s.settimeout(timeout)
     return s
 
 
 def reply(s):
-    hdr = b""
-    while len(hdr) < 16:
-        chunk = s.recv(16 - len(hdr))
-        if not chunk:
-            return None, b""
-        hdr += chunk
-    _, _, status, n = struct.unpack("<IIiI", hdr)
-    body = b""
-    while len(body) < n:
-        chunk = s.recv(n - len(body))
-        if not chunk:
+    """(status, text) of one reply; (None, '') if it hung up instead."""
+    data = b""
+    try:
+        while len(data) < HDR.size:
+            chunk = s.recv(HDR.size - len(data))
+            if not chunk:
+                return None, ""
+            data += chunk
+        _, _, status, n = HDR.unpack(data)
+        body = b""
+        while len(body) < n:
+            chunk = s.recv(n - len(body))
+            if not chunk:
+                break
+            body += chunk
+    except OSError:
+        return None, ""
+    return status, body.decode(errors="replace").strip()
+
+
+def flood(path, n, hold):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 64), hard))
+    conns, failed = [], 0
+    t0 = time.time()
+    for _ in range(n):
+        if failed:
+            failed += 1    # one full backlog is enough to know
+            continue
+        try:
+            conns.append(connect(path, 2.0))
+        except OSError:
+            failed += 1
+    # Who got an answer (a refusal) or a hang-up, and when.
+    pending = {c.fileno(): c for c in conns}
+    refused = closed = 0
+    last = 0.0
+    deadline = t0 + hold
+    while pending and time.time() < deadline:
+        ready, _, _ = select.select(list(pending), [], [], 0.2)
+        for fd in ready:
+            c = pending.pop(fd)
+            status, text = reply(c)
+            if status is not None and "too many" in text:
+                refused += 1
+            else:
+                closed += 1
+                last = time.time() - t0
+    print("opened=%d connect_failed=%d refused=%d closed=%d open=%d "
+          "last_close_s=%.1f" % (len(conns), failed, refused, closed,
+                                 len(pending), last))
+    sys.stdout.flush()
+    for c in conns:
+        c.close()
+
+
+def half(path):
+    s = connect(path)
+    # Magic and half the version: not even a whole header.
+    s.sendall(HDR.pack(MAGIC, VERSION, 0, 100)[:6])
+    t0 = time.time()
+    s.settimeout(30)
+    status, text = reply(s)
+    print("held_s=%.1f status=%s" % (time.time() - t0, status))
+
+
+def drip(path, seconds):
+    """A valid request, one byte a second: each read is quick, the whole
+    never comes. Say how long pvisord kept taking bytes."""
+    body = b"list\0"
+    msg = HDR.pack(MAGIC, VERSION, 0, len(body)) + body
+    s = connect(path)
+    t0 = time.time()
+    sent = 0
+    for i in range(min(len(msg) - 1, int(seconds))):
+        if select.select([s], [], [], 1.0)[0]:
+            break    # pvisord answered or hung up
+        try:
+            s.send(msg[i:i + 1])
+            sent += 1
+        except OSError:
             break
-        body += chunk
-    return status, body
+    s.settimeout(30)
+    status, text = reply(s)
+    print("drip_s=%.1f drip_bytes=%d drip_status=%s" %
+          (time.time() - t0, sent, status))
+
+
+def nofd(path, kernel):
+    body = b"create\0name=nofd\0kernel=" + kernel.encode() + b"\0"
+    s = connect(path)
+    s.sendall(HDR.pack(MAGIC, VERSION, 0, len(body)) + body)
+    status, text = reply(s)
+    print("status=%s text='%s'" % (status, text.replace("'", "")))
+
+
+def watch(path):
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(0)
+    IN_ACCESS, IN_OPEN = 0x1, 0x20
+    if fd < 0 or libc.inotify_add_watch(fd, path.encode(),
+                                        IN_ACCESS | IN_OPEN) < 0:
+        print("watch failed: errno %d" % ctypes.get_errno())
+        sys.exit(1)
+    print("ready", flush=True)
+    while True:
+        data = os.read(fd, 4096)
+        off = 0
+        while off + 16 <= len(data):
+            _, mask, _, n = struct.unpack_from("iIII", data, off)
+            print("OPEN" if mask & IN_OPEN else "ACCESS", flush=True)
+            off += 16 + n
 
 
 def main():
-    what, path = sys.argv[1], sys.argv[2]
+    what = sys.argv[1]
     if what == "flood":
-        n, hold = int(sys.argv[3]), float(sys.argv[4])
-        conns, refused = [], 0
-        for _ in range(n):
-            try:
-                conns.append(connect(path))
-            except OSError:
-                refused += 1
-        print("opened %d, refused at connect %d" % (len(conns), refused))
-        sys.stdout.flush()
-        time.sleep(hold)
-        for c in conns:
-            c.close()
+        flood(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif what == "half":
-        s = connect(path)
-        s.sendall(struct.pack("<IIiI", MAGIC, VERSION, 0, 100) + b"li")
-        t0 = time.time()
-        s.settimeout(30)
-        try:
-            status, body = reply(s)
-        except OSError:
-            status, body = None, b""
-        print("%.1f %s %s" % (time.time() - t0, status,
-                              body.decode(errors="replace").strip()))
+        half(sys.argv[2])
+    elif what == "drip":
+        drip(sys.argv[2], float(sys.argv[3]))
     elif what == "nofd":
-        body = b"create\0name=nofd\0kernel=" + sys.argv[3].encode() + b"\0"
-        s = connect(path)
-        s.sendall(struct.pack("<IIiI", MAGIC, VERSION, 0, len(body)) + body)
-        status, text = reply(s)
-        print(status, text.decode(errors="replace").strip())
+        nofd(sys.argv[2], sys.argv[3])
+    elif what == "watch":
+        watch(sys.argv[2])
 
 
 main()

@@ -19,21 +19,28 @@ verdict() {
 	[ "$1" = FAIL ] && failed=1
 	return 0
 }
+# start_pvisord [ARG...]: ARGs go to pvisord; $PVISORD_WRAP (e.g.
+# "prlimit --nofile=40:40 --") runs it under a wrapper.
 start_pvisord() {
 	T=$(mktemp -d)
 	export PVISOR_SOCKET=$T/pvisord.sock
 	export XENSTORED_PATH=$T/xenstored.sock
-	"$BUILD/pvisord" --foreground --socket "$PVISOR_SOCKET" \
+	$PVISORD_WRAP "$BUILD/pvisord" --foreground --socket "$PVISOR_SOCKET" \
 		--log "$T/pvisord.log" --console-dir "$T" \
-		--xenstore-socket "$XENSTORED_PATH" >"$T/stderr" 2>&1 &
+		--xenstore-socket "$XENSTORED_PATH" "$@" >"$T/stderr" 2>&1 &
 	DPID=$!
 	trap stop_pvisord EXIT
 	for i in $(seq 50); do [ -S "$PVISOR_SOCKET" ] && break; sleep 0.1; done
 }
 
-stop_pvisord() {
+# kill_pvisord: stop it and remove $T, and go on (another may start).
+kill_pvisord() {
 	kill -TERM "$DPID" 2>/dev/null
 	wait "$DPID" 2>/dev/null
 	rm -rf "$T"
+}
+
+stop_pvisord() {
+	kill_pvisord
 	exit "$failed"
 }

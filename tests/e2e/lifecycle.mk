@@ -41,9 +41,3 @@ CHECK_TARGETS += check-limits
 check-limits: $(BUILD)/pvctl $(BUILD)/pvisord guests
 	$(Q)$(WITH_KVM) limits 'BUILD=$(BUILD) sh tests/e2e/guest-limits.sh'
 .PHONY: check-limits
-
-# The control socket against local users (group members and others).
-CHECK_TARGETS += check-ctl
-check-ctl: $(BUILD)/pvctl $(BUILD)/pvisord guests
-	$(Q)$(WITH_KVM) ctl 'BUILD=$(BUILD) sh tests/e2e/ctl-security.sh'
-.PHONY: check-ctl

@@ -1,25 +1,68 @@
 // SPDX-License-Identifier: MIT
 /* Framing for the pvisord control protocol (see ctl_proto.h). */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pvisor/ctl_proto.h"
 
-static int write_all(int fd, const void *buf, size_t len)
+/*
+ * Every transfer runs against a deadline (CLOCK_MONOTONIC, ms; -1: none):
+ * the daemon must not wait forever on a client that sends half a request
+ * or never reads its reply. Sockets stay blocking for everyone else; the
+ * calls here use MSG_DONTWAIT and poll() for the time that is left.
+ */
+static int64_t deadline_in(int timeout_ms)
+{
+	struct timespec ts;
+
+	if (timeout_ms < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000 + timeout_ms;
+}
+
+static int wait_ready(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int ms = -1, n;
+
+	if (deadline >= 0) {
+		int64_t left = deadline - deadline_in(0);
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ms = left > INT_MAX ? INT_MAX : (int)left;
+	}
+	n = poll(&p, 1, ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	return n ? 0 : -ETIMEDOUT;
+}
+
+static int write_all(int fd, const void *buf, size_t len, int64_t deadline)
 {
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		int rc;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			if (errno != EAGAIN)
+				return -errno;
+			rc = wait_ready(fd, POLLOUT, deadline);
+			if (rc)
+				return rc;
+			continue;
 		}
 		p += n;
 		len -= n;
@@ -27,17 +70,23 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+static int read_all(int fd, void *buf, size_t len, int64_t deadline)
 {
 	uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = read(fd, p, len);
+		ssize_t n = recv(fd, p, len, MSG_DONTWAIT);
+		int rc;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			if (errno != EAGAIN)
+				return -errno;
+			rc = wait_ready(fd, POLLIN, deadline);
+			if (rc)
+				return rc;
+			continue;
 		}
 		if (n == 0)
 			return -ECONNRESET;
@@ -49,7 +98,7 @@ static int read_all(int fd, void *buf, size_t len)
 
 /* The header, with any descriptors riding on its first byte. */
 static int send_header(int fd, const struct ctl_header *h, const int *fds,
-		       int nfds)
+		       int nfds, int64_t deadline)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
@@ -58,6 +107,7 @@ static int send_header(int fd, const struct ctl_header *h, const int *fds,
 	struct iovec iov = { .iov_base = (void *)h, .iov_len = sizeof(*h) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
+	int rc;
 
 	if (nfds < 0 || nfds > CTL_MAX_FDS)
 		return -EINVAL;
@@ -73,17 +123,24 @@ static int send_header(int fd, const struct ctl_header *h, const int *fds,
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	do
-		n = sendmsg(fd, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
+	for (;;) {
+		n = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		rc = wait_ready(fd, POLLOUT, deadline);
+		if (rc)
+			return rc;
+	}
 	/* The rest, if the kernel took only part: descriptors went first. */
-	return write_all(fd, (const uint8_t *)h + n, sizeof(*h) - n);
+	return write_all(fd, (const uint8_t *)h + n, sizeof(*h) - n, deadline);
 }
 
-static int send_msg_fds(int fd, int status, const void *payload, size_t len,
-			const int *fds, int nfds)
+static int send_msg(int fd, int status, const void *payload, size_t len,
+		    const int *fds, int nfds, int64_t deadline)
 {
 	struct ctl_header h = {
 		.magic = CTL_MAGIC, .version = CTL_VERSION,
@@ -93,23 +150,28 @@ static int send_msg_fds(int fd, int status, const void *payload, size_t len,
 
 	if (len > CTL_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	rc = send_header(fd, &h, fds, nfds);
+	rc = send_header(fd, &h, fds, nfds, deadline);
 	if (!rc && len)
-		rc = write_all(fd, payload, len);
+		rc = write_all(fd, payload, len, deadline);
 	return rc;
 }
 
-static int send_msg(int fd, int status, const void *payload, size_t len)
+static void close_fds(int *fds, int *nfds)
 {
-	return send_msg_fds(fd, status, payload, len, NULL, 0);
+	for (int i = 0; i < *nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	*nfds = 0;
 }
 
 /*
  * The header and whatever descriptors came with it (close-on-exec; more
  * than CTL_MAX_FDS, or a truncated list, is a protocol error: all are
- * closed).
+ * closed). Descriptors riding on later bytes are dropped by the kernel,
+ * which closes them: only recvmsg() here takes any.
  */
-static int recv_header(int fd, struct ctl_header *h, int *fds, int *nfds)
+static int recv_header(int fd, struct ctl_header *h, int *fds, int *nfds,
+		       int64_t deadline)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
@@ -122,22 +184,29 @@ static int recv_header(int fd, struct ctl_header *h, int *fds, int *nfds)
 	};
 	bool bad = false;
 	ssize_t n;
+	int rc;
 
 	*nfds = 0;
-	do
-		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -ECONNRESET;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		int k;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+	for (;;) {
+		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
 			continue;
-		k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (int i = 0; i < k; i++) {
+		if (errno != EAGAIN)
+			return -errno;
+		rc = wait_ready(fd, POLLIN, deadline);
+		if (rc)
+			return rc;
+	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
 			int f;
 
 			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
@@ -148,44 +217,46 @@ static int recv_header(int fd, struct ctl_header *h, int *fds, int *nfds)
 		}
 	}
 	if (bad || (m.msg_flags & MSG_CTRUNC)) {
-		for (int i = 0; i < *nfds; i++)
-			close(fds[i]);
-		*nfds = 0;
+		close_fds(fds, nfds);
 		return -EPROTO;
 	}
-	return read_all(fd, (uint8_t *)h + n, sizeof(*h) - n);
+	if (n == 0)
+		rc = -ECONNRESET;
+	else
+		rc = read_all(fd, (uint8_t *)h + n, sizeof(*h) - n, deadline);
+	if (rc)
+		close_fds(fds, nfds);
+	return rc;
 }
 
-/* Read a header and its payload, NUL-terminated for convenience. */
+/*
+ * Read a header and its payload, NUL-terminated for convenience. With
+ * fds NULL, descriptors that came along are closed.
+ */
 static int recv_msg(int fd, struct ctl_header *h, char **payload, int *fds,
-		    int *nfds)
+		    int *nfds, int64_t deadline)
 {
 	int rc, ignored_n, ignored[CTL_MAX_FDS];
 
+	*payload = NULL;
 	if (!fds) {
 		fds = ignored;
 		nfds = &ignored_n;
 	}
-	rc = recv_header(fd, h, fds, nfds);
-	*payload = NULL;
+	rc = recv_header(fd, h, fds, nfds, deadline);
 	if (!rc && h->magic != CTL_MAGIC)
 		rc = -EPROTO;
 	if (!rc && h->version != CTL_VERSION)
 		rc = -EPROTONOSUPPORT;
-	if (rc || fds == ignored) {
-		/* Descriptors nobody asked for are never kept. */
-		for (int i = 0; i < *nfds; i++)
-			close(fds[i]);
-		*nfds = 0;
+	if (!rc && h->len > CTL_MAX_PAYLOAD)
+		rc = -EMSGSIZE;
+	if (!rc) {
+		*payload = malloc(h->len + 1);
+		rc = *payload ? read_all(fd, *payload, h->len, deadline) :
+				-ENOMEM;
 	}
-	if (rc)
-		return rc;
-	if (h->len > CTL_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	*payload = malloc(h->len + 1);
-	if (!*payload)
-		return -ENOMEM;
-	rc = read_all(fd, *payload, h->len);
+	if (rc || fds == ignored)
+		close_fds(fds, nfds);
 	if (rc) {
 		free(*payload);
 		*payload = NULL;
@@ -222,7 +293,7 @@ int ctl_send_request_fds(int fd, int argc, char *const argv[],
 		memcpy(buf + off, argv[i], n);
 		off += n;
 	}
-	rc = send_msg_fds(fd, 0, buf, len, fds, nfds);
+	rc = send_msg(fd, 0, buf, len, fds, nfds, -1);
 	free(buf);
 	return rc;
 }
@@ -242,13 +313,16 @@ int ctl_parse_request(char *payload, size_t len, struct ctl_request *req)
 	return 0;
 }
 
-int ctl_recv_request(int fd, struct ctl_request *req)
+int ctl_recv_request(int fd, struct ctl_request *req, int timeout_ms)
 {
 	struct ctl_header h;
 	int rc;
 
+	req->argc = 0;
+	req->argv[0] = NULL;
 	req->nfds = 0;
-	rc = recv_msg(fd, &h, &req->payload, req->fds, &req->nfds);
+	rc = recv_msg(fd, &h, &req->payload, req->fds, &req->nfds,
+		      deadline_in(timeout_ms));
 	if (!rc)
 		rc = ctl_parse_request(req->payload, h.len, req);
 	if (rc)
@@ -258,23 +332,21 @@ int ctl_recv_request(int fd, struct ctl_request *req)
 
 void ctl_request_free(struct ctl_request *req)
 {
-	for (int i = 0; i < req->nfds; i++)
-		if (req->fds[i] >= 0)
-			close(req->fds[i]);
-	req->nfds = 0;
+	close_fds(req->fds, &req->nfds);
 	free(req->payload);
 	req->payload = NULL;
 }
 
-int ctl_send_reply(int fd, int status, const char *text, size_t len)
+int ctl_send_reply(int fd, int status, const char *text, size_t len,
+		   int timeout_ms)
 {
-	return send_msg(fd, status, text, len);
+	return send_msg(fd, status, text, len, NULL, 0, deadline_in(timeout_ms));
 }
 
 int ctl_recv_reply(int fd, int *status, char **text, size_t *len)
 {
 	struct ctl_header h;
-	int rc = recv_msg(fd, &h, text, NULL, NULL);
+	int rc = recv_msg(fd, &h, text, NULL, NULL, -1);
 
 	if (rc)
 		return rc;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* pvctl's side of the pvisord control socket. */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -47,7 +49,24 @@ int pvctl_connect(bool quiet)
 
 	if (fd < 0) {
 		int err = -fd;
+		struct stat st;
+		struct group *g;
 
+		if (err == EACCES && !quiet && !stat(path, &st)) {
+			/* Reachable, but not for us: say who may use it. */
+			char who[96] = "root";
+
+			g = getgrgid(st.st_gid);
+			if (st.st_mode & 0060 && g)
+				snprintf(who, sizeof(who), "root and members of "
+					 "group '%s'", g->gr_name);
+			else if (st.st_mode & 0060)
+				snprintf(who, sizeof(who), "root and members of "
+					 "group %u", (unsigned int)st.st_gid);
+			fprintf(stderr, "pvctl: permission denied on %s: pvisord "
+				"accepts %s only\n", path, who);
+			return -err;
+		}
 		if (!quiet)
 			fprintf(stderr,
 				"pvctl: cannot reach pvisord at %s: %s\n"
@@ -57,6 +76,22 @@ int pvctl_connect(bool quiet)
 		return -err;
 	}
 	return fd;
+}
+
+/*
+ * One request, one reply. A daemon that refuses us (not in its group,
+ * too many connections) replies and hangs up without reading: its reason
+ * may be waiting even when our request could not be sent.
+ */
+static int exchange(int fd, int argc, char *const argv[], const int *fds,
+		    int nfds, int *status, char **text, size_t *len)
+{
+	int rc = ctl_send_request_fds(fd, argc, argv, fds, nfds), rrc;
+
+	if (rc && rc != -EPIPE && rc != -ECONNRESET)
+		return rc;
+	rrc = ctl_recv_reply(fd, status, text, len);
+	return rrc && rc ? rc : rrc;
 }
 
 int pvctl_request(int argc, char *const argv[], bool print)
@@ -73,9 +108,7 @@ int pvctl_request_fds(int argc, char *const argv[], const int *fds, int nfds,
 
 	if (fd < 0)
 		return 1;
-	rc = ctl_send_request_fds(fd, argc, argv, fds, nfds);
-	if (!rc)
-		rc = ctl_recv_reply(fd, &status, &text, &len);
+	rc = exchange(fd, argc, argv, fds, nfds, &status, &text, &len);
 	close(fd);
 	if (rc) {
 		fprintf(stderr, "pvctl: talking to pvisord failed: %s\n",
@@ -109,9 +142,7 @@ int pvctl_console(const char *dom)
 
 	if (fd < 0)
 		return 1;
-	rc = ctl_send_request(fd, 2, argv);
-	if (!rc)
-		rc = ctl_recv_reply(fd, &status, &text, &len);
+	rc = exchange(fd, 2, argv, NULL, 0, &status, &text, &len);
 	if (rc || status) {
 		fprintf(stderr, "pvctl console: %s", rc ? strerror(-rc) :
 			len ? text : strerror(-status));

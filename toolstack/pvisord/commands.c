@@ -330,7 +330,7 @@ static int cmd_on_domain(struct ctl_request *q, struct reply *r, int fd,
 			say(r, "%s: domain '%s' is not running\n", cmd,
 			    q->argv[1]);
 	} else if (!strcmp(cmd, "console")) {
-		rc = ctl_send_reply(fd, 0, NULL, 0);
+		rc = ctl_send_reply(fd, 0, NULL, 0, CLIENT_TIMEOUT_MS);
 		*streamed = true;
 		if (!rc)
 			rc = pvd_console_attach(pd->console, fd, console_input,
@@ -352,13 +352,16 @@ void pvd_serve_client(int fd)
 	const char *cmd;
 	int rc;
 
-	rc = ctl_recv_request(fd, &q);
+	/* A request not whole in time is dropped: its thread is needed. */
+	rc = ctl_recv_request(fd, &q, CLIENT_TIMEOUT_MS);
 	if (rc) {
 		const char *why = rc == -EPROTONOSUPPORT ?
 			"protocol version not supported by this pvisord\n" :
+			rc == -ETIMEDOUT ? "request not received in time\n" :
 			"malformed request\n";
 
-		ctl_send_reply(fd, rc, why, strlen(why));
+		if (rc != -ECONNRESET)
+			ctl_send_reply(fd, rc, why, strlen(why), 0);
 		return;
 	}
 	cmd = q.argv[0];
@@ -383,7 +386,7 @@ void pvd_serve_client(int fd)
 		rc = -EOPNOTSUPP;
 	}
 	if (!streamed)
-		ctl_send_reply(fd, rc, r.buf, r.len);
+		ctl_send_reply(fd, rc, r.buf, r.len, CLIENT_TIMEOUT_MS);
 	free(r.buf);
 	ctl_request_free(&q);
 }

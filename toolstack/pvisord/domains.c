@@ -5,11 +5,12 @@
  * Domain ids are the hypervisor's; a restart gets a new id, as in Xen.
  */
 #include <errno.h>
-#include <sys/stat.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,28 +40,35 @@ int pvd_parse_action(const char *s, enum pvd_action *out)
 	return -EINVAL;
 }
 
-/* Bigger than any kernel or initramfs a guest boots: a typo or a trick. */
-#define IMAGE_MAX	(1ull << 30)
-
 /*
  * A whole file from a descriptor the client opened (never a path: the
- * daemon opens nothing on a client's behalf). Only a regular file: a
- * pipe or a socket could stall the daemon.
+ * daemon opens nothing on a client's behalf). Only a regular file opened
+ * for reading (not O_PATH, which needs no read permission), no bigger
+ * than the domain's memory: a pipe or a socket could stall the daemon,
+ * and an image that cannot fit is a typo or a trick.
  */
-static void *read_whole(int fd, const char *name, size_t *len, char *err,
-			size_t errlen)
+static void *read_whole(int fd, const char *name, uint64_t max, size_t *len,
+			char *err, size_t errlen)
 {
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
+	int fl;
 
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fd < 0 || fstat(fd, &st) || (fl = fcntl(fd, F_GETFL)) < 0) {
 		snprintf(err, errlen, "%s: no open file was passed", name);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > IMAGE_MAX) {
-		snprintf(err, errlen, "%s: not a regular file of at most 1 GiB",
+	if (!S_ISREG(st.st_mode) || (fl & O_PATH) ||
+	    (fl & O_ACCMODE) == O_WRONLY) {
+		snprintf(err, errlen, "%s: not a regular file open for reading",
 			 name);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: %llu bytes do not fit in the "
+			 "domain's memory", name,
+			 (unsigned long long)st.st_size);
 		return NULL;
 	}
 	buf = malloc(st.st_size ? st.st_size : 1);
@@ -106,15 +114,16 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 	struct pv_boot_image img = { .cmdline = spec->cmdline };
 	struct pv_layout layout;
 	const char *why = NULL;
+	uint64_t ram = spec->memory_mb << 20;
 	struct domain *d;
 	int rc;
 
-	img.kernel = read_whole(spec->kernel_fd, spec->kernel, &img.kernel_len,
-				err, errlen);
+	img.kernel = read_whole(spec->kernel_fd, spec->kernel, ram,
+				&img.kernel_len, err, errlen);
 	if (!img.kernel)
 		return -ENOENT;
 	if (spec->ramdisk[0]) {
-		img.ramdisk = read_whole(spec->ramdisk_fd, spec->ramdisk,
+		img.ramdisk = read_whole(spec->ramdisk_fd, spec->ramdisk, ram,
 					 &img.ramdisk_len, err, errlen);
 		if (!img.ramdisk) {
 			free((void *)img.kernel);
@@ -127,6 +136,9 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot create domain: the limit of "
 				 "%d domains is reached (CONFIG_MAX_DOMAINS)",
 				 CONFIG_MAX_DOMAINS);
+		else if (rc == -ENODEV)
+			snprintf(err, errlen, "cannot create domain: KVM "
+				 "unavailable: %s", pvd_host.reason);
 		else
 			snprintf(err, errlen, "cannot create domain: %s",
 				 strerror(-rc));

@@ -61,49 +61,102 @@ static void log_sink(enum log_level level, const char *line)
 	pthread_mutex_unlock(&log_lock);
 }
 
+struct client {
+	int fd;
+	uid_t uid;
+};
+
 static void *client_thread(void *arg)
 {
-	int fd = (int)(intptr_t)arg, rc;
-	uid_t uid = (uid_t)-1;
+	struct client *c = arg;
 
-	clients_set_timeouts(fd);
-	rc = clients_admit(fd, allowed_gid, &uid);
-	if (!rc) {
-		rc = clients_enter(uid);
-		if (!rc) {
-			pvd_serve_client(fd);
-			clients_leave(uid);
-		} else {
-			static const char msg[] = "too many connections from "
-						  "this user: try again later\n";
-
-			ctl_send_reply(fd, rc, msg, sizeof(msg) - 1);
-		}
-	} else {
-		static const char msg[] = "permission denied: pvisord accepts "
-					  "root and members of its group only\n";
-
-		ctl_send_reply(fd, -EACCES, msg, sizeof(msg) - 1);
-	}
-	close(fd);
+	pvd_serve_client(c->fd);
+	clients_leave(c->uid);
+	close(c->fd);
+	free(c);
 	return NULL;
 }
 
 /*
- * accept() failing for want of descriptors or memory must neither spin
- * nor flood the log: back off, and say so once per episode.
+ * Admission happens here, before a thread is spent: the refused get one
+ * reply that fits in the fresh socket's buffer (never waited for).
  */
-static void accept_backoff(int err)
+static void take_client(int fd)
+{
+	static const char denied[] = "permission denied: pvisord accepts root "
+				     "and members of its group only\n";
+	static const char busy[] = "too many connections from this user "
+				   "(or in all): try again later\n";
+	struct client *c = malloc(sizeof(*c));
+	pthread_t t;
+	int rc;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	rc = clients_admit(fd, allowed_gid, &c->uid);
+	if (rc) {
+		ctl_send_reply(fd, rc, denied, sizeof(denied) - 1, 0);
+		goto drop;
+	}
+	rc = clients_enter(c->uid);
+	if (rc) {
+		ctl_send_reply(fd, rc, busy, sizeof(busy) - 1, 0);
+		goto drop;
+	}
+	clients_set_timeouts(fd);
+	if (!pthread_create(&t, NULL, client_thread, c)) {
+		pthread_detach(t);
+		return;
+	}
+	clients_leave(c->uid);
+drop:
+	close(fd);
+	free(c);
+}
+
+/*
+ * accept() failing for want of descriptors or memory (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM) fails again at once while the connection waits in the
+ * backlog: pause accepting, longer while it lasts, and log once per
+ * interval, not once per try.
+ */
+#define ACCEPT_PAUSE_MIN_MS	50
+#define ACCEPT_PAUSE_MAX_MS	1000
+#define ACCEPT_LOG_INTERVAL_S	10
+
+static unsigned int accept_failures, accept_pause_ms;
+static bool accept_logged;	/* this run of failures was reported */
+
+static void accept_failed(int err)
 {
 	static time_t last_logged;
 	time_t now = time(NULL);
 
-	if (now - last_logged >= 10) {
-		pr_err("accept failed: %s (backing off; further failures in "
-		       "the next 10 s not logged)\n", strerror(err));
+	if (!last_logged || now - last_logged >= ACCEPT_LOG_INTERVAL_S) {
+		pr_err("accept failed: %s (%u times in a row); pausing, next "
+		       "report in %d s at the earliest\n", strerror(err),
+		       accept_failures + 1, ACCEPT_LOG_INTERVAL_S);
 		last_logged = now;
+		accept_logged = true;
 	}
-	usleep(100 * 1000);
+	accept_failures++;
+	accept_pause_ms = accept_pause_ms ? accept_pause_ms * 2 :
+			  ACCEPT_PAUSE_MIN_MS;
+	if (accept_pause_ms > ACCEPT_PAUSE_MAX_MS)
+		accept_pause_ms = ACCEPT_PAUSE_MAX_MS;
+	usleep(accept_pause_ms * 1000);
+}
+
+static void accept_succeeded(void)
+{
+	if (accept_logged)
+		pr_info("accepting again after %u failed accept()s\n",
+			accept_failures);
+	accept_failures = accept_pause_ms = 0;
+	accept_logged = false;
 }
 
 /* A socket's directory (/run/pvisor/...) may not exist yet. */
@@ -163,11 +216,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvisord [--foreground] [--socket PATH] [--log FILE]\n"
-		"               [--console-dir DIR] [--group NAME]\n"
-		"               [--xenstore-socket PATH]\n\n"
+		"               [--console-dir DIR] [--group NAME|GID]\n"
+		"               [--xenstore-socket PATH] [--no-kvm]\n\n"
 		"Run the pvisor hypervisor as a daemon. pvctl talks to it on\n"
 		"the socket (default " CTL_DEFAULT_SOCKET "). SIGTERM or\n"
-		"SIGINT destroys every domain, then exits.\n");
+		"SIGINT destroys every domain, then exits. --no-kvm serves\n"
+		"the socket and xenstore without /dev/kvm (create is refused;\n"
+		"for tests of the control plane).\n");
 }
 
 int main(int argc, char **argv)
@@ -185,6 +240,7 @@ int main(int argc, char **argv)
 		{ "console-dir", required_argument, NULL, 'c' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "xenstore-socket", required_argument, NULL, 'x' },
+		{ "no-kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -200,6 +256,7 @@ int main(int argc, char **argv)
 		case 'c': opts.console_dir = optarg; break;
 		case 'g': opts.group = optarg; break;
 		case 'x': opts.xenstore_socket = optarg; break;
+		case 'K': opts.no_kvm = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -211,14 +268,26 @@ int main(int argc, char **argv)
 	pvd_opts = &opts;
 	if (opts.group) {
 		struct group *g = getgrnam(opts.group);
+		char *end;
+		unsigned long gid = strtoul(opts.group, &end, 10);
 
-		if (!g) {
+		/* A name, or a numeric gid as chown(1) takes it. */
+		if (g) {
+			allowed_gid = g->gr_gid;
+		} else if (*opts.group && !*end && gid < (gid_t)-1) {
+			allowed_gid = gid;
+		} else {
 			fprintf(stderr, "pvisord: no group named '%s'\n", opts.group);
 			return 2;
 		}
-		allowed_gid = g->gr_gid;
 	}
-	if (plat_probe(&pvd_host)) {
+	if (opts.no_kvm) {
+		/* pvd_host.available stays false: domain_create refuses. */
+		snprintf(pvd_host.reason, sizeof(pvd_host.reason),
+			 "pvisord runs with --no-kvm");
+		snprintf(pvd_host.kvm_module, sizeof(pvd_host.kvm_module),
+			 "none");
+	} else if (plat_probe(&pvd_host)) {
 		fprintf(stderr, "pvisord: KVM unavailable: %s\n", pvd_host.reason);
 		return 1;
 	}
@@ -256,17 +325,12 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		pthread_t t;
 
-		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				accept_backoff(errno);
-			continue;
+		if (fd >= 0) {
+			accept_succeeded();
+			take_client(fd);
+		} else if (errno != EINTR && errno != ECONNABORTED) {
+			accept_failed(errno);
 		}
-		if (pthread_create(&t, NULL, client_thread, (void *)(intptr_t)fd)) {
-			close(fd);
-			continue;
-		}
-		pthread_detach(t);
 	}
 }

@@ -64,6 +64,7 @@ struct pvd_options {
 	const char *group;		/* may use the socket besides root */
 	const char *xenstore_socket;
 	bool foreground;
+	bool no_kvm;			/* control plane only: create is refused */
 };
 
 extern struct plat_info pvd_host;
@@ -111,12 +112,14 @@ char *msg_ring_dump(struct msg_ring *r, size_t *len);
 void pvd_serve_client(int fd);
 
 /* clients.c: admission to the control socket. */
+/* A request must be whole, and a reply taken, within this. */
+#define CLIENT_TIMEOUT_MS	5000
 /* 0 if the peer may use pvisord (root, or in group by any of its groups). */
 int clients_admit(int fd, gid_t group, uid_t *uid);
 /* Count a connection of uid: -EMFILE / -EUSERS when over the limits. */
 int clients_enter(uid_t uid);
 void clients_leave(uid_t uid);
-/* Bound the time a client may take to send a request or read a reply. */
+/* Bound what the console's blocking sends may wait for a client. */
 void clients_set_timeouts(int fd);
 
 #endif

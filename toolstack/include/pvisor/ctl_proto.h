@@ -14,9 +14,11 @@
  * text for the operator (on error: the reason, one line). The version is
  * checked on every message; a daemon refuses versions it does not speak.
  *
- * A request may carry open file descriptors (SCM_RIGHTS, with its
- * header): files the caller names (a kernel, a ramdisk) are opened by the
- * caller with its own rights and passed, never opened by the daemon.
+ * A request may carry open file descriptors (SCM_RIGHTS, on the first
+ * byte of its header): files the caller names (a kernel, a ramdisk) are
+ * opened by the caller with its own rights and passed, never opened by
+ * the daemon. "create" takes the kernel's, then the ramdisk's if it names
+ * one; its kernel= and ramdisk= values are only their names (absolute).
  *
  * After a successful "console" reply the connection carries raw console
  * bytes both ways until either side closes it.
@@ -49,14 +51,17 @@ int ctl_send_request(int fd, int argc, char *const argv[]);
 int ctl_send_request_fds(int fd, int argc, char *const argv[],
 			 const int *fds, int nfds);
 /*
- * Reads one request; the caller frees it with ctl_request_free(), which
- * also closes any descriptors the caller did not take (set to -1).
+ * Reads one request, whole within timeout_ms (-1: no limit; -ETIMEDOUT
+ * otherwise); the caller frees it with ctl_request_free(), which also
+ * closes any descriptors the caller did not take (set to -1).
  */
-int ctl_recv_request(int fd, struct ctl_request *req);
+int ctl_recv_request(int fd, struct ctl_request *req, int timeout_ms);
 void ctl_request_free(struct ctl_request *req);
 /* Parse a request payload of len bytes (whole NUL-terminated strings). */
 int ctl_parse_request(char *payload, size_t len, struct ctl_request *req);
-int ctl_send_reply(int fd, int status, const char *text, size_t len);
+/* Gives up after timeout_ms (-1: no limit; 0: only what fits at once). */
+int ctl_send_reply(int fd, int status, const char *text, size_t len,
+		   int timeout_ms);
 /* Reads one reply; *text is NUL-terminated, caller frees. */
 int ctl_recv_reply(int fd, int *status, char **text, size_t *len);
 
