@@ -6,6 +6,7 @@
 # $GROUP is added to /etc/group if missing). Needs root. One PASS:/FAIL:
 # line per case:
 #   supplementary-member   the group as a supplementary group gets in
+#   many-groups            the same, the group 301st of the user's groups
 #   primary-member         the group as the primary group gets in
 #   non-member-refused     no group: refused, told who may use pvisord
 #   non-member-daemon      the same with the socket opened to all: the
@@ -82,6 +83,14 @@ if [ $? -eq 0 ] && echo "$out" | grep -q '^Name'; then
 	verdict PASS ctl/supplementary-member
 else
 	verdict FAIL ctl/supplementary-member "$out"
+fi
+
+# 300 other groups first: more than any fixed buffer a first guess has.
+out=$(setpriv --reuid=$SUPP --regid=$SUPP --groups="$(seq -s, 20001 20300),$GID" -- "$PVCTL" list 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q '^Name'; then
+	verdict PASS ctl/many-groups
+else
+	verdict FAIL ctl/many-groups "$out"
 fi
 
 out=$(as_member "$PVCTL" list 2>&1)
