@@ -147,6 +147,15 @@ attempt() {
 # file while a long run is in progress cannot derail that run.
 main() {
 cmd=("$@")
+# The VM has its own /tmp, /run and /dev/shm: a checkout there (a CI
+# clone in a temporary directory) is shared with the VM as it is.
+case "$(pwd)/" in
+/tmp/*|/run/*|/dev/shm/*)
+	top=$(pwd | cut -d/ -f1-3)
+	[ "$top" = /dev/shm ] && top=$(pwd | cut -d/ -f1-4)
+	rw+=("$top")
+	;;
+esac
 if [ -n "$check" ]; then live=2; else live=1; fi
 t0=$(date +%s)
 say "no usable /dev/kvm here: running '${cmd[*]}' in a nested VM (QEMU TCG, emulated AMD SVM; 10-50x slower)"
