@@ -310,15 +310,22 @@ static void test_ud_not_forced(void **state)
 	assert_int_equal(pv_emulate_ud(&f->v), 0);
 }
 
-static void test_user_mode_never_emulated(void **state)
+/* Switch the vCPU to guest user mode, with the code mapped there too. */
+static void enter_user_mode(struct fixture *f)
 {
-	struct fixture *f = *state;
 	uint64_t ucr3 = fm_alloc_table(&f->fm);
 
 	fm_map_range(&f->fm, ucr3, CODE_VA, CODE_PA, 2, FM_LEAF_RO);
 	f->v.user_cr3 = ucr3;
 	assert_int_equal(pv_toggle_guest_mode(&f->v), 0);
 	assert_false(f->v.in_kernel);
+}
+
+static void test_user_mode_never_emulated(void **state)
+{
+	struct fixture *f = *state;
+
+	enter_user_mode(f);
 
 	PUT(f, 0xe4, 0x60);
 	f->v.cpu.gpr[GPR_RAX] = 0;
@@ -341,12 +348,8 @@ static void test_user_mode_never_emulated(void **state)
 static void test_user_mode_cpuid(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t ucr3 = fm_alloc_table(&f->fm);
 
-	fm_map_range(&f->fm, ucr3, CODE_VA, CODE_PA, 2, FM_LEAF_RO);
-	f->v.user_cr3 = ucr3;
-	assert_int_equal(pv_toggle_guest_mode(&f->v), 0);
-	assert_false(f->v.in_kernel);
+	enter_user_mode(f);
 
 	PUT(f, 0x0f, 0xa2);
 	f->v.cpu.gpr[GPR_RAX] = 0x40000000;
