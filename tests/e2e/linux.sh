@@ -56,7 +56,7 @@ type_line deb 'ls /sys/bus/xen/devices; grep -c ^processor /proc/cpuinfo; echo C
 type_line deb 'date +%Y; s=$(date +%s); sleep 1; echo SLEPT $(( $(date +%s) - s ))'
 # The patterns are bracketed so the echo of this line does not match them.
 type_line deb 'echo SPLATS=$(dmesg | grep -c -e "cut he[r]e" -e "Oop[s]" -e "BU[G]:"); echo DMESG-DONE'
-if wait_for deb "SLEPT" 20 && wait_for deb "DMESG-DONE" 20 &&
+if wait_for deb "SLEPT" 90 && wait_for deb "DMESG-DONE" 90 &&
    grep -q "Linux pvguest 6.1" "$T/deb.log" &&
    grep -q "^$(date +%Y)" "$T/deb.log" &&
    grep -Eq "SLEPT (1|2)" "$T/deb.log" && grep -q "SPLATS=0" "$T/deb.log"; then
@@ -124,7 +124,7 @@ rpid=$!
 exec 7>"$T/run.in"
 wait_for run "shell on /dev/hvc0" "$BOOT_TIMEOUT"
 printf 'echo RUN-$((6*7))\n' >&7
-wait_for run "^RUN-42" 30
+wait_for run "^RUN-42" 90
 printf 'poweroff\n' >&7
 wait $rpid
 rc=$?
