@@ -169,10 +169,16 @@ int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
 	if (k->virt_kstart < k->virt_base || k->virt_kend < k->virt_kstart ||
 	    k->entry < k->virt_kstart || k->entry >= k->virt_kend)
 		return -EINVAL;
+	/* As in Xen's builder: the boot pages follow the kernel's last page. */
+	*why = "kernel start (lowest p_paddr - PADDR_OFFSET) not page aligned";
+	if (k->virt_kstart & 4095)
+		return -EINVAL;
+	/* No wrap: the builder fills it at hypercall_page - VIRT_BASE. */
 	*why = "hypercall page outside the kernel image";
 	if (k->hypercall_page &&
 	    (k->hypercall_page < k->virt_kstart ||
-	     k->hypercall_page + 4096 > k->virt_kend ||
+	     k->hypercall_page > k->virt_kend ||
+	     k->virt_kend - k->hypercall_page < 4096 ||
 	     (k->hypercall_page & 4095)))
 		return -EINVAL;
 	*why = NULL;

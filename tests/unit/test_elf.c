@@ -280,6 +280,56 @@ static void test_reject_entry_outside(void **state)
 	expect_reject(im, IMG_LEN);
 }
 
+/*
+ * Found writing fuzz_loader (its layout check trips on it). A hypercall
+ * page at the top of the address space wrapped the end check, and
+ * pv_build filled it at hypercall_page - VIRT_BASE: 2 GiB past the start
+ * of guest RAM, outside the domain.
+ */
+static void test_reject_hypercall_page_wrap(void **state)
+{
+	struct img *im = make_base();
+
+	add_u64_note(im, XEN_ELFNOTE_HYPERCALL_PAGE, 0xfffffffffffff000ull);
+	expect_reject(im, IMG_LEN);
+	/* The last whole page of the image is fine. */
+	im = make_base();
+	add_u64_note(im, XEN_ELFNOTE_HYPERCALL_PAGE,
+		     KSTART + LOAD_MEMSZ - 4096);
+	{
+		struct pv_kernel_info k;
+		const char *why;
+
+		assert_int_equal(parse(im, IMG_LEN, &k, &why), 0);
+		assert_int_equal(k.hypercall_page, KSTART + LOAD_MEMSZ - 4096);
+		free(im);
+	}
+}
+
+/*
+ * Found by fuzz_loader. With the kernel starting mid-page (here through
+ * PADDR_OFFSET) the layout counted one page too few for it and put the
+ * P2M or start_info over its last bytes; Xen refuses such a kernel.
+ */
+static void test_reject_unaligned_start(void **state)
+{
+	struct img *im = make_good();
+	struct pv_kernel_info k;
+	const char *why;
+
+	add_u64_note(im, XEN_ELFNOTE_PADDR_OFFSET, 4);	/* the last counts */
+	assert_int_equal(parse(im, IMG_LEN, &k, &why), -EINVAL);
+	assert_string_equal(why, "kernel start (lowest p_paddr - PADDR_OFFSET) "
+			    "not page aligned");
+	free(im);
+	im = make_good();
+	phdr(im, 0)->p_paddr = LOAD_PADDR + 0x20;
+	assert_int_equal(parse(im, IMG_LEN, &k, &why), -EINVAL);
+	assert_string_equal(why, "kernel start (lowest p_paddr - PADDR_OFFSET) "
+			    "not page aligned");
+	free(im);
+}
+
 static void test_reject_note_past_segment(void **state)
 {
 	struct img *im = make_good();
@@ -360,6 +410,8 @@ int main(void)
 		cmocka_unit_test(test_reject_xen_version),
 		cmocka_unit_test(test_reject_segment_beyond_file),
 		cmocka_unit_test(test_reject_entry_outside),
+		cmocka_unit_test(test_reject_hypercall_page_wrap),
+		cmocka_unit_test(test_reject_unaligned_start),
 		cmocka_unit_test(test_reject_note_past_segment),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_beyond_ram),
