@@ -141,7 +141,9 @@ int pvd_console_attach(struct pvd_console *c, int fd,
 		/* History first, under the lock, so nothing is seen twice. */
 		hist = msg_ring_dump(c->history, &len);
 		if (hist) {
-			send(fd, hist, len, MSG_NOSIGNAL);
+			/* Never block under the lock: a client that does not
+			 * read loses history, the guest loses nothing. */
+			send(fd, hist, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			free(hist);
 		}
 		c->attached[slot] = fd;
