@@ -46,6 +46,19 @@ static int wait_ready(int fd, short events, int64_t deadline)
 	return n ? 0 : -ETIMEDOUT;
 }
 
+/*
+ * After a non-blocking call failed: 0 to try it again (interrupted, or
+ * the socket is ready now), else the error (a deadline too).
+ */
+static int io_retry(int fd, short events, int64_t deadline)
+{
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN)
+		return -errno;
+	return wait_ready(fd, events, deadline);
+}
+
 static int write_all(int fd, const void *buf, size_t len, int64_t deadline)
 {
 	const uint8_t *p = buf;
@@ -55,11 +68,7 @@ static int write_all(int fd, const void *buf, size_t len, int64_t deadline)
 		int rc;
 
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			rc = wait_ready(fd, POLLOUT, deadline);
+			rc = io_retry(fd, POLLOUT, deadline);
 			if (rc)
 				return rc;
 			continue;
@@ -79,11 +88,7 @@ static int read_all(int fd, void *buf, size_t len, int64_t deadline)
 		int rc;
 
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			rc = wait_ready(fd, POLLIN, deadline);
+			rc = io_retry(fd, POLLIN, deadline);
 			if (rc)
 				return rc;
 			continue;
@@ -123,18 +128,9 @@ static int send_header(int fd, const struct ctl_header *h, const int *fds,
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	for (;;) {
-		n = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n >= 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		rc = wait_ready(fd, POLLOUT, deadline);
-		if (rc)
+	while ((n = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0)
+		if ((rc = io_retry(fd, POLLOUT, deadline)))
 			return rc;
-	}
 	/* The rest, if the kernel took only part: descriptors went first. */
 	return write_all(fd, (const uint8_t *)h + n, sizeof(*h) - n, deadline);
 }
@@ -187,18 +183,9 @@ static int recv_header(int fd, struct ctl_header *h, int *fds, int *nfds,
 	int rc;
 
 	*nfds = 0;
-	for (;;) {
-		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (n >= 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		rc = wait_ready(fd, POLLIN, deadline);
-		if (rc)
+	while ((n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0)
+		if ((rc = io_retry(fd, POLLIN, deadline)))
 			return rc;
-	}
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 		size_t k;
 
