@@ -11,6 +11,7 @@ TOOL_SRCS += \
 	toolstack/pvctl/cmd_domain.c \
 	toolstack/pvctl/cmd_info.c \
 	toolstack/pvctl/cmd_xenstore.c \
+	toolstack/pvctl/cmd_block.c \
 	toolstack/pvctl/cmd_run.c \
 	toolstack/pvctl/run_console.c \
 	toolstack/pvctl/evtchn_echo.c \
@@ -26,16 +27,36 @@ PVISORD_SRCS := \
 	toolstack/pvisord/msg_ring.c \
 	toolstack/pvisord/backend.c \
 	toolstack/pvisord/xenstore.c \
+	toolstack/pvisord/vbd.c \
+	toolstack/xsclient/xs_client.c \
 	$(CTL_SRCS)
 PVISORD_OBJS := $(PVISORD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-$(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVISOR)
+# pvisord starts pvblkback from its own directory.
+$(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(BUILD)/pvblkback
 	$(Q)echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(XS_LDLIBS)
 
 pvisor: $(BUILD)/pvisord
 
+# The block backend: one process per virtual disk, started by pvisord.
+PVBLKBACK_SRCS := \
+	toolstack/blkback/main.c \
+	toolstack/blkback/blk_ring.c \
+	toolstack/blkback/blk_io.c \
+	toolstack/blkback/sandbox.c
+PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o)
+
+# liburing statically: Debian 2.3's .so does not export the ring
+# restriction calls its header declares.
+$(BUILD)/pvblkback: $(PVBLKBACK_OBJS) $(LIBPVISOR)
+	$(Q)echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -l:liburing.a -lseccomp $(LDLIBS)
+
+pvisor: $(BUILD)/pvblkback
+
 
 # pvctl parses config files client-side, as xl does.
 $(BUILD)/pvctl: $(LIBPVCFG)
 $(BUILD)/obj/toolstack/pvctl/%.o: CFLAGS += -Itoolstack/config
+$(BUILD)/obj/toolstack/pvisord/commands.o: CFLAGS += -Itoolstack/config

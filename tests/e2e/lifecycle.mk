@@ -41,3 +41,9 @@ CHECK_TARGETS += check-limits
 check-limits: $(BUILD)/pvctl $(BUILD)/pvisord guests
 	$(Q)$(WITH_KVM) limits 'BUILD=$(BUILD) sh tests/e2e/guest-limits.sh'
 .PHONY: check-limits
+
+# Disks: xen-blkfront of the Debian kernel against pvblkback.
+CHECK_TARGETS += check-block
+check-block: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvblkback linux-guest
+	$(Q)$(WITH_KVM) block 'BUILD=$(BUILD) sh tests/e2e/block.sh'
+.PHONY: check-block

@@ -11,6 +11,7 @@ INITRD=$(pwd)/$BUILD/linux/initrd.img
 BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-240}
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/linux_lib.sh"
 require_kvm linux
 start_pvisord
 
@@ -19,23 +20,6 @@ bad() {
 	verdict FAIL "linux/$1" "$2"
 	[ -f "$T/$3.log" ] && tail -25 "$T/$3.log" | sed 's/^/    /'
 	tail -5 "$T/pvisord.log" | sed 's/^/    /'
-}
-# wait_for NAME TEXT [SECONDS]: TEXT appears in NAME's console log
-wait_for() {
-	for i in $(seq "${3:-60}"); do
-		grep -q "$2" "$T/$1.log" 2>/dev/null && return 0
-		sleep 1
-	done
-	return 1
-}
-# type NAME LINE: type a line on the console (no output wanted here)
-type_line() {
-	(printf '%s\r' "$2"; sleep 1) | timeout 5 "$PVCTL" console "$1" >/dev/null 2>&1
-}
-listed() { "$PVCTL" list | awk '{print $1}' | grep -qx "$1"; }
-wait_gone() {
-	for i in $(seq "${2:-60}"); do listed "$1" || return 0; sleep 1; done
-	return 1
 }
 create() {	# name vcpus memory
 	"$PVCTL" create name="$1" kernel="$KERNEL" ramdisk="$INITRD" \

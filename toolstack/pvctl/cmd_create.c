@@ -112,8 +112,8 @@ int cmd_create(int argc, char **argv)
 {
 	static struct cfg_domain cfg;
 	const char *file = NULL, *acts[3];
-	char *req[33] = { "create" }, err[512], num[32];
-	int n = 1, first = 1, rc, fds[2], nfds = 0;
+	char *req[33 + CFG_MAX_DISKS] = { "create" }, err[512], num[32];
+	int n = 1, first = 1, rc, fds[2 + CFG_MAX_DISKS], nfds = 0;
 	bool console = false;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -180,10 +180,14 @@ int cmd_create(int argc, char **argv)
 		if (add(req, &n, "console_log_max", num))
 			return 1;
 	}
-	if (cfg.ndisks || cfg.nvifs)
-		fprintf(stderr, "pvctl create: note: %u disk(s) and %u vif(s) "
-			"validated, but pvisor has no block/network backends yet: "
-			"not attached\n", cfg.ndisks, cfg.nvifs);
+	for (unsigned int i = 0; i < cfg.ndisks; i++)
+		if (n >= 32 + CFG_MAX_DISKS ||
+		    pvctl_open_disk(&cfg.disks[i], &fds[nfds++], &req[n++]))
+			return 1;
+	if (cfg.nvifs)
+		fprintf(stderr, "pvctl create: note: %u vif(s) validated, but "
+			"pvisor has no network backend yet: not attached\n",
+			cfg.nvifs);
 	rc = pvctl_request_fds(n, req, fds, nfds, true);
 	if (rc || !console)
 		return rc;

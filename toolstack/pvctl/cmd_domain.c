@@ -31,6 +31,10 @@ static const struct domain_cmd domain_cmds[] = {
 	{ "mem-set", "DOMAIN MiB", 2, 2,
 	  "Set the balloon target (memory/target); the guest's balloon driver acts on it." },
 	{ "dmesg", "", 0, 0, "Print the hypervisor's message ring." },
+	{ "block-list", "DOMAIN", 1, 1,
+	  "List a domain's disks: state, backend process, requests served." },
+	{ "block-detach", "DOMAIN VDEV [--force]", 2, 3,
+	  "Unplug a disk once the guest lets go of it (--force: at once)." },
 };
 
 const struct domain_cmd *find_cmd(const char *name);

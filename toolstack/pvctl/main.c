@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "show what this host's KVM offers pvisor" },
 	{ "create", cmd_create, "create a domain from an xl-style config file" },
 	{ "xenstore", cmd_xenstore, "ls, read, write, rm, watch xenstore nodes" },
+	{ "block-attach", cmd_block_attach, "hot-plug a disk into a running domain" },
 };
 
 const struct domain_cmd *find_cmd(const char *name);

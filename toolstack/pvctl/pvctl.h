@@ -10,6 +10,14 @@ int cmd_info(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_xenstore(int argc, char **argv);
+int cmd_block_attach(int argc, char **argv);
+
+struct cfg_disk;
+/*
+ * Open a disk's image as the caller, for the access it asks; *canon is
+ * "disk=SPEC" for pvisord (caller frees). 0, or -1 with a message.
+ */
+int pvctl_open_disk(const struct cfg_disk *d, int *fd, char **canon);
 
 /* client.c: the pvisord control socket. */
 const char *pvctl_socket_path(void);

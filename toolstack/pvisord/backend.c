@@ -282,6 +282,9 @@ void pvd_backend_stop(struct pvd_backend *b)
 {
 	uint64_t one = 1;
 
+	/* Disk backends first: they map the guest's memory. */
+	pvd_vbds_stop(b->vbds);
+	b->vbds = NULL;
 	if (b->thread_started) {
 		b->stop = 1;
 		if (write(b->wake_fd, &one, 8) < 0)

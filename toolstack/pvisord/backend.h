@@ -35,6 +35,7 @@ struct pvd_backend {
 	pthread_t thread;
 	bool thread_started;
 	void *input;			/* console input queue (backend.c) */
+	struct pvd_vbds *vbds;		/* disks (vbd.c) */
 };
 
 /* xenstore.c: the store pvisord serves (socket and guest rings). */

@@ -9,6 +9,7 @@
 
 #include "pvisor/ctl_proto.h"
 #include "pvisor/layout.h"
+#include "pvconfig.h"
 #include "pvisord.h"
 
 struct reply {
@@ -48,6 +49,32 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	*out = strtoull(s, &end, 10);
 	if (errno || !*s || *end || *out < min || *out > max)
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A disk= argument: the canonical xl disk spec pvctl sends with the
+ * image it opened. Only what pvisor serves gets through.
+ */
+static int parse_disk(const char *spec, struct pvd_disk *out, struct reply *r)
+{
+	struct cfg_disk d;
+	char err[256];
+
+	if (cfg_parse_disk(spec, &d, err, sizeof(err))) {
+		say(r, "disk '%s': %s\n", spec, err);
+		return -EINVAL;
+	}
+	if (d.format != CFG_FMT_RAW || !d.target[0] || d.target[0] != '/') {
+		say(r, "disk '%s': only raw images given by absolute path are "
+		    "served\n", spec);
+		return -EINVAL;
+	}
+	*out = (struct pvd_disk){ .devid = d.vdev_num, .readonly = d.readonly,
+				  .cdrom = d.cdrom, .discard = d.discard,
+				  .fd = -1 };
+	snprintf(out->vdev, sizeof(out->vdev), "%s", d.vdev);
+	snprintf(out->target, sizeof(out->target), "%s", d.target);
 	return 0;
 }
 
@@ -106,7 +133,17 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 		else if (!strcmp(key, "console_log_max") &&
 			 !parse_u64(val, 4, 1u << 30, &v))
 			spec.console_log_max = v << 10;
-		else {
+		else if (!strcmp(key, "disk")) {
+			if (spec.ndisks == PVD_MAX_DISKS) {
+				say(r, "create: more than %d disks\n",
+				    PVD_MAX_DISKS);
+				return -E2BIG;
+			}
+			rc = parse_disk(val, &spec.disks[spec.ndisks], r);
+			if (rc)
+				return rc;
+			spec.ndisks++;
+		} else {
 			say(r, "create: bad value for '%s': '%s'\n", key, val);
 			return -EINVAL;
 		}
@@ -119,10 +156,11 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 	 * The files come open, in order: kernel, then ramdisk. The caller
 	 * opened them with its rights; pvisord (root) opens nothing for it.
 	 */
-	if (q->nfds != 1 + !!spec.ramdisk[0]) {
-		say(r, "create: the kernel%s must be passed as open files "
+	if (q->nfds != 1 + !!spec.ramdisk[0] + (int)spec.ndisks) {
+		say(r, "create: the kernel%s%s must be passed as open files "
 		    "(%d received): use a pvctl of the same version\n",
-		    spec.ramdisk[0] ? " and the ramdisk" : "", q->nfds);
+		    spec.ramdisk[0] ? ", the ramdisk" : "",
+		    spec.ndisks ? " and the disks" : "", q->nfds);
 		return -EBADF;
 	}
 	spec.kernel_fd = q->fds[0];
@@ -130,6 +168,12 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 	if (spec.ramdisk[0]) {
 		spec.ramdisk_fd = q->fds[1];
 		q->fds[1] = -1;
+	}
+	for (unsigned int i = 0; i < spec.ndisks; i++) {
+		int k = 1 + !!spec.ramdisk[0] + (int)i;
+
+		spec.disks[i].fd = q->fds[k];
+		q->fds[k] = -1;
 	}
 	rc = pvd_domain_create(&spec, err, sizeof(err), &domid);
 	if (rc) {
@@ -344,6 +388,76 @@ static int cmd_on_domain(struct ctl_request *q, struct reply *r, int fd,
 	return rc;
 }
 
+/* block-attach DOMAIN SPEC (+ the image), block-detach, block-list. */
+static int cmd_block(struct ctl_request *q, struct reply *r)
+{
+	const char *cmd = q->argv[0];
+	struct pvd_domain *pd;
+	struct pvd_disk disk;
+	char err[512] = "", *text = NULL;
+	bool attach = !strcmp(cmd, "block-attach");
+	bool detach = !strcmp(cmd, "block-detach");
+	bool force = detach && q->argc == 4 && !strcmp(q->argv[3], "--force");
+	int rc;
+
+	if (q->argc < 2 || (attach && (q->argc != 3 || q->nfds != 1 ||
+				       strncmp(q->argv[2], "disk=", 5))) ||
+	    (detach && q->argc != 3 && !force) ||
+	    (!attach && !detach && q->argc != 2)) {
+		say(r, "%s: bad arguments\n", cmd);
+		return -EINVAL;
+	}
+	if (attach) {
+		rc = parse_disk(q->argv[2] + 5, &disk, r);
+		if (rc)
+			return rc;
+	}
+	pd = pvd_domain_get(q->argv[1]);
+	if (!pd) {
+		say(r, "%s: no domain '%s'\n", cmd, q->argv[1]);
+		return -ESRCH;
+	}
+	/* Held throughout: the domain cannot stop under the change. */
+	pthread_mutex_lock(&pvd_lock);
+	if (!pd->d || domain_is_dying(pd->d) || !pd->backend.vbds) {
+		rc = -ESRCH;
+		snprintf(err, sizeof(err), "%s is not running", pd->spec.name);
+	} else if (attach && pd->spec.ndisks == PVD_MAX_DISKS) {
+		rc = -E2BIG;
+		snprintf(err, sizeof(err), "%s has %d disks already",
+			 pd->spec.name, PVD_MAX_DISKS);
+	} else if (attach) {
+		disk.fd = q->fds[0];
+		rc = pvd_vbd_attach(pd->backend.vbds, &disk, err, sizeof(err));
+		if (!rc) {	/* the domain keeps it across reboots */
+			pd->spec.disks[pd->spec.ndisks++] = disk;
+			q->fds[0] = -1;
+		}
+	} else if (detach) {
+		rc = pvd_vbd_detach(pd->backend.vbds, q->argv[2], force, err,
+				    sizeof(err));
+		for (unsigned int i = 0; rc != -ENOENT && i < pd->spec.ndisks;
+		     i++)
+			if (!strcmp(pd->spec.disks[i].vdev, q->argv[2]) &&
+			    rc != -ETIMEDOUT) {
+				close(pd->spec.disks[i].fd);
+				pd->spec.disks[i] =
+					pd->spec.disks[--pd->spec.ndisks];
+				break;
+			}
+	} else {
+		rc = pvd_vbd_list(pd->backend.vbds, &text);
+	}
+	pthread_mutex_unlock(&pvd_lock);
+	pvd_domain_put(pd);
+	if (text)
+		say(r, "%s", text);
+	free(text);
+	if (rc)
+		say(r, "%s: %s\n", cmd, err[0] ? err : strerror(-rc));
+	return rc;
+}
+
 void pvd_serve_client(int fd)
 {
 	struct ctl_request q;
@@ -377,6 +491,8 @@ void pvd_serve_client(int fd)
 		rc = cmd_dmesg(&q, &r);
 	else if (!strcmp(cmd, "mem-set"))
 		rc = cmd_mem_set(&q, &r);
+	else if (!strncmp(cmd, "block-", 6))
+		rc = cmd_block(&q, &r);
 	else if (!strcmp(cmd, "destroy") || !strcmp(cmd, "pause") ||
 		 !strcmp(cmd, "unpause") || !strcmp(cmd, "console") ||
 		 !strcmp(cmd, "shutdown") || !strcmp(cmd, "reboot"))

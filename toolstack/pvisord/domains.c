@@ -100,6 +100,10 @@ static void spec_close_files(struct pvd_domain_spec *spec)
 	if (spec->ramdisk_fd >= 0)
 		close(spec->ramdisk_fd);
 	spec->kernel_fd = spec->ramdisk_fd = -1;
+	for (unsigned int i = 0; i < spec->ndisks; i++)
+		if (spec->disks[i].fd >= 0)
+			close(spec->disks[i].fd);
+	spec->ndisks = 0;
 }
 
 /* Build and start the hypervisor domain for pd->spec. */
@@ -166,6 +170,10 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 			 strerror(-rc));
 		goto fail;
 	}
+	rc = pvd_vbds_start(d, spec->disks, spec->ndisks, &pd->backend.vbds,
+			    err, errlen);
+	if (rc)
+		goto fail;
 	rc = domain_start(d);
 	if (rc) {
 		snprintf(err, errlen, "cannot start vCPUs: %s", strerror(-rc));

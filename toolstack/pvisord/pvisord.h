@@ -12,6 +12,9 @@
 #include "pvisor/domain.h"
 #include "pvisor/platform.h"
 #include "backend.h"
+#include "vbd.h"
+
+#define PVD_MAX_DISKS	16
 
 struct msg_ring;
 
@@ -38,6 +41,9 @@ struct pvd_domain_spec {
 	 * every reboot; owned by the domain. -1: none.
 	 */
 	int kernel_fd, ramdisk_fd;
+	/* Disks, with their images as the client opened them (owned). */
+	struct pvd_disk disks[PVD_MAX_DISKS];
+	unsigned int ndisks;
 };
 
 /* A domain as the daemon keeps it, across reboots of the guest. */

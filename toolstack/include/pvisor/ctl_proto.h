@@ -25,7 +25,7 @@
  */
 #define CTL_MAGIC		0x31435650u	/* "PVC1" */
 #define CTL_VERSION		2u	/* 2: descriptors instead of paths */
-#define CTL_MAX_FDS		4
+#define CTL_MAX_FDS		20	/* kernel, ramdisk, disks */
 #define CTL_MAX_PAYLOAD		(1u << 20)
 #define CTL_MAX_ARGS		64
 #define CTL_DEFAULT_SOCKET	"/run/pvisor/pvisord.sock"

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVBLKBACK_H
+#define PVBLKBACK_H
+
+/*
+ * pvblkback: the backend of one virtual disk, in its own process
+ * (pvisor/blkback_ctl.h says how pvisord drives it).
+ *
+ * The guest's requests are copied out of the shared ring once and only
+ * the copies are used; data moves by grant copy between the guest's
+ * granted pages and a bounce buffer per request, and between that
+ * buffer and the image by io_uring. Nothing is mapped from the guest but
+ * the ring itself.
+ */
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <pvabi/io/blkif.h>
+
+#include "pvisor/blkback_ctl.h"
+
+struct gnttab_dom0;
+
+#define BLK_SECTOR		512u
+#define BLK_PAGE		4096u
+#define BLK_SECTORS_PER_PAGE	(BLK_PAGE / BLK_SECTOR)
+/* Segments of one indirect request we accept (and advertise). */
+#define BLK_MAX_INDIRECT_SEGS	64u
+#define BLK_SEGS_PER_INDIRECT_PAGE \
+	(BLK_PAGE / sizeof(struct blkif_request_segment))
+/* Requests in flight at once; the ring may hold more. */
+#define BLK_MAX_INFLIGHT	64u
+
+/* A request taken from the ring, checked, with its segments. */
+struct blk_req {
+	uint64_t id;
+	uint8_t op;			/* what the response echoes */
+	uint8_t kind;			/* BLKIF_OP_READ/WRITE/FLUSH/DISCARD */
+	bool flush_after;		/* a FLUSH_DISKCACHE that carries data */
+	uint16_t nr_segs;
+	uint64_t sector, nr_sectors;
+	struct blkif_request_segment seg[BLK_MAX_INDIRECT_SEGS];
+	/* In flight: */
+	uint8_t *bounce;
+	unsigned int pending;		/* CQEs still to come */
+	int16_t status;
+	bool used;
+};
+
+struct blkback {
+	int ctl;			/* the socket to pvisord */
+	uint32_t domid, devid;
+	uint32_t flags;			/* BLKBACK_F_* in effect */
+	int image;
+	uint64_t sectors;
+	bool is_bdev;
+	struct gnttab_dom0 *gnt;
+
+	/* The ring, between CONNECT and DISCONNECT. */
+	bool connected, broken, draining;
+	int notify_fd, kick_fd;
+	void *ring_area;
+	size_t ring_area_len;
+	unsigned int nr_ring_pages;
+	uint32_t ring_handle[BLKBACK_MAX_RING_PAGES];
+	blkif_back_ring_t ring;
+
+	struct io_uring uring;
+	int cq_fd;			/* eventfd the ring signals */
+	struct blk_req reqs[BLK_MAX_INFLIGHT];
+	unsigned int inflight;
+	uint8_t *bounce;		/* BLK_MAX_INFLIGHT areas */
+
+	struct blkback_stats stats;
+};
+
+/* main.c */
+void blk_log(struct blkback *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* blk_ring.c: the shared ring. */
+int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
+		     int notify_fd, int kick_fd);
+void blk_ring_disconnect(struct blkback *b);
+/* Take what the guest queued, as far as there is room in flight. */
+void blk_ring_poll(struct blkback *b);
+/* A request finished: answer it, free its slot. */
+void blk_ring_respond(struct blkback *b, struct blk_req *r);
+
+/* blk_io.c: the image. */
+int blk_io_init(struct blkback *b);
+void blk_io_exit(struct blkback *b);
+/* Start r (its data copied in for writes); < 0: answer it now. */
+int blk_io_submit(struct blkback *b, struct blk_req *r);
+void blk_io_flush_submissions(struct blkback *b);
+/* Reap completions, answering finished requests. */
+void blk_io_complete(struct blkback *b);
+
+/* sandbox.c */
+int blk_sandbox_enter(struct blkback *b);
+
+#endif

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pvblkback: started by pvisord with its control socket as fd 3 and
+ * nothing else open. It is told which guest and disk it serves (OPEN,
+ * with the guest's RAM and grant-table memfds and the image the user
+ * opened), sandboxes itself, then serves the ring between CONNECT and
+ * DISCONNECT until pvisord closes the socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pvisor/gnttab_dom0.h"
+#include "blkback.h"
+
+static int ctl_send(struct blkback *b, const struct blkback_msg *m)
+{
+	return send(b->ctl, m, sizeof(*m), MSG_NOSIGNAL) == sizeof(*m)
+		? 0 : -EPIPE;
+}
+
+void blk_log(struct blkback *b, const char *fmt, ...)
+{
+	struct blkback_msg m = { .type = BLKBACK_LOG };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	ctl_send(b, &m);
+}
+
+/* One message and up to max fds; 0 at EOF (pvisord went away). */
+static ssize_t ctl_recv(struct blkback *b, struct blkback_msg *m, int *fds,
+			unsigned int max, unsigned int *nfds)
+{
+	char cbuf[CMSG_SPACE(8 * sizeof(int))];
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	ssize_t n;
+
+	*nfds = 0;
+	do
+		n = recvmsg(b->ctl, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c;
+	     c = CMSG_NXTHDR(&mh, c)) {
+		unsigned int k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (unsigned int i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*nfds < max)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n > 0 && (size_t)n != sizeof(*m))
+		return -EPROTO;
+	return n;
+}
+
+/* The image: a regular file or block device, open as the disk needs. */
+static int open_image(struct blkback *b, int fd, char *why, size_t len)
+{
+	struct stat st;
+	uint64_t bytes;
+	int fl = fcntl(fd, F_GETFL);
+
+	b->image = fd;
+	if (fl < 0 || fstat(fd, &st) || (fl & O_PATH)) {
+		snprintf(why, len, "the image is not an open file");
+		return -EBADF;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &bytes)) {
+			snprintf(why, len, "cannot size the block device: %s",
+				 strerror(errno));
+			return -errno;
+		}
+		b->is_bdev = true;
+	} else if (S_ISREG(st.st_mode)) {
+		bytes = (uint64_t)st.st_size;
+	} else {
+		snprintf(why, len, "the image is neither a regular file nor "
+			 "a block device");
+		return -EINVAL;
+	}
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		b->flags |= BLKBACK_F_READONLY;
+	else if ((fl & O_ACCMODE) != O_RDWR) {
+		snprintf(why, len, "the image is open write-only");
+		return -EBADF;
+	}
+	b->sectors = bytes / BLK_SECTOR;
+	if (!b->sectors) {
+		snprintf(why, len, "the image is empty (%llu bytes)",
+			 (unsigned long long)bytes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int do_open(struct blkback *b, const struct blkback_msg *m, int *fds,
+		   unsigned int nfds)
+{
+	struct blkback_msg r = { .type = BLKBACK_INFO };
+	struct gnttab_dom0_config gc = { .self = 0, .max_maps = 64 };
+	int rc;
+
+	if (nfds != 3) {
+		snprintf(r.text, sizeof(r.text), "OPEN needs 3 fds, got %u",
+			 nfds);
+		rc = -EINVAL;
+		goto out;
+	}
+	b->domid = m->open.domid;
+	b->devid = m->open.devid;
+	b->flags = m->open.flags & (BLKBACK_F_READONLY | BLKBACK_F_CDROM |
+				    BLKBACK_F_DISCARD);
+	rc = open_image(b, fds[2], r.text, sizeof(r.text));
+	if (rc)
+		goto out;
+	gc.ram_fd = fds[0];
+	gc.gnttab_fd = fds[1];
+	rc = gnttab_dom0_open(&gc, &b->gnt);
+	close(fds[0]);
+	close(fds[1]);
+	if (rc) {
+		snprintf(r.text, sizeof(r.text), "cannot attach the guest's "
+			 "grant table: %s", strerror(-rc));
+		goto out;
+	}
+	rc = blk_io_init(b);
+	if (rc) {
+		snprintf(r.text, sizeof(r.text), "cannot set up I/O: %s",
+			 strerror(-rc));
+		goto out;
+	}
+	rc = blk_sandbox_enter(b);
+	if (rc) {
+		snprintf(r.text, sizeof(r.text), "cannot sandbox: %s",
+			 strerror(-rc));
+		goto out;
+	}
+	r.info.sectors = b->sectors;
+	r.info.sector_size = BLK_SECTOR;
+	r.info.physical_sector_size = BLK_PAGE;
+	r.info.flags = b->flags;
+	if (b->flags & BLKBACK_F_READONLY)
+		r.info.flags &= ~BLKBACK_F_DISCARD;
+	b->flags = r.info.flags;
+	r.info.max_indirect_segments = BLK_MAX_INDIRECT_SEGS;
+	r.info.discard_granularity = BLK_PAGE;
+out:
+	r.status = rc;
+	ctl_send(b, &r);
+	return rc;
+}
+
+static void do_connect(struct blkback *b, const struct blkback_msg *m,
+		       int *fds, unsigned int nfds)
+{
+	struct blkback_msg r = { .type = BLKBACK_CONNECTED };
+
+	if (nfds != 2) {
+		for (unsigned int i = 0; i < nfds; i++)
+			close(fds[i]);
+		r.status = -EINVAL;
+		snprintf(r.text, sizeof(r.text), "CONNECT needs 2 fds");
+	} else {
+		r.status = blk_ring_connect(b, m, fds[0], fds[1]);
+		if (r.status) {
+			close(fds[0]);
+			close(fds[1]);
+			snprintf(r.text, sizeof(r.text), "cannot map the ring: %s",
+				 strerror(-r.status));
+		}
+	}
+	ctl_send(b, &r);
+	if (!r.status)
+		blk_ring_poll(b);	/* requests queued before we came */
+}
+
+/* After DISCONNECT, once nothing is in flight. */
+static void finish_disconnect(struct blkback *b)
+{
+	struct blkback_msg r = { .type = BLKBACK_DISCONNECTED };
+
+	blk_ring_disconnect(b);
+	ctl_send(b, &r);
+}
+
+static int serve(struct blkback *b)
+{
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = b->ctl, .events = POLLIN },
+			{ .fd = b->cq_fd, .events = POLLIN },
+			{ .fd = b->connected ? b->notify_fd : -1,
+			  .events = POLLIN },
+		};
+		struct blkback_msg m;
+		unsigned int nfds;
+		int fds[4];
+		uint64_t cnt;
+		ssize_t n;
+
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			return 1;
+		if (p[1].revents & POLLIN) {
+			blk_io_complete(b);
+			blk_ring_poll(b);	/* slots may have freed */
+		}
+		if (p[2].revents & POLLIN) {
+			if (read(b->notify_fd, &cnt, sizeof(cnt)) > 0)
+				b->stats.kicks_in++;
+			blk_ring_poll(b);
+		}
+		if (b->draining && !b->inflight)
+			finish_disconnect(b);
+		if (!(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		n = ctl_recv(b, &m, fds, 4, &nfds);
+		if (n <= 0)
+			return n ? 1 : 0;	/* pvisord is done with us */
+		switch (m.type) {
+		case BLKBACK_CONNECT:
+			do_connect(b, &m, fds, nfds);
+			break;
+		case BLKBACK_DISCONNECT:
+			if (!b->connected) {
+				struct blkback_msg r = {
+					.type = BLKBACK_DISCONNECTED };
+
+				ctl_send(b, &r);
+				break;
+			}
+			b->draining = true;
+			if (!b->inflight)
+				finish_disconnect(b);
+			break;
+		case BLKBACK_STATS: {
+			struct blkback_msg r = { .type = BLKBACK_STATS,
+						 .stats = b->stats };
+
+			ctl_send(b, &r);
+			break;
+		}
+		default:
+			for (unsigned int i = 0; i < nfds; i++)
+				close(fds[i]);
+			blk_log(b, "unknown control message %u", m.type);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct blkback b = { .ctl = BLKBACK_CTL_FD, .image = -1,
+			     .notify_fd = -1, .kick_fd = -1, .cq_fd = -1 };
+	struct blkback_msg m;
+	unsigned int nfds;
+	struct stat st;
+	int fds[4];
+	ssize_t n;
+
+	if (argc > 1 || fstat(b.ctl, &st) || !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "pvblkback: the block backend pvisord starts "
+			"for each virtual disk; not for running by hand\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	n = ctl_recv(&b, &m, fds, 4, &nfds);
+	if (n <= 0 || m.type != BLKBACK_OPEN)
+		return 1;
+	if (do_open(&b, &m, fds, nfds))
+		return 1;
+	return serve(&b);
+}

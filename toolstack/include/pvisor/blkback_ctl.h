@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVISOR_BLKBACK_CTL_H
+#define PVISOR_BLKBACK_CTL_H
+
+/*
+ * pvisord <-> pvblkback, the block backend process of one virtual disk.
+ * A SOCK_SEQPACKET socketpair, the backend's fd 3 from its start; one
+ * struct blkback_msg per packet, file descriptors by SCM_RIGHTS.
+ *
+ * pvisord keeps xenstore and the xenbus state machine; the backend only
+ * ever sees what pvisord read there, already parsed, plus the guest's
+ * grants. The data path (blkif ring, grant copies, io_uring, event
+ * channel eventfds) never passes through pvisord.
+ *
+ *   OPEN        -> fds: guest RAM memfd, grant-table memfd, image
+ *   <- INFO        geometry, or status < 0 and text: why not
+ *   CONNECT     -> ring refs, event channel; fds: notify, kick
+ *   <- CONNECTED   status: 0, or < 0 and text
+ *   DISCONNECT  -> stop taking requests, finish those in flight,
+ *   <- DISCONNECTED  answer them, let go of the ring
+ *   <- LOG         something pvisord should log (e.g. a hostile ring)
+ *   STATS       -> <- STATS  counters
+ * pvisord closing the socket ends the backend.
+ */
+#include <stdint.h>
+
+#define BLKBACK_CTL_FD		3
+#define BLKBACK_MAX_RING_PAGES	16	/* max-ring-page-order 4 */
+
+enum blkback_msg_type {
+	BLKBACK_OPEN = 1,
+	BLKBACK_INFO,
+	BLKBACK_CONNECT,
+	BLKBACK_CONNECTED,
+	BLKBACK_DISCONNECT,
+	BLKBACK_DISCONNECTED,
+	BLKBACK_LOG,
+	BLKBACK_STATS,
+};
+
+#define BLKBACK_F_READONLY	(1u << 0)
+#define BLKBACK_F_CDROM		(1u << 1)
+#define BLKBACK_F_DISCARD	(1u << 2)	/* offer discard */
+
+struct blkback_stats {
+	uint64_t reqs, rd_reqs, wr_reqs, flush_reqs, discard_reqs;
+	uint64_t rd_sectors, wr_sectors;
+	uint64_t errors;			/* BLKIF_RSP_ERROR sent */
+	uint64_t kicks_in, kicks_out;		/* event channel */
+};
+
+struct blkback_msg {
+	uint32_t type;
+	int32_t status;			/* replies: 0 or -errno */
+	union {
+		struct {
+			uint32_t domid, devid;
+			uint32_t flags;		/* BLKBACK_F_* */
+		} open;
+		struct {
+			uint64_t sectors;	/* of 512 bytes */
+			uint32_t sector_size, physical_sector_size;
+			uint32_t flags;		/* BLKBACK_F_* in effect */
+			uint32_t max_indirect_segments;
+			uint32_t discard_granularity;
+		} info;
+		struct {
+			uint32_t nr_ring_pages;
+			uint32_t ring_ref[BLKBACK_MAX_RING_PAGES];
+		} connect;
+		struct blkback_stats stats;
+	};
+	char text[160];			/* LOG, or why a request failed */
+};
+
+#endif

@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Virtual block devices (vbd.h): pvisord's half of each disk. It starts
+ * the disk's pvblkback, writes the xenstore nodes blkfront reads, follows
+ * the frontend's xenbus state, and hands the backend the ring and event
+ * channel the frontend published, after checking them. Everything read
+ * from the frontend's directory is guest input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pvabi/io/blkif.h>
+#include <pvabi/io/xenbus.h>
+
+#include "pvisor/blkback_ctl.h"
+#include "pvisor/domain.h"
+#include "pvisor/evtchn_dom0.h"
+#include "pvisor/grant_table.h"
+#include "pvisor/log.h"
+#include "pvisor/xs_client.h"
+#include "pvisord.h"
+#include "vbd.h"
+
+#define CTL_TIMEOUT_MS		10000	/* a backend's answer */
+#define DETACH_WAIT_S		10	/* the frontend's, on detach */
+#define MAX_RING_ORDER		4	/* BLKBACK_MAX_RING_PAGES */
+#define VBD_POLL_MAX		32	/* backends one thread watches */
+
+struct pvd_vbd {
+	struct pvd_vbd *next;
+	struct pvd_disk disk;
+	dev_t img_dev;
+	ino_t img_ino;
+	pid_t pid;
+	int ctl;			/* -1 once the backend is gone */
+	struct blkback_msg info;
+	struct evtchn_dom0_chan ch;
+	bool ch_ok, connected, detaching, gone;
+	int be_state;
+	char be[96], fe[96];
+	char note[96];			/* e.g. why the backend died */
+};
+
+struct pvd_vbds {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct domain *d;
+	unsigned int domid;
+	struct xs_client *xs;
+	struct pvd_vbd *vbds;
+	int wake_fd;
+	bool stop;
+	pthread_t thread;
+	bool thread_started;
+};
+
+/* Images in use by any domain: a writer excludes every other user. */
+static pthread_mutex_t users_lock = PTHREAD_MUTEX_INITIALIZER;
+struct image_user {
+	struct image_user *next;
+	dev_t dev;
+	ino_t ino;
+	bool writable;
+	unsigned int domid;
+	const struct pvd_vbd *v;
+};
+static struct image_user *users;
+
+static int claim_image(struct pvd_vbd *v, unsigned int domid, char *err,
+		       size_t errlen)
+{
+	struct image_user *u;
+
+	pthread_mutex_lock(&users_lock);
+	for (u = users; u; u = u->next)
+		if (u->dev == v->img_dev && u->ino == v->img_ino &&
+		    (u->writable || !v->disk.readonly)) {
+			snprintf(err, errlen, "%s: %s is in use by domain %u "
+				 "(%s), and a disk written by one domain is "
+				 "never shared", v->disk.vdev, v->disk.target,
+				 u->domid, u->writable ? "writable" : "read-only");
+			pthread_mutex_unlock(&users_lock);
+			return -EBUSY;
+		}
+	u = calloc(1, sizeof(*u));
+	if (u) {
+		*u = (struct image_user){ .next = users, .dev = v->img_dev,
+					  .ino = v->img_ino, .domid = domid,
+					  .writable = !v->disk.readonly, .v = v };
+		users = u;
+	}
+	pthread_mutex_unlock(&users_lock);
+	return u ? 0 : -ENOMEM;
+}
+
+static void release_image(const struct pvd_vbd *v)
+{
+	pthread_mutex_lock(&users_lock);
+	for (struct image_user **pp = &users; *pp; pp = &(*pp)->next)
+		if ((*pp)->v == v) {
+			struct image_user *u = *pp;
+
+			*pp = u->next;
+			free(u);
+			break;
+		}
+	pthread_mutex_unlock(&users_lock);
+}
+
+/* -------------------------------------------------- the backend -- */
+
+static char blkback_exe[PATH_MAX];
+
+/* pvblkback is installed next to pvisord. */
+static void find_backend(void)
+{
+	ssize_t n = readlink("/proc/self/exe", blkback_exe,
+			     sizeof(blkback_exe) - 16);
+	char *slash;
+
+	if (n <= 0) {
+		strcpy(blkback_exe, "pvblkback");
+		return;
+	}
+	blkback_exe[n] = '\0';
+	slash = strrchr(blkback_exe, '/');
+	strcpy(slash ? slash + 1 : blkback_exe, "pvblkback");
+}
+
+static const char *backend_path(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, find_backend);
+	return blkback_exe;
+}
+
+/* Start pvblkback with only its control socket open, as fd 3. */
+static int spawn_backend(struct pvd_vbd *v)
+{
+	char *argv[] = { "pvblkback", NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	sigemptyset(&none);
+	sigfillset(&dfl);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], BLKBACK_CTL_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, BLKBACK_CTL_FD + 1);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+				 POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+	rc = posix_spawn(&v->pid, backend_path(), &fa, &at, argv, NULL);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(sv[1]);
+	if (rc) {
+		close(sv[0]);
+		v->pid = 0;
+		return -rc;
+	}
+	v->ctl = sv[0];
+	return 0;
+}
+
+static void log_backend(struct pvd_vbds *s, struct pvd_vbd *v,
+			const struct blkback_msg *m)
+{
+	char text[sizeof(m->text) + 1];
+
+	memcpy(text, m->text, sizeof(m->text));
+	text[sizeof(m->text)] = '\0';
+	pr_warn("d%u %s: backend: %s\n", s->domid, v->disk.vdev, text);
+}
+
+static int ctl_send(struct pvd_vbd *v, const struct blkback_msg *m,
+		    const int *fds, unsigned int nfds)
+{
+	char cbuf[CMSG_SPACE(4 * sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (v->ctl < 0)
+		return -EPIPE;
+	if (nfds) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	return sendmsg(v->ctl, &mh, MSG_NOSIGNAL) == sizeof(*m) ? 0 : -EPIPE;
+}
+
+/* The backend is gone (or must go): reap it, say why. */
+static void reap_backend(struct pvd_vbds *s, struct pvd_vbd *v, bool kill_it)
+{
+	int status = 0;
+
+	if (v->ctl >= 0)
+		close(v->ctl);	/* EOF: a healthy backend exits on it */
+	v->ctl = -1;
+	if (!v->pid)
+		return;
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(v->pid, &status, WNOHANG) == v->pid)
+			goto reaped;
+		if (i == 100 || kill_it) {
+			kill(v->pid, SIGKILL);
+			kill_it = false;
+		}
+		usleep(10000);
+	}
+	kill(v->pid, SIGKILL);
+	waitpid(v->pid, &status, 0);
+reaped:
+	if (WIFSIGNALED(status))
+		snprintf(v->note, sizeof(v->note), "backend killed by signal "
+			 "%d (%s)%s", WTERMSIG(status), strsignal(WTERMSIG(status)),
+			 WTERMSIG(status) == SIGSYS ? ": seccomp" : "");
+	else if (WEXITSTATUS(status))
+		snprintf(v->note, sizeof(v->note), "backend exited with "
+			 "status %d", WEXITSTATUS(status));
+	v->pid = 0;
+}
+
+/*
+ * One request, one reply of type want; LOG messages on the way are
+ * logged. Called with s->lock held (the thread reads only under it).
+ */
+static int ctl_call(struct pvd_vbds *s, struct pvd_vbd *v,
+		    const struct blkback_msg *req, const int *fds,
+		    unsigned int nfds, uint32_t want, struct blkback_msg *rep)
+{
+	struct timespec t0, t;
+	int rc = ctl_send(v, req, fds, nfds);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!rc) {
+		struct pollfd p = { .fd = v->ctl, .events = POLLIN };
+		long left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = CTL_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
+					 (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		n = recv(v->ctl, rep, sizeof(*rep), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return -EPIPE;
+		if (n != sizeof(*rep))
+			continue;
+		if (rep->type == BLKBACK_LOG)
+			log_backend(s, v, rep);
+		else if (rep->type == want)
+			return 0;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------- xenstore -- */
+
+static int be_write(struct pvd_vbds *s, struct pvd_vbd *v, const char *key,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int be_write(struct pvd_vbds *s, struct pvd_vbd *v, const char *key,
+		    const char *fmt, ...)
+{
+	char path[160], val[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", v->be, key);
+	return xs_client_write(s->xs, path, val);
+}
+
+static int set_be_state(struct pvd_vbds *s, struct pvd_vbd *v, int state)
+{
+	v->be_state = state;
+	return be_write(s, v, "state", "%d", state);
+}
+
+/* A frontend node as an unsigned number; guest input, so strictly. */
+static int fe_read_u32(struct pvd_vbds *s, struct pvd_vbd *v, const char *key,
+		       uint32_t *out)
+{
+	char path[160], *val, *end;
+	unsigned long n;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", v->fe, key);
+	rc = xs_client_read(s->xs, path, &val, NULL);
+	if (rc)
+		return rc;
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	rc = (!val[0] || *end || errno || n > UINT32_MAX || val[0] == '-')
+		? -EINVAL : 0;
+	free(val);
+	*out = (uint32_t)n;
+	return rc;
+}
+
+static int write_nodes(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	const struct pvd_disk *dk = &v->disk;
+	char owner[16], reader[16];
+	const char *be_perms[2] = { "n0", reader };
+	const char *fe_perms[2] = { owner, "r0" };
+	uint32_t info = 0;
+	int rc = 0;
+
+	snprintf(owner, sizeof(owner), "n%u", s->domid);
+	snprintf(reader, sizeof(reader), "r%u", s->domid);
+	if (v->info.info.flags & BLKBACK_F_READONLY)
+		info |= VDISK_READONLY;
+	if (dk->cdrom)
+		info |= VDISK_CDROM | VDISK_REMOVABLE;
+
+	rc |= xs_client_mkdir(s->xs, v->be);
+	rc |= xs_client_set_perms(s->xs, v->be, be_perms, 2);
+	rc |= be_write(s, v, "frontend", "%s", v->fe);
+	rc |= be_write(s, v, "frontend-id", "%u", s->domid);
+	rc |= be_write(s, v, "online", "1");
+	rc |= be_write(s, v, "removable", "%d", dk->cdrom);
+	rc |= be_write(s, v, "bootable", "1");
+	rc |= be_write(s, v, "dev", "%s", dk->vdev);
+	rc |= be_write(s, v, "type", "file");
+	rc |= be_write(s, v, "mode", "%s", info & VDISK_READONLY ? "r" : "w");
+	rc |= be_write(s, v, "params", "%s", dk->target);
+	rc |= be_write(s, v, "device-type", "%s", dk->cdrom ? "cdrom" : "disk");
+	rc |= be_write(s, v, "sectors", "%llu",
+		       (unsigned long long)v->info.info.sectors);
+	rc |= be_write(s, v, "sector-size", "%u", v->info.info.sector_size);
+	rc |= be_write(s, v, "physical-sector-size", "%u",
+		       v->info.info.physical_sector_size);
+	rc |= be_write(s, v, "info", "%u", info);
+	rc |= be_write(s, v, "feature-flush-cache", "1");
+	rc |= be_write(s, v, "feature-max-indirect-segments", "%u",
+		       v->info.info.max_indirect_segments);
+	rc |= be_write(s, v, "max-ring-page-order", "%d", MAX_RING_ORDER);
+	if (v->info.info.flags & BLKBACK_F_DISCARD) {
+		rc |= be_write(s, v, "feature-discard", "1");
+		rc |= be_write(s, v, "discard-granularity", "%u",
+			       v->info.info.discard_granularity);
+		rc |= be_write(s, v, "discard-alignment", "0");
+		rc |= be_write(s, v, "discard-secure", "0");
+	}
+	rc |= set_be_state(s, v, XenbusStateInitialising);
+
+	rc |= xs_client_mkdir(s->xs, v->fe);
+	rc |= xs_client_set_perms(s->xs, v->fe, fe_perms, 2);
+	{
+		char path[160];
+
+		snprintf(path, sizeof(path), "%s/backend", v->fe);
+		rc |= xs_client_write(s->xs, path, v->be);
+		snprintf(path, sizeof(path), "%s/backend-id", v->fe);
+		rc |= xs_client_write(s->xs, path, "0");
+		snprintf(path, sizeof(path), "%s/virtual-device", v->fe);
+		rc |= xs_client_printf(s->xs, path, "%u", dk->devid);
+		snprintf(path, sizeof(path), "%s/device-type", v->fe);
+		rc |= xs_client_write(s->xs, path, dk->cdrom ? "cdrom" : "disk");
+		snprintf(path, sizeof(path), "%s/state", v->fe);
+		rc |= xs_client_printf(s->xs, path, "%d",
+				       XenbusStateInitialising);
+	}
+	/* Ready for the frontend's ring: InitWait. */
+	rc |= set_be_state(s, v, XenbusStateInitWait);
+	return rc ? -EIO : 0;
+}
+
+/* ------------------------------------------------ the handshake -- */
+
+static void vbd_disconnect(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	struct blkback_msg m = { .type = BLKBACK_DISCONNECT }, rep;
+
+	if (v->connected && ctl_call(s, v, &m, NULL, 0, BLKBACK_DISCONNECTED,
+				     &rep))
+		pr_warn("d%u %s: backend did not let go of the ring\n",
+			s->domid, v->disk.vdev);
+	v->connected = false;
+	if (v->ch_ok)
+		evtchn_dom0_close(v->ch.dom0_port);
+	v->ch_ok = false;
+}
+
+/* The frontend published its ring: check it, hand it to the backend. */
+static int vbd_connect(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	struct blkback_msg m = { .type = BLKBACK_CONNECT }, rep;
+	uint32_t order = 0, port, queues = 1;
+	char path[160], *proto;
+	int fds[2], rc;
+
+	if (!fe_read_u32(s, v, "multi-queue-num-queues", &queues) &&
+	    queues != 1) {
+		pr_warn("d%u %s: frontend asked for %u queues; one is offered\n",
+			s->domid, v->disk.vdev, queues);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/protocol", v->fe);
+	if (!xs_client_read(s->xs, path, &proto, NULL)) {
+		rc = strcmp(proto, "x86_64-abi") ? -EPROTONOSUPPORT : 0;
+		free(proto);
+		if (rc) {
+			pr_warn("d%u %s: frontend protocol is not %s\n", s->domid,
+				v->disk.vdev, "x86_64-abi");
+			return rc;
+		}
+	}
+	rc = fe_read_u32(s, v, "ring-page-order", &order);
+	if (rc == -ENOENT) {
+		m.connect.nr_ring_pages = 1;
+		rc = fe_read_u32(s, v, "ring-ref", &m.connect.ring_ref[0]);
+	} else if (!rc && order <= MAX_RING_ORDER) {
+		m.connect.nr_ring_pages = 1u << order;
+		for (uint32_t i = 0; !rc && i < m.connect.nr_ring_pages; i++) {
+			char key[24];
+
+			snprintf(key, sizeof(key), "ring-ref%u", i);
+			rc = fe_read_u32(s, v, key, &m.connect.ring_ref[i]);
+		}
+	} else {
+		rc = -EINVAL;
+	}
+	if (!rc)
+		rc = fe_read_u32(s, v, "event-channel", &port);
+	if (rc) {
+		pr_warn("d%u %s: frontend's ring-ref/event-channel missing or "
+			"invalid\n", s->domid, v->disk.vdev);
+		return rc;
+	}
+	rc = evtchn_dom0_bind(s->domid, port, &v->ch);
+	if (rc) {
+		pr_warn("d%u %s: cannot bind the frontend's event channel %u: "
+			"%s\n", s->domid, v->disk.vdev, port, strerror(-rc));
+		return rc;
+	}
+	v->ch_ok = true;
+	fds[0] = v->ch.notify_fd;
+	fds[1] = v->ch.kick_fd;
+	rc = ctl_call(s, v, &m, fds, 2, BLKBACK_CONNECTED, &rep);
+	if (!rc)
+		rc = rep.status;
+	if (rc) {
+		pr_warn("d%u %s: backend cannot connect: %.*s\n", s->domid,
+			v->disk.vdev, (int)sizeof(rep.text),
+			rep.type == BLKBACK_CONNECTED ? rep.text : strerror(-rc));
+		evtchn_dom0_close(v->ch.dom0_port);
+		v->ch_ok = false;
+		return rc;
+	}
+	v->connected = true;
+	pr_info("d%u %s: connected (%u ring page(s), event channel %u)\n",
+		s->domid, v->disk.vdev, m.connect.nr_ring_pages, port);
+	return 0;
+}
+
+static void vbd_free(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	char path[160];
+
+	vbd_disconnect(s, v);
+	reap_backend(s, v, false);
+	if (v->be[0]) {
+		snprintf(path, sizeof(path), "%s/state", v->fe);
+		xs_client_unwatch(s->xs, path, v->disk.vdev);
+		xs_client_rm(s->xs, v->be);
+		xs_client_rm(s->xs, v->fe);
+	}
+	release_image(v);
+	free(v);
+}
+
+/* Unlink and free v; wakes a detach waiting for it. */
+static void vbd_remove(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	for (struct pvd_vbd **pp = &s->vbds; *pp; pp = &(*pp)->next)
+		if (*pp == v) {
+			*pp = v->next;
+			break;
+		}
+	pr_info("d%u %s: removed\n", s->domid, v->disk.vdev);
+	vbd_free(s, v);
+	pthread_cond_broadcast(&s->changed);
+}
+
+/* The frontend's state changed (or the watch was just set). */
+static void frontend_changed(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	uint32_t st;
+
+	if (fe_read_u32(s, v, "state", &st))
+		st = XenbusStateClosed;	/* gone, or garbage: treat as closed */
+	switch (st) {
+	case XenbusStateInitialising:
+		/* A frontend starting over after Closed: offer again. */
+		if (v->be_state == XenbusStateClosed && !v->detaching &&
+		    v->ctl >= 0)
+			set_be_state(s, v, XenbusStateInitWait);
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (v->connected || v->be_state != XenbusStateInitWait ||
+		    v->ctl < 0)
+			break;
+		if (vbd_connect(s, v))
+			set_be_state(s, v, XenbusStateClosing);
+		else
+			set_be_state(s, v, XenbusStateConnected);
+		break;
+	case XenbusStateClosing:
+		vbd_disconnect(s, v);
+		set_be_state(s, v, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+	default:
+		vbd_disconnect(s, v);
+		if (v->detaching) {
+			vbd_remove(s, v);
+			return;
+		}
+		if (v->be_state != XenbusStateClosed)
+			set_be_state(s, v, XenbusStateClosed);
+		break;
+	}
+}
+
+static struct pvd_vbd *by_vdev(struct pvd_vbds *s, const char *vdev)
+{
+	for (struct pvd_vbd *v = s->vbds; v; v = v->next)
+		if (!strcmp(v->disk.vdev, vdev))
+			return v;
+	return NULL;
+}
+
+/* The backend spoke or went away outside a call. */
+static void backend_readable(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	struct blkback_msg m;
+	ssize_t n;
+
+	while ((n = recv(v->ctl, &m, sizeof(m), MSG_DONTWAIT)) == sizeof(m))
+		if (m.type == BLKBACK_LOG)
+			log_backend(s, v, &m);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		reap_backend(s, v, false);
+		if (!v->note[0])
+			snprintf(v->note, sizeof(v->note), "backend exited");
+		pr_err("d%u %s: %s; the disk is gone for the guest\n",
+		       s->domid, v->disk.vdev, v->note);
+		v->connected = false;
+		if (v->ch_ok)
+			evtchn_dom0_close(v->ch.dom0_port);
+		v->ch_ok = false;
+		set_be_state(s, v, XenbusStateClosed);
+	}
+}
+
+static void *vbd_thread(void *arg)
+{
+	struct pvd_vbds *s = arg;
+
+	for (;;) {
+		struct pollfd p[2 + VBD_POLL_MAX];
+		struct pvd_vbd *who[VBD_POLL_MAX];
+		unsigned int n = 2;
+		char *path, *token;
+		uint64_t cnt;
+
+		pthread_mutex_lock(&s->lock);
+		if (s->stop) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		p[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = xs_client_fd(s->xs),
+					.events = POLLIN };
+		for (struct pvd_vbd *v = s->vbds; v && n < 2 + VBD_POLL_MAX;
+		     v = v->next)
+			if (v->ctl >= 0) {
+				who[n - 2] = v;
+				p[n++] = (struct pollfd){ .fd = v->ctl,
+							  .events = POLLIN };
+			}
+		pthread_mutex_unlock(&s->lock);
+
+		if (poll(p, n, -1) < 0 && errno != EINTR)
+			break;
+		pthread_mutex_lock(&s->lock);
+		if (p[0].revents & POLLIN && read(s->wake_fd, &cnt, 8) < 0)
+			cnt = 0;
+		for (unsigned int i = 2; i < n && !s->stop; i++) {
+			bool listed = false;
+
+			for (struct pvd_vbd *v = s->vbds; v; v = v->next)
+				listed |= v == who[i - 2];
+			if (listed && who[i - 2]->ctl == p[i].fd && p[i].revents)
+				backend_readable(s, who[i - 2]);
+		}
+		while (!s->stop && xs_client_event(s->xs, false, &path,
+						   &token) == 1) {
+			struct pvd_vbd *v = by_vdev(s, token);
+
+			if (v)
+				frontend_changed(s, v);
+			free(path);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+static void wake(struct pvd_vbds *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->wake_fd, &one, 8) < 0)
+		pr_err("vbd: cannot wake d%u's device thread\n", s->domid);
+}
+
+/* ------------------------------------------------------ devices -- */
+
+static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
+		   size_t errlen)
+{
+	struct blkback_msg m = { .type = BLKBACK_OPEN };
+	struct pvd_vbd *v;
+	struct stat st;
+	char path[160];
+	int fds[3], rc;
+
+	if (by_vdev(s, disk->vdev)) {
+		snprintf(err, errlen, "%s: the domain has that disk already",
+			 disk->vdev);
+		return -EEXIST;
+	}
+	for (v = s->vbds; v; v = v->next)
+		if (v->disk.devid == disk->devid) {
+			snprintf(err, errlen, "%s: same device number as %s",
+				 disk->vdev, v->disk.vdev);
+			return -EEXIST;
+		}
+	if (fstat(disk->fd, &st)) {
+		snprintf(err, errlen, "%s: no open image was passed", disk->vdev);
+		return -EBADF;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->disk = *disk;
+	v->ctl = -1;
+	v->img_dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+	v->img_ino = S_ISBLK(st.st_mode) ? 0 : st.st_ino;
+	rc = claim_image(v, s->domid, err, errlen);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	rc = spawn_backend(v);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot start %s: %s", disk->vdev,
+			 backend_path(), strerror(-rc));
+		goto fail;
+	}
+	m.open.domid = s->domid;
+	m.open.devid = disk->devid;
+	m.open.flags = (disk->readonly ? BLKBACK_F_READONLY : 0) |
+		       (disk->cdrom ? BLKBACK_F_CDROM : 0) |
+		       (disk->discard ? BLKBACK_F_DISCARD : 0);
+	fds[0] = s->d->ram_fd;
+	fds[1] = gnttab_domain_fd(s->d);
+	fds[2] = disk->fd;
+	rc = ctl_call(s, v, &m, fds, 3, BLKBACK_INFO, &v->info);
+	if (!rc && v->info.status) {
+		rc = v->info.status;
+		snprintf(err, errlen, "%s: %s: %.*s", disk->vdev, disk->target,
+			 (int)sizeof(v->info.text), v->info.text);
+		goto fail;
+	}
+	if (rc) {
+		reap_backend(s, v, true);
+		snprintf(err, errlen, "%s: the backend did not start: %s",
+			 disk->vdev, v->note[0] ? v->note : strerror(-rc));
+		goto fail;
+	}
+	if (!disk->readonly && (v->info.info.flags & BLKBACK_F_READONLY)) {
+		snprintf(err, errlen, "%s: %s was opened read-only", disk->vdev,
+			 disk->target);
+		rc = -EACCES;
+		goto fail;
+	}
+	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vbd/%u/%u",
+		 s->domid, disk->devid);
+	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vbd/%u",
+		 s->domid, disk->devid);
+	rc = write_nodes(s, v);
+	snprintf(path, sizeof(path), "%s/state", v->fe);
+	if (!rc)
+		rc = xs_client_watch(s->xs, path, disk->vdev);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot write its xenstore nodes: %s",
+			 disk->vdev, strerror(-rc));
+		goto fail;
+	}
+	v->next = s->vbds;
+	s->vbds = v;
+	pr_info("d%u %s: %s, %llu sectors, %s, backend pid %d\n", s->domid,
+		disk->vdev, disk->target,
+		(unsigned long long)v->info.info.sectors,
+		v->info.info.flags & BLKBACK_F_READONLY ? "read-only" : "writable",
+		(int)v->pid);
+	return 0;
+fail:
+	vbd_free(s, v);
+	return rc;
+}
+
+int pvd_vbds_start(struct domain *d, const struct pvd_disk *disks,
+		   unsigned int n, struct pvd_vbds **out, char *err,
+		   size_t errlen)
+{
+	struct pvd_vbds *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->changed, NULL);
+	s->d = d;
+	s->domid = d->id;
+	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	rc = s->wake_fd < 0 ? -errno
+			    : xs_client_open(pvd_opts->xenstore_socket, &s->xs);
+	if (rc) {
+		snprintf(err, errlen, "disks: cannot reach xenstore: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	pthread_mutex_lock(&s->lock);
+	for (unsigned int i = 0; !rc && i < n; i++)
+		rc = vbd_add(s, &disks[i], err, errlen);
+	pthread_mutex_unlock(&s->lock);
+	if (rc)
+		goto fail;
+	rc = -pthread_create(&s->thread, NULL, vbd_thread, s);
+	if (rc) {
+		snprintf(err, errlen, "disks: cannot start their thread");
+		goto fail;
+	}
+	s->thread_started = true;
+	*out = s;
+	return 0;
+fail:
+	pvd_vbds_stop(s);
+	return rc;
+}
+
+void pvd_vbds_stop(struct pvd_vbds *s)
+{
+	char path[64];
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_mutex_unlock(&s->lock);
+	if (s->thread_started) {
+		wake(s);
+		pthread_join(s->thread, NULL);
+	}
+	while (s->vbds) {
+		struct pvd_vbd *v = s->vbds;
+
+		s->vbds = v->next;
+		vbd_free(s, v);
+	}
+	if (s->xs) {
+		snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u",
+			 s->domid);
+		xs_client_rm(s->xs, path);
+		xs_client_close(s->xs);
+	}
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	pthread_cond_destroy(&s->changed);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int pvd_vbd_attach(struct pvd_vbds *s, const struct pvd_disk *disk,
+		   char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = s->stop ? -ESRCH : vbd_add(s, disk, err, errlen);
+	pthread_mutex_unlock(&s->lock);
+	wake(s);	/* poll the new backend, see queued events */
+	return rc;
+}
+
+int pvd_vbd_detach(struct pvd_vbds *s, const char *vdev, bool force,
+		   char *err, size_t errlen)
+{
+	struct timespec until;
+	struct pvd_vbd *v;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DETACH_WAIT_S;
+	pthread_mutex_lock(&s->lock);
+	v = by_vdev(s, vdev);
+	if (!v) {
+		snprintf(err, errlen, "no disk %s", vdev);
+		rc = -ENOENT;
+	} else if (force || v->ctl < 0) {
+		vbd_remove(s, v);
+	} else {
+		v->detaching = true;
+		if (v->be_state == XenbusStateClosed)
+			vbd_remove(s, v);	/* the frontend is not there */
+		else
+			set_be_state(s, v, XenbusStateClosing);
+		wake(s);
+		while (by_vdev(s, vdev) == v && !rc)
+			rc = pthread_cond_timedwait(&s->changed, &s->lock, &until);
+		if (rc == ETIMEDOUT) {
+			snprintf(err, errlen, "the guest has not released %s "
+				 "within %d s (in use?); it goes when the guest "
+				 "lets go, or now with --force", vdev,
+				 DETACH_WAIT_S);
+			rc = -ETIMEDOUT;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int pvd_vbd_list(struct pvd_vbds *s, char **text)
+{
+	static const char *const states[] = { "unknown", "initialising",
+		"initwait", "initialised", "connected", "closing", "closed",
+		"reconfiguring", "reconfigured" };
+	size_t len = 0, cap = 0;
+	FILE *f = open_memstream(text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	(void)cap;
+	fprintf(f, "%-6s %6s %-12s %-4s %7s %10s %10s %8s  %s\n", "Vdev",
+		"DevId", "BE-state", "Mode", "Pid", "Reads", "Writes",
+		"Errors", "Target");
+	pthread_mutex_lock(&s->lock);
+	for (struct pvd_vbd *v = s->vbds; v; v = v->next) {
+		struct blkback_msg m = { .type = BLKBACK_STATS }, rep = { 0 };
+
+		if (v->ctl < 0 || ctl_call(s, v, &m, NULL, 0, BLKBACK_STATS, &rep))
+			memset(&rep.stats, 0, sizeof(rep.stats));
+		fprintf(f, "%-6s %6u %-12s %-4s %7d %10llu %10llu %8llu  %s%s%s\n",
+			v->disk.vdev, v->disk.devid,
+			v->be_state >= 0 && v->be_state <= 8
+				? states[v->be_state] : "?",
+			v->info.info.flags & BLKBACK_F_READONLY ? "r" : "w",
+			(int)v->pid, (unsigned long long)rep.stats.rd_reqs,
+			(unsigned long long)rep.stats.wr_reqs,
+			(unsigned long long)rep.stats.errors, v->disk.target,
+			v->note[0] ? "  # " : "", v->note);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return fclose(f) ? -ENOMEM : 0;
+}
