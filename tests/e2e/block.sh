@@ -85,5 +85,108 @@ else
 	bad read-only-refuses-writes "dd exit $rc" blk
 fi
 
+# 5. discard: 4 MiB written at 16 MiB, then discarded, becomes a hole
+rc=$(run blk FILL 'dd if=/dev/xvdb of=/dev/xvda bs=1M count=4 seek=16 conv=fsync 2>/dev/null')
+before=$(stat -c %b "$T/data.img")
+rc2=$(run blk DISC 'blkdiscard -o 16777216 -l 4194304 /dev/xvda')
+after=$(stat -c %b "$T/data.img")
+zero_hash=$(head -c 4M /dev/zero | xxh64sum | cut -d' ' -f1)
+# 512-byte blocks: 4 MiB is 8192 of them
+if [ "$rc" = 0 ] && [ "$rc2" = 0 ] && [ $((before - after)) -ge 8192 ] &&
+   [ "$(hash_of "$T/data.img" 16 4)" = "$zero_hash" ]; then
+	ok discard-punches-hole
+else
+	bad discard-punches-hole "fill $rc, discard $rc2, blocks $before -> $after" blk
+fi
+
+# 6. hot-plug a third disk, read it, unplug it
+dd if="$T/pattern" of="$T/hot.img" conv=notrunc 2>/dev/null
+if "$PVCTL" block-attach blk "$T/hot.img,raw,xvdc,rw" >"$T/attach.out" 2>&1 &&
+   [ "$(run blk HOTP 'for i in $(seq 30); do [ -b /dev/xvdc ] && break; sleep 1; done; dd if=/dev/xvdc bs=1M count=4 2>/dev/null | md5sum | sed "s/^/HOT: /"')" = 0 ] &&
+   grep -q "^HOT: $want" "$T/blk.log"; then
+	ok hot-plug
+else
+	bad hot-plug "$(cat "$T/attach.out")" blk
+fi
+if "$PVCTL" block-detach blk xvdc >"$T/detach.out" 2>&1 &&
+   [ "$(run blk HOTU 'for i in $(seq 30); do [ -b /dev/xvdc ] || break; sleep 1; done; [ ! -b /dev/xvdc ]')" = 0 ] &&
+   ! "$PVCTL" block-list blk | grep -q xvdc; then
+	ok hot-unplug
+else
+	bad hot-unplug "$(cat "$T/detach.out")" blk
+fi
+
+# 7. a disk written by one domain is refused to any other
+cat > "$T/two.cfg" <<CFG
+name = "two"
+kernel = "$KERNEL"
+memory = 128
+disk = [ '$T/data.img,raw,xvda,ro' ]
+CFG
+if ! "$PVCTL" create "$T/two.cfg" >"$T/two.out" 2>&1 &&
+   grep -q "in use by domain" "$T/two.out" && ! listed two; then
+	ok second-user-refused
+else
+	bad second-user-refused "$(cat "$T/two.out")"
+fi
+"$PVCTL" destroy two 2>/dev/null
+
+# 8. bad images: missing, empty, another format: refused at create
+: > "$T/empty.img"
+for spec in "$T/missing.img,raw,xvda,rw" "$T/empty.img,raw,xvda,rw" \
+	    "$T/ro.img,qcow2,xvda,ro"; do
+	sed -e "s|^name = .*|name = \"badimg\"|" \
+	    -e "s|^disk = .*|disk = [ '$spec' ]|" "$T/blk.cfg" > "$T/bad.cfg"
+	if "$PVCTL" create "$T/bad.cfg" >"$T/bad.out" 2>&1 || listed badimg ||
+	   ! grep -q "xvda" "$T/bad.out"; then
+		bad "bad-image-refused" "$spec: $(cat "$T/bad.out")"
+		"$PVCTL" destroy badimg 2>/dev/null
+		continue
+	fi
+	ok "bad-image-refused ($(sed 's/.*: //' "$T/bad.out" | head -c 40))"
+done
+
+# 9. flush, then the domain killed at once: the data is in the image
+rc=$(run blk FLUSH 'dd if=/dev/xvdb of=/dev/xvda bs=1M count=4 seek=32 conv=fsync 2>/dev/null')
 "$PVCTL" block-list blk > "$T/list" 2>&1
-cat "$T/list" | sed 's/^/    /'
+"$PVCTL" destroy blk
+if [ "$rc" = 0 ] && wait_gone blk 30 &&
+   [ "$(hash_of "$T/data.img" 32 4)" = "$ro_hash" ]; then
+	ok flush-then-destroy-keeps-data
+else
+	bad flush-then-destroy-keeps-data "dd exit $rc" blk
+fi
+sed 's/^/    /' "$T/list"
+
+# 10. a backend killed under I/O: its disk fails, the other disk, the
+# guest and pvisord go on, and block-list says what happened
+create_blk2() {
+	sed -e 's/^name = .*/name = "blk2"/' "$T/blk.cfg" > "$T/blk2.cfg"
+	"$PVCTL" create "$T/blk2.cfg" >/dev/null
+}
+create_blk2
+if wait_for blk2 "shell on /dev/hvc0" "$BOOT_TIMEOUT"; then
+	type_line blk2 'while :; do dd if=/dev/xvda of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null; done &'
+	sleep 3
+	pid=$("$PVCTL" block-list blk2 | awk '$1 == "xvda" {print $5}')
+	[ -n "$pid" ] && kill -9 "$pid"
+	sleep 3
+	if [ -n "$pid" ] && "$PVCTL" list >/dev/null &&
+	   "$PVCTL" block-list blk2 | grep "^xvda" | grep -q "signal 9" &&
+	   [ "$(run blk2 AFTER 'dd if=/dev/xvdb bs=1M count=1 2>/dev/null | wc -c | sed "s/^/XVDB: /"')" = 0 ] &&
+	   grep -q "^XVDB: 1048576" "$T/blk2.log"; then
+		ok backend-killed-under-io
+	else
+		bad backend-killed-under-io "pid '$pid'" blk2
+		"$PVCTL" block-list blk2 2>&1 | sed 's/^/    /'
+	fi
+else
+	bad backend-killed-under-io "no shell" blk2
+fi
+"$PVCTL" destroy blk2 2>/dev/null; wait_gone blk2 30
+# No backend outlives its domain.
+if pgrep -x pvblkback >/dev/null; then
+	bad no-backend-left "$(pgrep -a pvblkback)"
+else
+	ok no-backend-left
+fi
