@@ -6,6 +6,7 @@
 LINUX_DIR     := $(BUILD)/linux
 LINUX_VMLINUZ := $(LINUX_DIR)/vmlinuz
 LINUX_INITRD  := $(LINUX_DIR)/initrd.img
+LINUX_ROOTFS  := $(LINUX_DIR)/rootfs.ext4
 
 linux-guest: $(LINUX_VMLINUZ) $(LINUX_INITRD)
 	@echo "kernel:  $(LINUX_VMLINUZ) ($$(cat $(LINUX_DIR)/version))"
@@ -16,13 +17,23 @@ $(LINUX_VMLINUZ): guests/linux/fetch-kernel.sh
 	$(Q)sh guests/linux/fetch-kernel.sh $(LINUX_DIR)
 
 $(LINUX_INITRD): $(LINUX_VMLINUZ) guests/linux/mkinitramfs.sh \
-		 guests/linux/mkcpio.py guests/linux/init guests/linux/inittab
+		 guests/linux/mkcpio.py guests/linux/modules.sh guests/linux/init \
+		 guests/linux/inittab
 	$(Q)sh guests/linux/mkinitramfs.sh $(LINUX_DIR)
+
+# `make linux-rootfs`: a 64 MiB ext4 root for root=/dev/xvda (PV disk),
+# made without root privileges (mke2fs -d; guests/linux/mkrootfs.sh).
+# The busybox it copies comes with the kernel download.
+$(LINUX_ROOTFS): $(LINUX_VMLINUZ) guests/linux/mkrootfs.sh \
+		 guests/linux/modules.sh guests/linux/inittab
+	$(Q)sh guests/linux/mkrootfs.sh $(LINUX_DIR)
+
+linux-rootfs: $(LINUX_ROOTFS)
 
 linux-guest-clean:
 	rm -rf $(LINUX_DIR)
 
-.PHONY: linux-guest linux-guest-clean
+.PHONY: linux-guest linux-guest-clean linux-rootfs
 
 # Boot it in the foreground (console on stdout, exit counters at the end).
 LINUX_CMDLINE ?= console=hvc0 earlyprintk=xen nr_cpus=1
