@@ -96,7 +96,7 @@ pvisor: $(BUILD)/pvctl guests
 deps:
 	sh scripts/install-deps.sh
 
-demo: pvisor linux-guest
+demo: pvisor linux-guest linux-rootfs
 	sh scripts/demo.sh
 
 check: pvisor

@@ -23,3 +23,8 @@ bench-linux:
 BENCH_TARGETS += bench-events
 bench-events:
 	$(Q)BUILD=$(BUILD) sh bench/events.sh
+# Disks: dd in the Debian guest on xvda against dd on the host.
+BENCH_TARGETS += bench-block
+BENCH_DEPS += $(BUILD)/pvblkback
+bench-block:
+	$(Q)BUILD=$(BUILD) sh bench/block.sh

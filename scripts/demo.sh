@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main job: boot Debian's stock cloud kernel as a PV guest through
-# pvisord and pvctl, and attach its console: you land at a busybox shell
+# pvisord and pvctl, root file system on its PV disk (xvda, served by
+# pvblkback), and attach its console: you land at a busybox shell
 # on hvc0. `poweroff` in the guest ends the domain and the demo; Ctrl-]
 # detaches (the demo then destroys the guest). Without a terminal the
 # demo types a few commands itself and powers the guest off.
@@ -18,6 +19,10 @@ if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	fi
 	exec bash tests/vm/run.sh -- sh scripts/demo.sh
 fi
+# The guest's root disk: made once from the pristine image, then kept,
+# so what the guest writes is there at the next boot.
+[ -f build/linux/demo-root.img ] ||
+	cp --sparse=always build/linux/rootfs.ext4 build/linux/demo-root.img
 T=$(mktemp -d)
 export PVISOR_SOCKET="$T/pvisord.sock" XENSTORED_PATH="$T/xenstored.sock"
 ./build/pvisord --foreground --socket "$PVISOR_SOCKET" --log "$T/pvisord.log" \
@@ -40,10 +45,11 @@ else
 		done
 		return 1
 	}
-	seen "pvisor-initramfs: shell on" 600 || echo "demo: no shell after 600 s"
+	seen "pvisor-rootfs: shell on" 600 || echo "demo: no shell after 600 s"
 	(n=0
-	 for c in 'uname -a' 'grep -m1 "model name" /proc/cpuinfo' \
-		  'dmesg | grep -i xen | head -8' 'cat /sys/hypervisor/type'; do
+	 for c in 'uname -a' 'grep " / " /proc/mounts' \
+		  'dmesg | grep -i -e xen -e xvda | head -10' \
+		  'echo "boot at $(date)" >> /root/boots; cat /root/boots'; do
 		n=$((n + 1))
 		printf '%s; echo DEMO-$((%d))\r' "$c" "$n"
 		seen "DEMO-$n" 60

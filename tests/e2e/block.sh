@@ -5,7 +5,7 @@
 # byte on the host (xxh64sum); a read-only disk refuses writes; discard
 # punches holes; hot-plug and unplug; a writer excludes other users; a
 # backend killed under I/O takes down its disk only; bad images are
-# refused at create with a message.
+# refused at create with a message; root on xvda survives a reboot.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -184,6 +184,40 @@ else
 	bad backend-killed-under-io "no shell" blk2
 fi
 "$PVCTL" destroy blk2 2>/dev/null; wait_gone blk2 30
+# 11. root on xvda: the rootfs image boots, takes a write, powers off;
+# a fresh boot of it finds the write, and the file system is clean
+cp --sparse=always "$(pwd)/$BUILD/linux/rootfs.ext4" "$T/root.img"
+for n in root1 root2; do
+	cat > "$T/$n.cfg" <<CFG
+name = "$n"
+kernel = "$KERNEL"
+ramdisk = "$INITRD"
+memory = 256
+cmdline = "console=hvc0 nr_cpus=1 root=/dev/xvda"
+disk = [ '$T/root.img,raw,xvda,rw' ]
+CFG
+	"$PVCTL" create "$T/$n.cfg" >/dev/null
+	if ! wait_for "$n" "pvisor-rootfs: shell on" "$BOOT_TIMEOUT"; then
+		bad root-on-xvda "$n: no shell from the disk" "$n"
+		"$PVCTL" destroy "$n" 2>/dev/null
+		break
+	fi
+	if [ $n = root1 ]; then
+		run root1 MNT 'grep " / " /proc/mounts | sed "s/^/ROOTMNT: /"; echo PERSIST-$((6*7)) > /root/persist' >/dev/null
+	else
+		run root2 RD 'cat /root/persist | sed "s/^/GOT: /"' >/dev/null
+	fi
+	type_line "$n" poweroff
+	wait_gone "$n" 120 || "$PVCTL" destroy "$n"
+done
+if grep -q "^ROOTMNT: /dev/xvda / ext4 rw" "$T/root1.log" &&
+   grep -q "^GOT: PERSIST-42" "$T/root2.log" &&
+   e2fsck -fn "$T/root.img" >"$T/fsck.out" 2>&1; then
+	ok root-on-xvda-survives-reboot
+else
+	bad root-on-xvda-survives-reboot "$(tail -3 "$T/fsck.out" 2>/dev/null)" root2
+fi
+
 # No backend outlives its domain.
 if pgrep -x pvblkback >/dev/null; then
 	bad no-backend-left "$(pgrep -a pvblkback)"

@@ -44,6 +44,6 @@ check-limits: $(BUILD)/pvctl $(BUILD)/pvisord guests
 
 # Disks: xen-blkfront of the Debian kernel against pvblkback.
 CHECK_TARGETS += check-block
-check-block: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvblkback linux-guest
+check-block: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvblkback linux-guest linux-rootfs
 	$(Q)$(WITH_KVM) block 'BUILD=$(BUILD) sh tests/e2e/block.sh'
 .PHONY: check-block

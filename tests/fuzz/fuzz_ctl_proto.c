@@ -6,8 +6,9 @@
  * framing runs as in the daemon: a header split across reads,
  * descriptors riding along, EOF anywhere.
  *
- * The first byte steers: bit 0 reply instead of request, bits 1-3 how
- * many descriptors to pass (up to 7: more than CTL_MAX_FDS is refused),
+ * The first byte steers: bit 0 reply instead of request, bits 1-3
+ * pick one of 8 descriptor counts to pass (0-3, or CTL_MAX_FDS - 1 to
+ * CTL_MAX_FDS + 3: more than CTL_MAX_FDS is refused),
  * bits 4-7 how many bytes go in the first send (0: all at once).
  *
  * Checked beyond ASan/UBSan: a decoded request is well formed (argc in
@@ -55,7 +56,7 @@ static void send_input(int fd, const uint8_t *data, size_t size, int nfds,
 		      size_t first)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 7)];
+		char buf[CMSG_SPACE(sizeof(int) * (CTL_MAX_FDS + 3))];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = first };
@@ -135,7 +136,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0];
 	data++;
 	size--;
-	nfds = (mode >> 1) & 7;
+	{	/* a few, or around the limit, or over it */
+		static const int counts[8] = { 0, 1, 2, 3, CTL_MAX_FDS - 1,
+					       CTL_MAX_FDS, CTL_MAX_FDS + 1,
+					       CTL_MAX_FDS + 3 };
+
+		nfds = counts[(mode >> 1) & 7];
+	}
 	first = (mode >> 4) ? (size_t)(mode >> 4) : size;
 	if (first > size)
 		first = size;
