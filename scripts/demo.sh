@@ -31,11 +31,12 @@ DPID=$!
 trap 'kill -TERM $DPID 2>/dev/null; wait $DPID 2>/dev/null; rm -rf "$T"' EXIT
 for i in $(seq 50); do [ -S "$PVISOR_SOCKET" ] && break; sleep 0.1; done
 ./build/pvctl info
-echo "--- pvctl create -c examples/debian.cfg (Ctrl-] detaches) ---"
+DISK="disk=['$(pwd)/build/linux/demo-root.img,raw,xvda,rw']"
+echo "--- pvctl create -c examples/debian.cfg \"$DISK\" (Ctrl-] detaches) ---"
 if [ -t 0 ]; then
-	./build/pvctl create -c examples/debian.cfg
+	./build/pvctl create -c examples/debian.cfg "$DISK"
 else
-	./build/pvctl create examples/debian.cfg
+	./build/pvctl create examples/debian.cfg "$DISK"
 	# Each command is typed once the one before has printed its marker,
 	# so the demo keeps pace with a slow host.
 	seen() {

@@ -4,4 +4,5 @@ include tests/unit/build.mk
 include tests/guests/build.mk
 include tests/e2e/lifecycle.mk
 include tests/e2e/build.mk
+include tests/e2e/block.mk
 include tests/fuzz/build.mk
