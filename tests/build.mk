@@ -1,6 +1,7 @@
 # Test fragments: each appends its phony targets to CHECK_TARGETS.
 include tests/abi/build.mk
 include tests/unit/build.mk
+include tests/unit/blkback.mk
 include tests/guests/build.mk
 include tests/e2e/lifecycle.mk
 include tests/e2e/build.mk

@@ -89,13 +89,13 @@ static int16_t take_segments(struct blkback *b, struct blk_req *r,
 		unsigned int pages;
 
 		memcpy(&ind, req, sizeof(ind));
+		r->op = ind.indirect_op;	/* what blkfront expects back */
 		if (ind.indirect_op != BLKIF_OP_READ &&
 		    ind.indirect_op != BLKIF_OP_WRITE)
 			return BLKIF_RSP_ERROR;
 		if (!ind.nr_segments || ind.nr_segments > BLK_MAX_INDIRECT_SEGS)
 			return BLKIF_RSP_ERROR;
 		r->kind = ind.indirect_op;
-		r->op = ind.indirect_op;	/* what blkfront expects back */
 		r->nr_segs = ind.nr_segments;
 		r->sector = ind.sector_number;
 		pages = (r->nr_segs + BLK_SEGS_PER_INDIRECT_PAGE - 1) /

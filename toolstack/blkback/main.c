@@ -239,8 +239,12 @@ static int serve(struct blkback *b)
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		n = ctl_recv(b, &m, fds, 4, &nfds);
-		if (n <= 0)
-			return n ? 1 : 0;	/* pvisord is done with us */
+		if (n <= 0) {
+			/* pvisord is done with us: give the ring back. */
+			blk_ring_disconnect(b);
+			gnttab_dom0_close(b->gnt);
+			return n ? 1 : 0;
+		}
 		switch (m.type) {
 		case BLKBACK_CONNECT:
 			do_connect(b, &m, fds, nfds);

@@ -42,6 +42,8 @@ int blk_sandbox_enter(struct blkback *b)
 		SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(mremap),
 		SCMP_SYS(futex), SCMP_SYS(io_uring_enter), SCMP_SYS(exit),
 		SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),
+		/* The kernel restarts an interrupted poll() through it. */
+		SCMP_SYS(restart_syscall),
 		SCMP_SYS(rt_sigprocmask), SCMP_SYS(clock_gettime),
 		SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(fstat),
 		SCMP_SYS(newfstatat), SCMP_SYS(lseek),
