@@ -31,7 +31,7 @@ case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
 PVCTL=$BUILD/pvctl
 # The made-up users cannot reach a python under root's home (pyenv).
 PY=/usr/bin/python3
-HELPER="$PY $(cd "$(dirname "$0")" && pwd)/ctl_flood.py"
+FLOOD_PY=$(cd "$(dirname "$0")" && pwd)/ctl_flood.py
 GROUP=${CTL_GROUP:-pvisortest}
 MEMBER=4242 MEMBER2=4244 MEMBER3=4245 SUPP=4246 OTHER=4243
 
@@ -60,6 +60,9 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 start_ctl() {
 	PVISORD_WRAP=$1 start_pvisord --no-kvm --group "$GROUP"
 	chmod 755 "$T"
+	# The made-up users may not reach the checkout (a 0700 clone dir).
+	cp "$FLOOD_PY" "$T/ctl_flood.py" && chmod 644 "$T/ctl_flood.py"
+	HELPER="$PY $T/ctl_flood.py"
 	if ! [ -S "$PVISOR_SOCKET" ]; then
 		verdict FAIL ctl/setup "pvisord did not start: $(cat "$T/stderr")"
 		exit 1
