@@ -17,7 +17,7 @@ $(BUILD)/tests/unit/test_blkback: tests/unit/test_blkback.c \
 	$(Q)echo "  CC-SAN  $<"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit \
 		-DPVBLKBACK_DEFAULT='"$(PVBLKBACK_BIN)"' \
-		-o $@ $< $(LIBPVISOR_SAN) $(LDLIBS) -lcmocka
+		-o $@ $< $(LIBPVISOR_SAN) $(LDLIBS) -lcmocka -lnbd
 
 # run.sh passes the environment on: the backend under test, by name.
 check-unit: $(BUILD)/tests/unit/test_blkback
