@@ -1,38 +1,42 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make bench, disks: dd in the Debian guest on /dev/xvda (O_DIRECT, so
-# every block goes to the backend) next to the same dd on the host
-# against the same image file, as ratios in one run; with the requests
-# the backend served (pvctl block-list) and the guest's exits (pvctl
-# vcpu-list) per request and per MiB. The image lives where the host's
-# dd runs, in $TMPDIR, read and written through the page cache by both.
-# fio is not in the guest's initramfs: 4 KiB reads at queue depth 1 come
-# from dd, and queue depth 32 is not measured yet.
-# Environment: BUILD (build), BLOCK_BENCH_MB (64), LINUX_BOOT_TIMEOUT.
+# make bench, disks: bench/blkbench (Linux AIO at a chosen queue depth,
+# O_DIRECT, so every block reaches the backend) in the Debian guest on
+# /dev/xvda, next to the same binary on the host against the same image
+# file, as ratios in one run; with the requests the backend served
+# (pvctl block-list) and the guest's exits (pvctl vcpu-list) per request
+# and per MiB. The image is in $TMPDIR: the host side reads it through
+# the page cache (tmpfs has no O_DIRECT), as pvblkback does.
+# Environment: BUILD (build), BLOCK_BENCH_SECS (5), LINUX_BOOT_TIMEOUT.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
 INITRD=$(pwd)/$BUILD/linux/initrd.img
+BLKBENCH=$(pwd)/$BUILD/bench/blkbench
 BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-240}
-MB=${BLOCK_BENCH_MB:-64}
-N4K=2000
+SECS=${BLOCK_BENCH_SECS:-5}
 
 . tests/e2e/lib.sh
 . tests/e2e/linux_lib.sh
 start_pvisord
 
 echo
-echo "### Disks: dd in the guest on xvda against dd on the host"
+echo "### Disks: blkbench in the guest on xvda against the host"
 echo
 echo "Produced by \`make bench\` (bench/block.sh, $(date -u '+%Y-%m-%d %H:%M UTC'))."
 echo
 
+# The initramfs with /bin/blkbench: a second gzip'd cpio appended.
+mkdir -p "$T/extra/bin"
+cp "$BLKBENCH" "$T/extra/bin/blkbench"
+cp "$INITRD" "$T/initrd.img"
+python3 guests/linux/mkcpio.py "$T/extra" | gzip -9n >> "$T/initrd.img"
 img=$T/bench.img
-dd if=/dev/zero of="$img" bs=1M count=$((MB * 2)) 2>/dev/null
+dd if=/dev/zero of="$img" bs=1M count=256 2>/dev/null
 cat > "$T/b.cfg" <<CFG
 name = "bench"
 kernel = "$KERNEL"
-ramdisk = "$INITRD"
+ramdisk = "$T/initrd.img"
 memory = 256
 cmdline = "console=hvc0 nr_cpus=1"
 disk = [ '$img,raw,xvda,rw' ]
@@ -42,44 +46,39 @@ wait_for bench "shell on /dev/hvc0" "$BOOT_TIMEOUT" || { echo "bench block: no s
 
 exits() { "$PVCTL" vcpu-list bench | awk 'NR > 1 { s += $6 } END { print s + 0 }'; }
 reqs() { "$PVCTL" block-list bench | awk '$1 == "xvda" { print $6 + $7 }'; }
-# Elapsed seconds, guest and host alike, from /proc/uptime (busybox dd
-# prints no rate): "T0 T1" around the command.
-timed() { echo "t0=\$(cut -d' ' -f1 /proc/uptime); $1 2>/dev/null; t1=\$(cut -d' ' -f1 /proc/uptime)"; }
+field() { sed -n "s/.*BLKBENCH.* $1=\([0-9.]*\).*/\1/p" | tail -n 1; }
 
 echo "| measure | guest | host | guest/host | requests | exits/request | exits/MiB |"
-echo "|---|---|---|---|---|---|---|"
-# measure NAME MiB GUEST-DD HOST-DD [ops]: one row
+echo "|---|---:|---:|---:|---:|---:|---:|"
+# measure NAME OP BS QD: one row
+n=0
 measure() {
+	n=$((n + 1))
 	e0=$(exits) r0=$(reqs)
-	type_line bench "$(timed "$3"); echo R-$1: \$t0 \$t1"
-	if ! wait_for bench "^R-$1: " 600; then
+	type_line bench "blkbench /dev/xvda $2 $3 $4 $SECS | sed 's/^/R$n-/'"
+	if ! wait_for bench "^R$n-BLKBENCH" $((SECS * 20 + 60)); then
 		echo "| $1 | (no result) | | | | | |"
 		return
 	fi
 	e1=$(exits) r1=$(reqs)
-	gs=$(grep "^R-$1: " "$T/bench.log" | tail -n 1 | tr -d '\r' |
-		awk '{ print $3 - $2 }')
-	hs=$(sh -c "$(timed "$4"); echo \$t0 \$t1" | awk '{ print $2 - $1 }')
-	awk -v n="$1" -v mb="$2" -v gs="$gs" -v hs="$hs" -v ops="${5:-0}" \
+	g=$(grep "^R$n-BLKBENCH" "$T/bench.log" | tr -d '\r')
+	h=$("$BLKBENCH" "$img" "$2" "$3" "$4" "$SECS" buffered)
+	unit=IOPS gv=$(echo "$g" | field iops) hv=$(echo "$h" | field iops)
+	if [ "$3" -ge 65536 ]; then
+		unit=MiB/s gv=$(echo "$g" | field mibps) hv=$(echo "$h" | field mibps)
+	fi
+	mib=$(echo "$g" | awk '{ sub(/.*bytes=/, ""); print $1 / 1048576 }')
+	awk -v n="$1" -v u="$unit" -v g="$gv" -v h="$hv" -v mib="$mib" \
 	    -v de=$((e1 - e0)) -v dr=$((r1 - r0)) 'BEGIN {
-		if (gs <= 0 || hs <= 0) { printf "| %s | ? | ? | | | | |\n", n; exit }
-		if (ops) { g = ops / gs; h = ops / hs; u = "IOPS" }
-		else { g = mb / gs; h = mb / hs; u = "MiB/s" }
 		printf "| %s | %.0f %s | %.0f %s | %.3f | %d | %.1f | %.0f |\n",
-		       n, g, u, h, u, g / h, dr, dr ? de / dr : 0, de / mb }'
+		       n, g, u, h, u, h ? g / h : 0, dr, dr ? de / dr : 0,
+		       mib ? de / mib : 0 }'
 }
-measure seq-write-1M "$MB" \
-	"dd if=/dev/zero of=/dev/xvda bs=1M count=$MB oflag=direct" \
-	"dd if=/dev/zero of=$img bs=1M count=$MB conv=notrunc"
-measure seq-read-1M "$MB" \
-	"dd if=/dev/xvda of=/dev/null bs=1M count=$MB iflag=direct" \
-	"dd if=$img of=/dev/null bs=1M count=$MB"
-measure read-4K-qd1 $((N4K * 4 / 1024)) \
-	"dd if=/dev/xvda of=/dev/null bs=4k count=$N4K skip=1000 iflag=direct" \
-	"dd if=$img of=/dev/null bs=4k count=$N4K skip=1000" $N4K
-measure write-4K-qd1 $((N4K * 4 / 1024)) \
-	"dd if=/dev/zero of=/dev/xvda bs=4k count=$N4K seek=1000 oflag=direct" \
-	"dd if=/dev/zero of=$img bs=4k count=$N4K seek=1000 conv=notrunc" $N4K
+measure "sequential read, 1 MiB, QD 4" read 1048576 4
+measure "sequential write, 1 MiB, QD 4" write 1048576 4
+measure "random read, 4 KiB, QD 1" randread 4096 1
+measure "random read, 4 KiB, QD 32" randread 4096 32
+measure "random write, 4 KiB, QD 32" randwrite 4096 32
 echo
-echo "Platform: $("$PVCTL" info 2>/dev/null | sed -n "s/^platform *: //p"); $(grep -m1 "model name" /proc/cpuinfo | sed "s/.*: //")"
+echo "Platform: $("$PVCTL" info 2>/dev/null | sed -n 's/^platform *: //p'); $SECS s per measure"
 "$PVCTL" destroy bench

@@ -23,8 +23,11 @@ bench-linux:
 BENCH_TARGETS += bench-events
 bench-events:
 	$(Q)BUILD=$(BUILD) sh bench/events.sh
-# Disks: dd in the Debian guest on xvda against dd on the host.
+# Disks: blkbench in the Debian guest on xvda against the host.
+$(BUILD)/bench/blkbench: bench/blkbench.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static -O2 -Wall -Wextra -o $@ $<
 BENCH_TARGETS += bench-block
-BENCH_DEPS += $(BUILD)/pvblkback
+BENCH_DEPS += $(BUILD)/pvblkback $(BUILD)/bench/blkbench
 bench-block:
 	$(Q)BUILD=$(BUILD) sh bench/block.sh

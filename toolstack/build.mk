@@ -44,6 +44,7 @@ PVBLKBACK_SRCS := \
 	toolstack/blkback/main.c \
 	toolstack/blkback/blk_ring.c \
 	toolstack/blkback/blk_io.c \
+	toolstack/blkback/blk_nbd.c \
 	toolstack/blkback/sandbox.c
 PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -51,7 +52,7 @@ PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o)
 # restriction calls its header declares.
 $(BUILD)/pvblkback: $(PVBLKBACK_OBJS) $(LIBPVISOR)
 	$(Q)echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -l:liburing.a -lseccomp $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -l:liburing.a -lseccomp -lnbd $(LDLIBS)
 
 pvisor: $(BUILD)/pvblkback
 

@@ -5,7 +5,8 @@
 # byte on the host (xxh64sum); a read-only disk refuses writes; discard
 # punches holes; hot-plug and unplug; a writer excludes other users; a
 # backend killed under I/O takes down its disk only; bad images are
-# refused at create with a message; root on xvda survives a reboot.
+# refused at create with a message; root on xvda survives a reboot; a
+# qcow2 image through qemu-storage-daemon.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -45,7 +46,8 @@ name = "blk"
 kernel = "$KERNEL"
 ramdisk = "$INITRD"
 memory = 256
-cmdline = "console=hvc0 nr_cpus=1"
+vcpus = 2
+cmdline = "console=hvc0 nr_cpus=2"
 disk = [ '$T/data.img,raw,xvda,rw', 'format=raw,vdev=xvdb,access=ro,target=$T/ro.img' ]
 CFG
 
@@ -58,6 +60,15 @@ if wait_for blk "shell on /dev/hvc0" "$BOOT_TIMEOUT" &&
 	ok two-disks-geometry
 else
 	bad two-disks-geometry "sizes or ro flag wrong" blk
+fi
+
+# blkfront takes one queue per vCPU (2 here), each its own ring and
+# event channel
+if grep -q "d[0-9]* xvda: connected (2 queue(s)" "$T/pvisord.log" &&
+   grep -q "d[0-9]* xvdb: connected (2 queue(s)" "$T/pvisord.log"; then
+	ok multi-queue
+else
+	bad multi-queue "$(grep connected "$T/pvisord.log" | head -2)"
 fi
 
 # 2. reads: the guest sees the host's bytes
@@ -182,6 +193,25 @@ if wait_for blk2 "shell on /dev/hvc0" "$BOOT_TIMEOUT"; then
 	fi
 else
 	bad backend-killed-under-io "no shell" blk2
+fi
+# 12. a qcow2 image (qemu-storage-daemon over NBD, with the user's
+# rights), hot-plugged: written in the guest, read back on the host
+qemu-img create -q -f qcow2 "$T/q.qcow2" 64M
+if "$PVCTL" block-attach blk2 "$T/q.qcow2,qcow2,xvdc,rw" >"$T/qa.out" 2>&1 &&
+   [ "$(run blk2 QCOW 'for i in $(seq 30); do [ -b /dev/xvdc ] && break; sleep 1; done; dd if=/dev/xvdb of=/dev/xvdc bs=1M count=4 seek=4 conv=fsync 2>/dev/null')" = 0 ] &&
+   pgrep -f "qemu-storage-daemon.*pvisor-image" >/dev/null &&
+   "$PVCTL" block-detach blk2 xvdc >>"$T/qa.out" 2>&1 &&
+   qemu-img check -q "$T/q.qcow2" >>"$T/qa.out" 2>&1 &&
+   qemu-img convert -O raw "$T/q.qcow2" "$T/q.raw" &&
+   [ "$(hash_of "$T/q.raw" 4 4)" = "$ro_hash" ]; then
+	ok qcow2-image
+else
+	bad qcow2-image "$(cat "$T/qa.out")" blk2
+fi
+if ! pgrep -f "qemu-storage-daemon.*pvisor-image" >/dev/null; then
+	ok image-server-stopped
+else
+	bad image-server-stopped "$(pgrep -af qemu-storage-daemon)"
 fi
 "$PVCTL" destroy blk2 2>/dev/null; wait_gone blk2 30
 # 11. root on xvda: the rootfs image boots, takes a write, powers off;

@@ -215,8 +215,15 @@ static void disks(void **state)
 	assert_non_null(strstr(e, "no vdev"));
 	assert_int_equal(cfg_parse_disk(",,xvda", &k, e, sizeof(e)), -EINVAL);
 	assert_non_null(strstr(e, "no target"));
-	assert_int_equal(cfg_parse_disk("/a,vmdk,xvda", &k, e, sizeof(e)),
+	assert_int_equal(cfg_parse_disk("/a,iso9660,xvda", &k, e, sizeof(e)),
 			 -EINVAL);
+	/* Beyond xl's formats: what qemu-storage-daemon reads for us. */
+	assert_int_equal(cfg_parse_disk("/a,vmdk,xvda", &k, e, sizeof(e)), 0);
+	assert_int_equal(k.format, CFG_FMT_VMDK);
+	assert_string_equal(cfg_disk_format_name(k.format), "vmdk");
+	assert_int_equal(cfg_parse_disk("format=vdi,vdev=xvdb,target=/a", &k,
+					e, sizeof(e)), 0);
+	assert_int_equal(k.format, CFG_FMT_VDI);
 	assert_int_equal(cfg_parse_disk("/a,,xvda,rx", &k, e, sizeof(e)),
 			 -EINVAL);
 	assert_int_equal(cfg_parse_disk("/a,,floppy0", &k, e, sizeof(e)),

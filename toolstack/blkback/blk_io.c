@@ -72,6 +72,8 @@ int blk_io_init(struct blkback *b)
 	b->cq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (b->cq_fd < 0)
 		return -errno;
+	if (b->is_nbd)
+		return 0;	/* libnbd does the I/O (blk_nbd.c) */
 	rc = setup_uring(b);
 	use_uring = !rc;
 	if (rc)
@@ -82,6 +84,7 @@ int blk_io_init(struct blkback *b)
 
 void blk_io_exit(struct blkback *b)
 {
+	blk_nbd_close();
 	if (use_uring)
 		io_uring_queue_exit(&b->uring);
 	use_uring = false;
@@ -160,7 +163,7 @@ static int run_sync(struct blkback *b, struct blk_req *r)
 	return n == (ssize_t)len ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
 }
 
-static void finish(struct blkback *b, struct blk_req *r)
+void blk_io_done(struct blkback *b, struct blk_req *r)
 {
 	if (r->kind == BLKIF_OP_READ && !r->status) {
 		if (copy_segments(b, r, true))
@@ -190,9 +193,11 @@ int blk_io_submit(struct blkback *b, struct blk_req *r)
 		r->status = BLKIF_RSP_ERROR;
 		return -EFAULT;
 	}
+	if (b->is_nbd)
+		return blk_nbd_submit(b, r);
 	if (!use_uring) {
 		r->status = run_sync(b, r);
-		finish(b, r);
+		blk_io_done(b, r);
 		return 0;
 	}
 	r->status = BLKIF_RSP_OKAY;
@@ -243,7 +248,27 @@ void blk_io_flush_submissions(struct blkback *b)
 		io_uring_submit(&b->uring);
 }
 
-void blk_io_complete(struct blkback *b)
+static void blk_io_complete(struct blkback *b);
+
+void blk_io_pollfd(struct blkback *b, struct pollfd *p)
+{
+	if (b->is_nbd) {
+		blk_nbd_pollfd(p);
+		return;
+	}
+	p->fd = b->cq_fd;
+	p->events = POLLIN;
+}
+
+void blk_io_events(struct blkback *b, short revents)
+{
+	if (b->is_nbd)
+		blk_nbd_events(b, revents);
+	else if (revents & POLLIN)
+		blk_io_complete(b);
+}
+
+static void blk_io_complete(struct blkback *b)
 {
 	struct io_uring_cqe *cqe;
 	uint64_t cnt;
@@ -270,6 +295,6 @@ void blk_io_complete(struct blkback *b)
 			 (uint64_t)res != r->nr_sectors * BLK_SECTOR))
 			r->status = BLKIF_RSP_ERROR;
 		if (--r->pending == 0)
-			finish(b, r);
+			blk_io_done(b, r);
 	}
 }

@@ -15,69 +15,93 @@
 #include "pvisor/gnttab_dom0.h"
 #include "blkback.h"
 
+static void queue_disconnect(struct blkback *b, struct blk_queue *q)
+{
+	for (unsigned int i = 0; i < q->nr_ring_pages; i++)
+		gnttab_dom0_unmap(b->gnt, q->ring_handle[i]);
+	q->nr_ring_pages = 0;
+	if (q->ring_area)
+		munmap(q->ring_area, q->ring_area_len);
+	q->ring_area = NULL;
+	if (q->notify_fd >= 0)
+		close(q->notify_fd);
+	if (q->kick_fd >= 0)
+		close(q->kick_fd);
+	q->notify_fd = q->kick_fd = -1;
+	q->connected = q->broken = false;
+}
+
 int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
 		     int notify_fd, int kick_fd)
 {
 	unsigned int n = m->connect.nr_ring_pages;
+	struct blk_queue *q;
 	int rc;
 
-	if (b->connected)
+	if (m->connect.queue >= BLKBACK_MAX_QUEUES)
+		return -EINVAL;
+	q = &b->queues[m->connect.queue];
+	if (q->connected)
 		return -EISCONN;
+	if (b->draining)
+		return -EBUSY;
 	if (!n || n > BLKBACK_MAX_RING_PAGES || (n & (n - 1)))
 		return -EINVAL;
-	b->ring_area_len = (size_t)n * BLK_PAGE;
-	b->ring_area = mmap(NULL, b->ring_area_len, PROT_NONE,
+	q->notify_fd = q->kick_fd = -1;
+	q->ring_area_len = (size_t)n * BLK_PAGE;
+	q->ring_area = mmap(NULL, q->ring_area_len, PROT_NONE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b->ring_area == MAP_FAILED) {
-		b->ring_area = NULL;
+	if (q->ring_area == MAP_FAILED) {
+		q->ring_area = NULL;
 		return -errno;
 	}
-	for (b->nr_ring_pages = 0; b->nr_ring_pages < n; b->nr_ring_pages++) {
-		void *at = (uint8_t *)b->ring_area +
-			   (size_t)b->nr_ring_pages * BLK_PAGE;
+	for (q->nr_ring_pages = 0; q->nr_ring_pages < n; q->nr_ring_pages++) {
+		void *at = (uint8_t *)q->ring_area +
+			   (size_t)q->nr_ring_pages * BLK_PAGE;
 
-		rc = gnttab_dom0_map_at(b->gnt, m->connect.ring_ref[b->nr_ring_pages],
+		rc = gnttab_dom0_map_at(b->gnt,
+					m->connect.ring_ref[q->nr_ring_pages],
 					true, &at,
-					&b->ring_handle[b->nr_ring_pages]);
+					&q->ring_handle[q->nr_ring_pages]);
 		if (rc) {
-			blk_log(b, "cannot map ring page %u (grant %u): %s",
-				b->nr_ring_pages,
-				m->connect.ring_ref[b->nr_ring_pages],
+			blk_log(b, "queue %u: cannot map ring page %u (grant "
+				"%u): %s", m->connect.queue, q->nr_ring_pages,
+				m->connect.ring_ref[q->nr_ring_pages],
 				strerror(-rc));
-			b->notify_fd = b->kick_fd = -1;
-			blk_ring_disconnect(b);
+			queue_disconnect(b, q);
 			return rc;
 		}
 	}
-	BACK_RING_INIT(&b->ring, (blkif_sring_t *)b->ring_area,
-		       b->ring_area_len);
-	b->notify_fd = notify_fd;
-	b->kick_fd = kick_fd;
-	b->connected = true;
-	b->broken = b->draining = false;
+	BACK_RING_INIT(&q->ring, (blkif_sring_t *)q->ring_area,
+		       q->ring_area_len);
+	q->notify_fd = notify_fd;
+	q->kick_fd = kick_fd;
+	q->connected = true;
+	q->broken = false;
 	return 0;
 }
 
 void blk_ring_disconnect(struct blkback *b)
 {
-	for (unsigned int i = 0; i < b->nr_ring_pages; i++)
-		gnttab_dom0_unmap(b->gnt, b->ring_handle[i]);
-	b->nr_ring_pages = 0;
-	if (b->ring_area)
-		munmap(b->ring_area, b->ring_area_len);
-	b->ring_area = NULL;
-	if (b->notify_fd >= 0)
-		close(b->notify_fd);
-	if (b->kick_fd >= 0)
-		close(b->kick_fd);
-	b->notify_fd = b->kick_fd = -1;
-	b->connected = b->draining = false;
+	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
+		queue_disconnect(b, &b->queues[i]);
+	b->draining = false;
 }
 
-static void give_up(struct blkback *b, const char *why, RING_IDX a, RING_IDX c)
+bool blk_ring_connected(const struct blkback *b)
 {
-	b->broken = true;
-	blk_log(b, "ring shut down: %s (%u, %u)", why, a, c);
+	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
+		if (b->queues[i].connected)
+			return true;
+	return false;
+}
+
+static void give_up(struct blkback *b, struct blk_queue *q, const char *why,
+		    RING_IDX a, RING_IDX c)
+{
+	q->broken = true;
+	blk_log(b, "ring shut down: queue %u: %s (%u, %u)",
+		(unsigned int)(q - b->queues), why, a, c);
 }
 
 /* Segments of a direct request, or of an indirect one's pages. */
@@ -191,27 +215,28 @@ static struct blk_req *free_slot(struct blkback *b)
 	return NULL;
 }
 
-static void push(struct blkback *b)
+static void push(struct blkback *b, struct blk_queue *q)
 {
 	uint64_t one = 1;
 	int notify;
 
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&b->ring, notify);
-	if (notify && write(b->kick_fd, &one, sizeof(one)) == sizeof(one))
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, notify);
+	if (notify && write(q->kick_fd, &one, sizeof(one)) == sizeof(one))
 		b->stats.kicks_out++;
 }
 
 void blk_ring_respond(struct blkback *b, struct blk_req *r)
 {
+	struct blk_queue *q = r->q;
 	struct blkif_response *rsp;
 
-	if (b->connected) {
-		rsp = RING_GET_RESPONSE(&b->ring, b->ring.rsp_prod_pvt);
+	if (q->connected) {
+		rsp = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
 		rsp->id = r->id;
 		rsp->operation = r->op;
 		rsp->status = r->status;
-		b->ring.rsp_prod_pvt++;
-		push(b);
+		q->ring.rsp_prod_pvt++;
+		push(b, q);
 	}
 	if (r->status)
 		b->stats.errors++;
@@ -219,31 +244,32 @@ void blk_ring_respond(struct blkback *b, struct blk_req *r)
 	b->inflight--;
 }
 
-void blk_ring_poll(struct blkback *b)
+void blk_ring_poll(struct blkback *b, struct blk_queue *q)
 {
 	for (;;) {
 		RING_IDX prod;
 		int more;
 
-		if (!b->connected || b->broken || b->draining)
+		if (!q->connected || q->broken || b->draining)
 			return;
-		prod = b->ring.sring->req_prod;
+		prod = q->ring.sring->req_prod;
 		xen_rmb();	/* the slots after the index */
-		if (RING_REQUEST_PROD_OVERFLOW(&b->ring, prod)) {
-			give_up(b, "producer index beyond the ring", prod,
-				b->ring.rsp_prod_pvt);
+		if (RING_REQUEST_PROD_OVERFLOW(&q->ring, prod)) {
+			give_up(b, q, "producer index beyond the ring", prod,
+				q->ring.rsp_prod_pvt);
 			return;
 		}
-		while (b->ring.req_cons != prod &&
+		while (q->ring.req_cons != prod &&
 		       b->inflight < BLK_MAX_INFLIGHT) {
 			struct blkif_request req;
 			struct blk_req *r = free_slot(b);
 
-			if (RING_REQUEST_CONS_OVERFLOW(&b->ring, b->ring.req_cons))
+			if (RING_REQUEST_CONS_OVERFLOW(&q->ring, q->ring.req_cons))
 				break;
-			RING_COPY_REQUEST(&b->ring, b->ring.req_cons, &req);
-			b->ring.req_cons++;
+			RING_COPY_REQUEST(&q->ring, q->ring.req_cons, &req);
+			q->ring.req_cons++;
 			r->used = true;
+			r->q = q;
 			r->pending = 0;
 			b->inflight++;
 			b->stats.reqs++;
@@ -254,8 +280,18 @@ void blk_ring_poll(struct blkback *b)
 		blk_io_flush_submissions(b);
 		if (b->inflight >= BLK_MAX_INFLIGHT)
 			return;		/* a completion calls us again */
-		RING_FINAL_CHECK_FOR_REQUESTS(&b->ring, more);
+		RING_FINAL_CHECK_FOR_REQUESTS(&q->ring, more);
 		if (!more)
 			return;
 	}
+}
+
+/* Slots freed up: every queue may go on, none first always. */
+void blk_ring_poll_all(struct blkback *b)
+{
+	static unsigned int next;
+
+	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
+		blk_ring_poll(b, &b->queues[(next + i) % BLKBACK_MAX_QUEUES]);
+	next++;
 }

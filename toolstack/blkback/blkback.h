@@ -13,6 +13,7 @@
  * the ring itself.
  */
 #include <liburing.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,12 +34,26 @@ struct gnttab_dom0;
 /* Requests in flight at once; the ring may hold more. */
 #define BLK_MAX_INFLIGHT	64u
 
-/* A request taken from the ring, checked, with its segments. */
+/* One ring (a queue) and its event channel, between CONNECT and
+ * DISCONNECT. */
+struct blk_queue {
+	bool connected, broken;
+	int notify_fd, kick_fd;
+	void *ring_area;
+	size_t ring_area_len;
+	unsigned int nr_ring_pages;
+	uint32_t ring_handle[BLKBACK_MAX_RING_PAGES];
+	blkif_back_ring_t ring;
+};
+
+/* A request taken from a ring, checked, with its segments. */
 struct blk_req {
+	struct blk_queue *q;		/* where it came from, answered to */
 	uint64_t id;
 	uint8_t op;			/* what the response echoes */
 	uint8_t kind;			/* BLKIF_OP_READ/WRITE/FLUSH/DISCARD */
 	bool flush_after;		/* a FLUSH_DISKCACHE that carries data */
+	bool flush_pending;		/* NBD without FUA: its flush is due */
 	uint16_t nr_segs;
 	uint64_t sector, nr_sectors;
 	struct blkif_request_segment seg[BLK_MAX_INDIRECT_SEGS];
@@ -53,19 +68,13 @@ struct blkback {
 	int ctl;			/* the socket to pvisord */
 	uint32_t domid, devid;
 	uint32_t flags;			/* BLKBACK_F_* in effect */
-	int image;
+	int image;			/* a file, a block device, or NBD */
 	uint64_t sectors;
-	bool is_bdev;
+	bool is_bdev, is_nbd;
 	struct gnttab_dom0 *gnt;
 
-	/* The ring, between CONNECT and DISCONNECT. */
-	bool connected, broken, draining;
-	int notify_fd, kick_fd;
-	void *ring_area;
-	size_t ring_area_len;
-	unsigned int nr_ring_pages;
-	uint32_t ring_handle[BLKBACK_MAX_RING_PAGES];
-	blkif_back_ring_t ring;
+	struct blk_queue queues[BLKBACK_MAX_QUEUES];
+	bool draining;			/* DISCONNECT waits for in-flight */
 
 	struct io_uring uring;
 	int cq_fd;			/* eventfd the ring signals */
@@ -80,23 +89,36 @@ struct blkback {
 void blk_log(struct blkback *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* blk_ring.c: the shared ring. */
+/* blk_ring.c: the shared rings. */
 int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
 		     int notify_fd, int kick_fd);
+/* Every queue. */
 void blk_ring_disconnect(struct blkback *b);
+bool blk_ring_connected(const struct blkback *b);
 /* Take what the guest queued, as far as there is room in flight. */
-void blk_ring_poll(struct blkback *b);
+void blk_ring_poll(struct blkback *b, struct blk_queue *q);
+void blk_ring_poll_all(struct blkback *b);
 /* A request finished: answer it, free its slot. */
 void blk_ring_respond(struct blkback *b, struct blk_req *r);
 
-/* blk_io.c: the image. */
+/* blk_io.c: the image (io_uring or synchronous; NBD below). */
 int blk_io_init(struct blkback *b);
 void blk_io_exit(struct blkback *b);
 /* Start r (its data copied in for writes); < 0: answer it now. */
 int blk_io_submit(struct blkback *b, struct blk_req *r);
 void blk_io_flush_submissions(struct blkback *b);
-/* Reap completions, answering finished requests. */
-void blk_io_complete(struct blkback *b);
+/* What the main loop polls for the engine, and what it saw there. */
+void blk_io_pollfd(struct blkback *b, struct pollfd *p);
+void blk_io_events(struct blkback *b, short revents);
+/* An engine finished r: data out to the guest for reads, answer it. */
+void blk_io_done(struct blkback *b, struct blk_req *r);
+
+/* blk_nbd.c: the image through an NBD server (formats other than raw). */
+int blk_nbd_open(struct blkback *b, int sock, char *why, size_t len);
+void blk_nbd_close(void);
+int blk_nbd_submit(struct blkback *b, struct blk_req *r);
+void blk_nbd_pollfd(struct pollfd *p);
+void blk_nbd_events(struct blkback *b, short revents);
 
 /* sandbox.c */
 int blk_sandbox_enter(struct blkback *b);

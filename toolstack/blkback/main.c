@@ -3,8 +3,8 @@
  * pvblkback: started by pvisord with its control socket as fd 3 and
  * nothing else open. It is told which guest and disk it serves (OPEN,
  * with the guest's RAM and grant-table memfds and the image the user
- * opened), sandboxes itself, then serves the ring between CONNECT and
- * DISCONNECT until pvisord closes the socket.
+ * opened), sandboxes itself, then serves the rings (one per queue)
+ * between CONNECT and DISCONNECT until pvisord closes the socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +88,11 @@ static int open_image(struct blkback *b, int fd, char *why, size_t len)
 	if (fl < 0 || fstat(fd, &st) || (fl & O_PATH)) {
 		snprintf(why, len, "the image is not an open file");
 		return -EBADF;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		/* A connection to the image's NBD server (pvisord made it). */
+		b->is_nbd = true;
+		return blk_nbd_open(b, fd, why, len);
 	}
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fd, BLKGETSIZE64, &bytes)) {
@@ -195,8 +200,8 @@ static void do_connect(struct blkback *b, const struct blkback_msg *m,
 		}
 	}
 	ctl_send(b, &r);
-	if (!r.status)
-		blk_ring_poll(b);	/* requests queued before we came */
+	if (!r.status)	/* requests queued before we came */
+		blk_ring_poll(b, &b->queues[m->connect.queue]);
 }
 
 /* After DISCONNECT, once nothing is in flight. */
@@ -211,11 +216,8 @@ static void finish_disconnect(struct blkback *b)
 static int serve(struct blkback *b)
 {
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[2 + BLKBACK_MAX_QUEUES] = {
 			{ .fd = b->ctl, .events = POLLIN },
-			{ .fd = b->cq_fd, .events = POLLIN },
-			{ .fd = b->connected ? b->notify_fd : -1,
-			  .events = POLLIN },
 		};
 		struct blkback_msg m;
 		unsigned int nfds;
@@ -223,16 +225,26 @@ static int serve(struct blkback *b)
 		uint64_t cnt;
 		ssize_t n;
 
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		blk_io_pollfd(b, &p[1]);
+		for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
+			p[2 + i] = (struct pollfd){
+				.fd = b->queues[i].connected
+					? b->queues[i].notify_fd : -1,
+				.events = POLLIN };
+		if (poll(p, 2 + BLKBACK_MAX_QUEUES, -1) < 0 && errno != EINTR)
 			return 1;
-		if (p[1].revents & POLLIN) {
-			blk_io_complete(b);
-			blk_ring_poll(b);	/* slots may have freed */
+		if (p[1].revents) {
+			blk_io_events(b, p[1].revents);
+			blk_ring_poll_all(b);	/* slots may have freed */
 		}
-		if (p[2].revents & POLLIN) {
-			if (read(b->notify_fd, &cnt, sizeof(cnt)) > 0)
+		for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++) {
+			struct blk_queue *q = &b->queues[i];
+
+			if (!(p[2 + i].revents & POLLIN) || !q->connected)
+				continue;
+			if (read(q->notify_fd, &cnt, sizeof(cnt)) > 0)
 				b->stats.kicks_in++;
-			blk_ring_poll(b);
+			blk_ring_poll(b, q);
 		}
 		if (b->draining && !b->inflight)
 			finish_disconnect(b);
@@ -250,7 +262,7 @@ static int serve(struct blkback *b)
 			do_connect(b, &m, fds, nfds);
 			break;
 		case BLKBACK_DISCONNECT:
-			if (!b->connected) {
+			if (!blk_ring_connected(b)) {
 				struct blkback_msg r = {
 					.type = BLKBACK_DISCONNECTED };
 
@@ -278,8 +290,7 @@ static int serve(struct blkback *b)
 
 int main(int argc, char **argv)
 {
-	struct blkback b = { .ctl = BLKBACK_CTL_FD, .image = -1,
-			     .notify_fd = -1, .kick_fd = -1, .cq_fd = -1 };
+	struct blkback b = { .ctl = BLKBACK_CTL_FD, .image = -1, .cq_fd = -1 };
 	struct blkback_msg m;
 	unsigned int nfds;
 	struct stat st;
@@ -291,6 +302,8 @@ int main(int argc, char **argv)
 			"for each virtual disk; not for running by hand\n");
 		return 2;
 	}
+	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
+		b.queues[i].notify_fd = b.queues[i].kick_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	n = ctl_recv(&b, &m, fds, 4, &nfds);
 	if (n <= 0 || m.type != BLKBACK_OPEN)

@@ -36,6 +36,7 @@ int blk_sandbox_enter(struct blkback *b)
 	static const int allowed[] = {
 		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(pread64),
 		SCMP_SYS(pwrite64), SCMP_SYS(fdatasync), SCMP_SYS(fallocate),
+		SCMP_SYS(readv), SCMP_SYS(writev),
 		SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendto),
 		SCMP_SYS(recvfrom), SCMP_SYS(poll),
 		SCMP_SYS(ppoll), SCMP_SYS(close), SCMP_SYS(munmap),

@@ -33,13 +33,23 @@ static int copy(char *dst, size_t cap, const char *src, size_t len)
 	return 0;
 }
 
+static const char *const format_names[] = {
+	[CFG_FMT_RAW] = "raw", [CFG_FMT_QCOW] = "qcow",
+	[CFG_FMT_QCOW2] = "qcow2", [CFG_FMT_VHD] = "vhd",
+	[CFG_FMT_QED] = "qed", [CFG_FMT_VMDK] = "vmdk", [CFG_FMT_VDI] = "vdi",
+};
+
+const char *cfg_disk_format_name(enum cfg_disk_format f)
+{
+	return (unsigned int)f < sizeof(format_names) / sizeof(format_names[0])
+		? format_names[f] : "?";
+}
+
 static int parse_format(const char *s, enum cfg_disk_format *f)
 {
-	static const char *const names[] = { "raw", "qcow", "qcow2", "vhd",
-					     "qed" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]);
+	     i++) {
+		if (!strcmp(s, format_names[i])) {
 			*f = (enum cfg_disk_format)i;
 			return 0;
 		}

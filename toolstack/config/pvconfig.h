@@ -69,7 +69,11 @@ enum cfg_action {
 
 enum cfg_disk_format {
 	CFG_FMT_RAW, CFG_FMT_QCOW, CFG_FMT_QCOW2, CFG_FMT_VHD, CFG_FMT_QED,
+	CFG_FMT_VMDK, CFG_FMT_VDI,	/* beyond xl's list: QEMU reads them */
 };
+
+/* The format's name in a disk spec ("raw", "qcow2", ...). */
+const char *cfg_disk_format_name(enum cfg_disk_format f);
 
 struct cfg_disk {
 	char target[CFG_PATH_MAX];	/* "" only for an empty cdrom */

@@ -18,9 +18,6 @@
 #include "pvconfig.h"
 #include "pvctl.h"
 
-static const char *const format_names[] = { "raw", "qcow", "qcow2", "vhd",
-					     "qed" };
-
 int pvctl_open_disk(const struct cfg_disk *d, int *fd, char **canon)
 {
 	char real[PATH_MAX];
@@ -30,13 +27,6 @@ int pvctl_open_disk(const struct cfg_disk *d, int *fd, char **canon)
 	if (!d->target[0]) {
 		fprintf(stderr, "pvctl: %s: an empty drive (no target) is not "
 			"supported yet\n", d->vdev);
-		return -1;
-	}
-	if (d->format != CFG_FMT_RAW) {
-		fprintf(stderr, "pvctl: %s: format %s is not supported yet: "
-			"raw images and block devices only (convert with "
-			"qemu-img convert -O raw)\n", d->vdev,
-			format_names[d->format]);
 		return -1;
 	}
 	*fd = open(d->target, (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC |
@@ -64,8 +54,9 @@ int pvctl_open_disk(const struct cfg_disk *d, int *fd, char **canon)
 			strerror(errno));
 		return -1;
 	}
-	if (asprintf(canon, "disk=format=raw,vdev=%s,access=%s,devtype=%s,%s,"
-		     "target=%s", d->vdev, d->readonly ? "ro" : "rw",
+	if (asprintf(canon, "disk=format=%s,vdev=%s,access=%s,devtype=%s,%s,"
+		     "target=%s", cfg_disk_format_name(d->format), d->vdev,
+		     d->readonly ? "ro" : "rw",
 		     d->cdrom ? "cdrom" : "disk",
 		     d->discard ? "discard" : "no-discard", real) < 0)
 		return -1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "pvisor/ctl_proto.h"
@@ -56,7 +57,8 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
  * A disk= argument: the canonical xl disk spec pvctl sends with the
  * image it opened. Only what pvisor serves gets through.
  */
-static int parse_disk(const char *spec, struct pvd_disk *out, struct reply *r)
+static int parse_disk(const char *spec, const struct ucred *who,
+		      struct pvd_disk *out, struct reply *r)
 {
 	struct cfg_disk d;
 	char err[256];
@@ -65,21 +67,23 @@ static int parse_disk(const char *spec, struct pvd_disk *out, struct reply *r)
 		say(r, "disk '%s': %s\n", spec, err);
 		return -EINVAL;
 	}
-	if (d.format != CFG_FMT_RAW || !d.target[0] || d.target[0] != '/') {
-		say(r, "disk '%s': only raw images given by absolute path are "
-		    "served\n", spec);
+	if (!d.target[0] || d.target[0] != '/') {
+		say(r, "disk '%s': images are given by absolute path\n", spec);
 		return -EINVAL;
 	}
 	*out = (struct pvd_disk){ .devid = d.vdev_num, .readonly = d.readonly,
 				  .cdrom = d.cdrom, .discard = d.discard,
-				  .fd = -1 };
+				  .fd = -1, .uid = who->uid, .gid = who->gid };
 	snprintf(out->vdev, sizeof(out->vdev), "%s", d.vdev);
 	snprintf(out->target, sizeof(out->target), "%s", d.target);
+	snprintf(out->format, sizeof(out->format), "%s",
+		 cfg_disk_format_name(d.format));
 	return 0;
 }
 
 /* create key=value ...: the client has already parsed the config file. */
-static int cmd_create(struct ctl_request *q, struct reply *r)
+static int cmd_create(struct ctl_request *q, const struct ucred *who,
+		      struct reply *r)
 {
 	struct pvd_domain_spec spec = {
 		.memory_mb = 128, .vcpus = 1,
@@ -139,7 +143,7 @@ static int cmd_create(struct ctl_request *q, struct reply *r)
 				    PVD_MAX_DISKS);
 				return -E2BIG;
 			}
-			rc = parse_disk(val, &spec.disks[spec.ndisks], r);
+			rc = parse_disk(val, who, &spec.disks[spec.ndisks], r);
 			if (rc)
 				return rc;
 			spec.ndisks++;
@@ -389,7 +393,8 @@ static int cmd_on_domain(struct ctl_request *q, struct reply *r, int fd,
 }
 
 /* block-attach DOMAIN SPEC (+ the image), block-detach, block-list. */
-static int cmd_block(struct ctl_request *q, struct reply *r)
+static int cmd_block(struct ctl_request *q, const struct ucred *who,
+		     struct reply *r)
 {
 	const char *cmd = q->argv[0];
 	struct pvd_domain *pd;
@@ -408,7 +413,7 @@ static int cmd_block(struct ctl_request *q, struct reply *r)
 		return -EINVAL;
 	}
 	if (attach) {
-		rc = parse_disk(q->argv[2] + 5, &disk, r);
+		rc = parse_disk(q->argv[2] + 5, who, &disk, r);
 		if (rc)
 			return rc;
 	}
@@ -460,6 +465,8 @@ static int cmd_block(struct ctl_request *q, struct reply *r)
 
 void pvd_serve_client(int fd)
 {
+	struct ucred who;
+	socklen_t wholen = sizeof(who);
 	struct ctl_request q;
 	struct reply r = { 0 };
 	bool streamed = false;
@@ -479,8 +486,11 @@ void pvd_serve_client(int fd)
 		return;
 	}
 	cmd = q.argv[0];
+	/* Admitted already (clients.c): who asks, for what runs as them. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &who, &wholen))
+		who = (struct ucred){ .uid = 65534, .gid = 65534 };
 	if (!strcmp(cmd, "create"))
-		rc = cmd_create(&q, &r);
+		rc = cmd_create(&q, &who, &r);
 	else if (!strcmp(cmd, "list"))
 		rc = cmd_list(&q, &r);
 	else if (!strcmp(cmd, "vcpu-list"))
@@ -492,7 +502,7 @@ void pvd_serve_client(int fd)
 	else if (!strcmp(cmd, "mem-set"))
 		rc = cmd_mem_set(&q, &r);
 	else if (!strncmp(cmd, "block-", 6))
-		rc = cmd_block(&q, &r);
+		rc = cmd_block(&q, &who, &r);
 	else if (!strcmp(cmd, "destroy") || !strcmp(cmd, "pause") ||
 		 !strcmp(cmd, "unpause") || !strcmp(cmd, "console") ||
 		 !strcmp(cmd, "shutdown") || !strcmp(cmd, "reboot"))

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/eventfd.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,11 +50,15 @@ struct pvd_vbd {
 	pid_t pid;
 	int ctl;			/* -1 once the backend is gone */
 	struct blkback_msg info;
-	struct evtchn_dom0_chan ch;
-	bool ch_ok, connected, detaching, gone;
+	struct evtchn_dom0_chan ch[BLKBACK_MAX_QUEUES];
+	unsigned int nr_ch;		/* bound, one per queue */
+	bool connected, detaching, gone;
 	int be_state;
 	char be[96], fe[96];
 	char note[96];			/* e.g. why the backend died */
+	/* Formats other than raw: the image's NBD server, and its dir. */
+	pid_t server_pid;
+	char server_dir[64];
 };
 
 struct pvd_vbds {
@@ -285,6 +291,164 @@ static int ctl_call(struct pvd_vbds *s, struct pvd_vbd *v,
 	return rc;
 }
 
+/* ------------------------------------------- the image server -- */
+
+static void stop_image_server(struct pvd_vbd *v)
+{
+	char path[96];
+
+	if (v->server_pid > 0) {
+		int status;
+
+		kill(v->server_pid, SIGTERM);
+		for (int i = 0; i < 200; i++) {
+			if (waitpid(v->server_pid, &status, WNOHANG) ==
+			    v->server_pid)
+				break;
+			if (i == 199) {
+				kill(v->server_pid, SIGKILL);
+				waitpid(v->server_pid, &status, 0);
+			}
+			usleep(10000);
+		}
+	}
+	v->server_pid = 0;
+	if (v->server_dir[0]) {
+		snprintf(path, sizeof(path), "%s/nbd.sock", v->server_dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/server.log", v->server_dir);
+		unlink(path);
+		rmdir(v->server_dir);
+	}
+	v->server_dir[0] = '\0';
+}
+
+/* The server's first complaint, for the user. */
+static void server_complaint(struct pvd_vbd *v, char *out, size_t len)
+{
+	char path[96], line[1024], *why;
+	FILE *f;
+
+	snprintf(out, len, "the image server failed");
+	snprintf(path, sizeof(path), "%s/server.log", v->server_dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		/* "qemu-storage-daemon: --blockdev OPTIONS: WHY": the why */
+		why = strrchr(line, ':');
+		why = why && why[1] ? why + 2 : line;
+		len = strnlen(why, len - 1);
+		memcpy(out, why, len);
+		out[len] = '\0';
+	}
+	fclose(f);
+}
+
+/*
+ * A format other than raw: qemu-storage-daemon reads the image the user
+ * opened (its fd 3, reopened through /proc/self/fd/3 with the user's
+ * uid and gid, so it can do no more than they can, backing files
+ * included) and exports it over NBD on a UNIX socket in a directory of
+ * the user's. Returns a connected socket for the backend.
+ */
+static int start_image_server(struct pvd_vbd *v, int *sock, char *err,
+			      size_t errlen)
+{
+	const struct pvd_disk *dk = &v->disk;
+	const char *fmt = strcmp(dk->format, "vhd") ? dk->format : "vpc";
+	const char *ro = dk->readonly ? "on" : "off";
+	const char *unmap = dk->discard && !dk->readonly ? ",discard=unmap" : "";
+	char file_opt[256], fmt_opt[128], nbd_opt[128], exp_opt[128];
+	char log[96], path[96], why[256];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	sigset_t all;
+	int status;
+
+	if (fstat(dk->fd, &st))
+		return -EBADF;
+	strcpy(v->server_dir, "/tmp/pvisor-image-XXXXXX");
+	if (!mkdtemp(v->server_dir)) {
+		v->server_dir[0] = '\0';
+		snprintf(err, errlen, "%s: cannot make a directory for its "
+			 "image server: %s", dk->vdev, strerror(errno));
+		return -errno;
+	}
+	if (chown(v->server_dir, dk->uid, dk->gid)) {
+		snprintf(err, errlen, "%s: cannot hand the image server its "
+			 "directory: %s", dk->vdev, strerror(errno));
+		return -EPERM;
+	}
+	snprintf(file_opt, sizeof(file_opt), "driver=%s,node-name=file,"
+		 "filename=/proc/self/fd/3,read-only=%s%s",
+		 S_ISBLK(st.st_mode) ? "host_device" : "file", ro, unmap);
+	snprintf(fmt_opt, sizeof(fmt_opt), "driver=%s,node-name=fmt,file=file,"
+		 "read-only=%s%s", fmt, ro, unmap);
+	snprintf(path, sizeof(path), "%s/nbd.sock", v->server_dir);
+	snprintf(nbd_opt, sizeof(nbd_opt), "addr.type=unix,addr.path=%s", path);
+	snprintf(exp_opt, sizeof(exp_opt), "type=nbd,id=exp,node-name=fmt,"
+		 "name=disk,writable=%s", dk->readonly ? "off" : "on");
+	snprintf(log, sizeof(log), "%s/server.log", v->server_dir);
+	char *argv[] = { "qemu-storage-daemon", "--blockdev", file_opt,
+			 "--blockdev", fmt_opt, "--nbd-server", nbd_opt,
+			 "--export", exp_opt, NULL };
+
+	v->server_pid = fork();
+	if (v->server_pid < 0) {
+		v->server_pid = 0;
+		return -errno;
+	}
+	if (v->server_pid == 0) {
+		int lfd;
+
+		/*
+		 * The user's rights. (No PR_SET_PDEATHSIG: it fires when the
+		 * forking thread ends, and this is a client's thread.)
+		 */
+		if (setgroups(0, NULL) || setresgid(dk->gid, dk->gid, dk->gid) ||
+		    setresuid(dk->uid, dk->uid, dk->uid))
+			_exit(126);
+		lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (lfd < 0 || dup2(lfd, 1) < 0 || dup2(lfd, 2) < 0)
+			_exit(126);
+		if (dk->fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(dk->fd, 3) < 0)
+			_exit(126);
+		close(0);
+		close_range(4, ~0u, 0);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		execvp(argv[0], argv);
+		dprintf(2, "cannot run qemu-storage-daemon: %s (install "
+			"qemu-system-common)\n", strerror(errno));
+		_exit(127);
+	}
+	strcpy(sa.sun_path, path);
+	for (int i = 0; i < 3000; i++) {	/* 30 s: nested hosts are slow */
+		int fd;
+
+		if (waitpid(v->server_pid, &status, WNOHANG) == v->server_pid) {
+			v->server_pid = 0;
+			server_complaint(v, why, sizeof(why));
+			snprintf(err, errlen, "%s: %s (%s): %s", dk->vdev,
+				 dk->target, dk->format, why);
+			return -EINVAL;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			*sock = fd;
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		usleep(10000);
+	}
+	snprintf(err, errlen, "%s: the image server did not come up in 30 s",
+		 dk->vdev);
+	return -ETIMEDOUT;
+}
+
 /* ---------------------------------------------------- xenstore -- */
 
 static int be_write(struct pvd_vbds *s, struct pvd_vbd *v, const char *key,
@@ -353,7 +517,7 @@ static int write_nodes(struct pvd_vbds *s, struct pvd_vbd *v)
 	rc |= be_write(s, v, "removable", "%d", dk->cdrom);
 	rc |= be_write(s, v, "bootable", "1");
 	rc |= be_write(s, v, "dev", "%s", dk->vdev);
-	rc |= be_write(s, v, "type", "file");
+	rc |= be_write(s, v, "type", strcmp(dk->format, "raw") ? "qdisk" : "file");
 	rc |= be_write(s, v, "mode", "%s", info & VDISK_READONLY ? "r" : "w");
 	rc |= be_write(s, v, "params", "%s", dk->target);
 	rc |= be_write(s, v, "device-type", "%s", dk->cdrom ? "cdrom" : "disk");
@@ -367,6 +531,7 @@ static int write_nodes(struct pvd_vbds *s, struct pvd_vbd *v)
 	rc |= be_write(s, v, "feature-max-indirect-segments", "%u",
 		       v->info.info.max_indirect_segments);
 	rc |= be_write(s, v, "max-ring-page-order", "%d", MAX_RING_ORDER);
+	rc |= be_write(s, v, "multi-queue-max-queues", "%d", BLKBACK_MAX_QUEUES);
 	if (v->info.info.flags & BLKBACK_F_DISCARD) {
 		rc |= be_write(s, v, "feature-discard", "1");
 		rc |= be_write(s, v, "discard-granularity", "%u",
@@ -400,32 +565,92 @@ static int write_nodes(struct pvd_vbds *s, struct pvd_vbd *v)
 
 /* ------------------------------------------------ the handshake -- */
 
+static void close_channels(struct pvd_vbd *v)
+{
+	for (unsigned int i = 0; i < v->nr_ch; i++)
+		evtchn_dom0_close(v->ch[i].dom0_port);
+	v->nr_ch = 0;
+}
+
 static void vbd_disconnect(struct pvd_vbds *s, struct pvd_vbd *v)
 {
 	struct blkback_msg m = { .type = BLKBACK_DISCONNECT }, rep;
 
-	if (v->connected && ctl_call(s, v, &m, NULL, 0, BLKBACK_DISCONNECTED,
-				     &rep))
+	if ((v->connected || v->nr_ch) &&
+	    ctl_call(s, v, &m, NULL, 0, BLKBACK_DISCONNECTED, &rep))
 		pr_warn("d%u %s: backend did not let go of the ring\n",
 			s->domid, v->disk.vdev);
 	v->connected = false;
-	if (v->ch_ok)
-		evtchn_dom0_close(v->ch.dom0_port);
-	v->ch_ok = false;
+	close_channels(v);
 }
 
-/* The frontend published its ring: check it, hand it to the backend. */
-static int vbd_connect(struct pvd_vbds *s, struct pvd_vbd *v)
+/*
+ * One queue's ring and event channel, from the frontend's directory
+ * (dir: "" for a single queue, "queue-N/" for multi-queue), to the
+ * backend.
+ */
+static int connect_queue(struct pvd_vbds *s, struct pvd_vbd *v,
+			 unsigned int qi, const char *dir, int order)
 {
 	struct blkback_msg m = { .type = BLKBACK_CONNECT }, rep;
-	uint32_t order = 0, port, queues = 1;
-	char path[160], *proto;
+	struct evtchn_dom0_chan *ch = &v->ch[v->nr_ch];
+	char key[48];
+	uint32_t port;
 	int fds[2], rc;
 
-	if (!fe_read_u32(s, v, "multi-queue-num-queues", &queues) &&
-	    queues != 1) {
-		pr_warn("d%u %s: frontend asked for %u queues; one is offered\n",
-			s->domid, v->disk.vdev, queues);
+	m.connect.queue = qi;
+	if (order < 0) {
+		m.connect.nr_ring_pages = 1;
+		snprintf(key, sizeof(key), "%sring-ref", dir);
+		rc = fe_read_u32(s, v, key, &m.connect.ring_ref[0]);
+	} else {
+		m.connect.nr_ring_pages = 1u << order;
+		rc = 0;
+		for (uint32_t i = 0; !rc && i < m.connect.nr_ring_pages; i++) {
+			snprintf(key, sizeof(key), "%sring-ref%u", dir, i);
+			rc = fe_read_u32(s, v, key, &m.connect.ring_ref[i]);
+		}
+	}
+	snprintf(key, sizeof(key), "%sevent-channel", dir);
+	if (!rc)
+		rc = fe_read_u32(s, v, key, &port);
+	if (rc) {
+		pr_warn("d%u %s: frontend's %sring-ref/event-channel missing "
+			"or invalid\n", s->domid, v->disk.vdev, dir);
+		return rc;
+	}
+	rc = evtchn_dom0_bind(s->domid, port, ch);
+	if (rc) {
+		pr_warn("d%u %s: cannot bind the frontend's event channel %u: "
+			"%s\n", s->domid, v->disk.vdev, port, strerror(-rc));
+		return rc;
+	}
+	v->nr_ch++;
+	fds[0] = ch->notify_fd;
+	fds[1] = ch->kick_fd;
+	rc = ctl_call(s, v, &m, fds, 2, BLKBACK_CONNECTED, &rep);
+	if (!rc)
+		rc = rep.status;
+	if (rc)
+		pr_warn("d%u %s: backend cannot connect queue %u: %.*s\n",
+			s->domid, v->disk.vdev, qi, (int)sizeof(rep.text),
+			rep.type == BLKBACK_CONNECTED ? rep.text : strerror(-rc));
+	return rc;
+}
+
+/* The frontend published its rings: check them, hand them over. */
+static int vbd_connect(struct pvd_vbds *s, struct pvd_vbd *v)
+{
+	uint32_t order, queues = 1;
+	char path[160], *proto;
+	int rc, ord = -1;
+
+	rc = fe_read_u32(s, v, "multi-queue-num-queues", &queues);
+	if ((!rc && (queues < 1 || queues > BLKBACK_MAX_QUEUES)) ||
+	    (rc && rc != -ENOENT)) {
+		pr_warn("d%u %s: frontend asked for %u queues; 1 to %d are "
+			"offered\n", s->domid, v->disk.vdev, queues,
+			BLKBACK_MAX_QUEUES);
 		return -EINVAL;
 	}
 	snprintf(path, sizeof(path), "%s/protocol", v->fe);
@@ -439,50 +664,29 @@ static int vbd_connect(struct pvd_vbds *s, struct pvd_vbd *v)
 		}
 	}
 	rc = fe_read_u32(s, v, "ring-page-order", &order);
-	if (rc == -ENOENT) {
-		m.connect.nr_ring_pages = 1;
-		rc = fe_read_u32(s, v, "ring-ref", &m.connect.ring_ref[0]);
-	} else if (!rc && order <= MAX_RING_ORDER) {
-		m.connect.nr_ring_pages = 1u << order;
-		for (uint32_t i = 0; !rc && i < m.connect.nr_ring_pages; i++) {
-			char key[24];
+	if (!rc && order > MAX_RING_ORDER) {
+		pr_warn("d%u %s: ring-page-order %u is over %d\n", s->domid,
+			v->disk.vdev, order, MAX_RING_ORDER);
+		return -EINVAL;
+	}
+	if (!rc)
+		ord = (int)order;
+	else if (rc != -ENOENT)
+		return rc;
+	for (unsigned int qi = 0; qi < queues; qi++) {
+		char dir[24] = "";
 
-			snprintf(key, sizeof(key), "ring-ref%u", i);
-			rc = fe_read_u32(s, v, key, &m.connect.ring_ref[i]);
+		if (queues > 1)
+			snprintf(dir, sizeof(dir), "queue-%u/", qi);
+		rc = connect_queue(s, v, qi, dir, ord);
+		if (rc) {
+			vbd_disconnect(s, v);	/* queues that did connect */
+			return rc;
 		}
-	} else {
-		rc = -EINVAL;
-	}
-	if (!rc)
-		rc = fe_read_u32(s, v, "event-channel", &port);
-	if (rc) {
-		pr_warn("d%u %s: frontend's ring-ref/event-channel missing or "
-			"invalid\n", s->domid, v->disk.vdev);
-		return rc;
-	}
-	rc = evtchn_dom0_bind(s->domid, port, &v->ch);
-	if (rc) {
-		pr_warn("d%u %s: cannot bind the frontend's event channel %u: "
-			"%s\n", s->domid, v->disk.vdev, port, strerror(-rc));
-		return rc;
-	}
-	v->ch_ok = true;
-	fds[0] = v->ch.notify_fd;
-	fds[1] = v->ch.kick_fd;
-	rc = ctl_call(s, v, &m, fds, 2, BLKBACK_CONNECTED, &rep);
-	if (!rc)
-		rc = rep.status;
-	if (rc) {
-		pr_warn("d%u %s: backend cannot connect: %.*s\n", s->domid,
-			v->disk.vdev, (int)sizeof(rep.text),
-			rep.type == BLKBACK_CONNECTED ? rep.text : strerror(-rc));
-		evtchn_dom0_close(v->ch.dom0_port);
-		v->ch_ok = false;
-		return rc;
 	}
 	v->connected = true;
-	pr_info("d%u %s: connected (%u ring page(s), event channel %u)\n",
-		s->domid, v->disk.vdev, m.connect.nr_ring_pages, port);
+	pr_info("d%u %s: connected (%u queue(s) of %u ring page(s))\n",
+		s->domid, v->disk.vdev, queues, ord < 0 ? 1u : 1u << ord);
 	return 0;
 }
 
@@ -492,6 +696,7 @@ static void vbd_free(struct pvd_vbds *s, struct pvd_vbd *v)
 
 	vbd_disconnect(s, v);
 	reap_backend(s, v, false);
+	stop_image_server(v);
 	if (v->be[0]) {
 		snprintf(path, sizeof(path), "%s/state", v->fe);
 		xs_client_unwatch(s->xs, path, v->disk.vdev);
@@ -580,9 +785,7 @@ static void backend_readable(struct pvd_vbds *s, struct pvd_vbd *v)
 		pr_err("d%u %s: %s; the disk is gone for the guest\n",
 		       s->domid, v->disk.vdev, v->note);
 		v->connected = false;
-		if (v->ch_ok)
-			evtchn_dom0_close(v->ch.dom0_port);
-		v->ch_ok = false;
+		close_channels(v);
 		set_be_state(s, v, XenbusStateClosed);
 	}
 }
@@ -701,7 +904,14 @@ static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
 	fds[0] = s->d->ram_fd;
 	fds[1] = gnttab_domain_fd(s->d);
 	fds[2] = disk->fd;
+	if (strcmp(disk->format, "raw")) {
+		rc = start_image_server(v, &fds[2], err, errlen);
+		if (rc)
+			goto fail;
+	}
 	rc = ctl_call(s, v, &m, fds, 3, BLKBACK_INFO, &v->info);
+	if (fds[2] != disk->fd)
+		close(fds[2]);	/* the backend has its own now */
 	if (!rc && v->info.status) {
 		rc = v->info.status;
 		snprintf(err, errlen, "%s: %s: %.*s", disk->vdev, disk->target,

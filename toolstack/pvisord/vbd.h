@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct domain;
 struct pvd_vbds;
@@ -25,8 +26,12 @@ struct pvd_disk {
 	char vdev[16];
 	uint32_t devid;
 	char target[4096];
+	char format[8];			/* "raw", or what qemu-storage-daemon reads */
 	bool readonly, cdrom, discard;
 	int fd;
+	/* Who opened it: a non-raw image's server runs with their rights. */
+	uid_t uid;
+	gid_t gid;
 };
 
 /* Make the domain's disk devices; before its vCPUs start. */

@@ -14,10 +14,11 @@
  *
  *   OPEN        -> fds: guest RAM memfd, grant-table memfd, image
  *   <- INFO        geometry, or status < 0 and text: why not
- *   CONNECT     -> ring refs, event channel; fds: notify, kick
- *   <- CONNECTED   status: 0, or < 0 and text
- *   DISCONNECT  -> stop taking requests, finish those in flight,
- *   <- DISCONNECTED  answer them, let go of the ring
+ *   CONNECT     -> one queue's ring refs and event channel; fds:
+ *   <- CONNECTED   notify, kick. Status 0, or < 0 and text. Once per
+ *                  queue (multi-queue), queue 0 first
+ *   DISCONNECT  -> every queue: stop taking requests, finish those in
+ *   <- DISCONNECTED  flight, answer them, let go of the rings
  *   <- LOG         something pvisord should log (e.g. a hostile ring)
  *   STATS       -> <- STATS  counters
  * pvisord closing the socket ends the backend.
@@ -26,6 +27,7 @@
 
 #define BLKBACK_CTL_FD		3
 #define BLKBACK_MAX_RING_PAGES	16	/* max-ring-page-order 4 */
+#define BLKBACK_MAX_QUEUES	4	/* multi-queue-max-queues */
 
 enum blkback_msg_type {
 	BLKBACK_OPEN = 1,
@@ -67,6 +69,7 @@ struct blkback_msg {
 		struct {
 			uint32_t nr_ring_pages;
 			uint32_t ring_ref[BLKBACK_MAX_RING_PAGES];
+			uint32_t queue;		/* < BLKBACK_MAX_QUEUES */
 		} connect;
 		struct blkback_stats stats;
 	};
