@@ -167,6 +167,37 @@ CFG
 		bad "$name-ring-shut-down" "no 'ring shut down' for d$id in pvisord.log"
 	fi
 
+	# A frontend that never lets go: detach waits its 10 s, says so,
+	# and blocks no other client meanwhile; --force takes the disk.
+	if [ "$access" = rw ]; then
+		"$PVCTL" block-detach "$name" xvda >"$T/det.out" 2>&1 &
+		dpid=$!
+		sleep 3
+		t0=$(date +%s%N)
+		"$PVCTL" list >/dev/null
+		t1=$(date +%s%N)
+		wait $dpid
+		drc=$?
+		ms=$(( (t1 - t0) / 1000000 ))
+		if [ "$ms" -lt 2000 ]; then
+			ok "detach-wait-blocks-nobody (pvctl list: $ms ms)"
+		else
+			bad detach-wait-blocks-nobody "pvctl list took $ms ms"
+		fi
+		if [ "$drc" != 0 ] && grep -q "has not released xvda" "$T/det.out"; then
+			ok detach-waits-for-frontend
+		else
+			bad detach-waits-for-frontend "exit $drc: $(cat "$T/det.out")"
+		fi
+		if "$PVCTL" block-detach "$name" xvda --force >"$T/det.out" 2>&1 &&
+		   ! "$PVCTL" block-list "$name" | grep -q "^xvda" &&
+		   ! kill -0 "$pid" 2>/dev/null; then
+			ok force-detach
+		else
+			bad force-detach "$(cat "$T/det.out")"
+		fi
+	fi
+
 	# Let it report and power off.
 	"$PVCTL" shutdown "$name" >/dev/null 2>&1
 	wait_for "$name" "^PASS blkhostile\|^FAIL blkhostile" 30

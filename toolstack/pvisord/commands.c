@@ -398,6 +398,7 @@ static int cmd_block(struct ctl_request *q, const struct ucred *who,
 {
 	const char *cmd = q->argv[0];
 	struct pvd_domain *pd;
+	struct pvd_vbds *vbds = NULL;
 	struct pvd_disk disk;
 	char err[512] = "", *text = NULL;
 	bool attach = !strcmp(cmd, "block-attach");
@@ -422,7 +423,10 @@ static int cmd_block(struct ctl_request *q, const struct ucred *who,
 		say(r, "%s: no domain '%s'\n", cmd, q->argv[1]);
 		return -ESRCH;
 	}
-	/* Held throughout: the domain cannot stop under the change. */
+	/*
+	 * The disks are held, not pvd_lock: a detach may wait for the guest
+	 * while other clients (and consoles) go on.
+	 */
 	pthread_mutex_lock(&pvd_lock);
 	if (!pd->d || domain_is_dying(pd->d) || !pd->backend.vbds) {
 		rc = -ESRCH;
@@ -431,29 +435,38 @@ static int cmd_block(struct ctl_request *q, const struct ucred *who,
 		rc = -E2BIG;
 		snprintf(err, sizeof(err), "%s has %d disks already",
 			 pd->spec.name, PVD_MAX_DISKS);
-	} else if (attach) {
+	} else {
+		vbds = pvd_vbds_get(pd->backend.vbds);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&pvd_lock);
+	if (vbds && attach) {
 		disk.fd = q->fds[0];
-		rc = pvd_vbd_attach(pd->backend.vbds, &disk, err, sizeof(err));
-		if (!rc) {	/* the domain keeps it across reboots */
+		rc = pvd_vbd_attach(vbds, &disk, err, sizeof(err));
+		pthread_mutex_lock(&pvd_lock);
+		if (!rc && pd->spec.ndisks < PVD_MAX_DISKS) {
+			/* the domain keeps it across reboots */
 			pd->spec.disks[pd->spec.ndisks++] = disk;
 			q->fds[0] = -1;
 		}
-	} else if (detach) {
-		rc = pvd_vbd_detach(pd->backend.vbds, q->argv[2], force, err,
-				    sizeof(err));
-		for (unsigned int i = 0; rc != -ENOENT && i < pd->spec.ndisks;
-		     i++)
-			if (!strcmp(pd->spec.disks[i].vdev, q->argv[2]) &&
-			    rc != -ETIMEDOUT) {
+		pthread_mutex_unlock(&pvd_lock);
+	} else if (vbds && detach) {
+		rc = pvd_vbd_detach(vbds, q->argv[2], force, err, sizeof(err));
+		pthread_mutex_lock(&pvd_lock);
+		for (unsigned int i = 0; rc != -ENOENT && rc != -ETIMEDOUT &&
+		     rc != -ESRCH && i < pd->spec.ndisks; i++)
+			if (!strcmp(pd->spec.disks[i].vdev, q->argv[2])) {
 				close(pd->spec.disks[i].fd);
 				pd->spec.disks[i] =
 					pd->spec.disks[--pd->spec.ndisks];
 				break;
 			}
-	} else {
-		rc = pvd_vbd_list(pd->backend.vbds, &text);
+		pthread_mutex_unlock(&pvd_lock);
+	} else if (vbds) {
+		rc = pvd_vbd_list(vbds, &text);
 	}
-	pthread_mutex_unlock(&pvd_lock);
+	if (vbds)
+		pvd_vbds_put(vbds);
 	pvd_domain_put(pd);
 	if (text)
 		say(r, "%s", text);

@@ -70,6 +70,7 @@ struct pvd_vbds {
 	struct pvd_vbd *vbds;
 	int wake_fd;
 	bool stop;
+	unsigned int users;		/* pvd_vbds_get() without a put */
 	pthread_t thread;
 	bool thread_started;
 };
@@ -1005,6 +1006,10 @@ void pvd_vbds_stop(struct pvd_vbds *s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
+	/* A detach waiting for the guest gives up; then nobody is inside. */
+	pthread_cond_broadcast(&s->changed);
+	while (s->users)
+		pthread_cond_wait(&s->changed, &s->lock);
 	pthread_mutex_unlock(&s->lock);
 	if (s->thread_started) {
 		wake(s);
@@ -1027,6 +1032,22 @@ void pvd_vbds_stop(struct pvd_vbds *s)
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+struct pvd_vbds *pvd_vbds_get(struct pvd_vbds *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->users++;
+	pthread_mutex_unlock(&s->lock);
+	return s;
+}
+
+void pvd_vbds_put(struct pvd_vbds *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->users--;
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int pvd_vbd_attach(struct pvd_vbds *s, const struct pvd_disk *disk,
@@ -1064,9 +1085,12 @@ int pvd_vbd_detach(struct pvd_vbds *s, const char *vdev, bool force,
 		else
 			set_be_state(s, v, XenbusStateClosing);
 		wake(s);
-		while (by_vdev(s, vdev) == v && !rc)
+		while (!s->stop && by_vdev(s, vdev) == v && !rc)
 			rc = pthread_cond_timedwait(&s->changed, &s->lock, &until);
-		if (rc == ETIMEDOUT) {
+		if (s->stop) {
+			snprintf(err, errlen, "the domain is going away");
+			rc = -ESRCH;
+		} else if (rc == ETIMEDOUT) {
 			snprintf(err, errlen, "the guest has not released %s "
 				 "within %d s (in use?); it goes when the guest "
 				 "lets go, or now with --force", vdev,

@@ -41,6 +41,14 @@ int pvd_vbds_start(struct domain *d, const struct pvd_disk *disks,
 /* Stop every backend process and remove the devices' nodes. */
 void pvd_vbds_stop(struct pvd_vbds *s);
 
+/*
+ * Hold s across a call made without pvd_lock (a detach may wait 10 s):
+ * pvd_vbds_stop() waits for every holder. Take it under pvd_lock while
+ * the domain runs.
+ */
+struct pvd_vbds *pvd_vbds_get(struct pvd_vbds *s);
+void pvd_vbds_put(struct pvd_vbds *s);
+
 /* Hot-plug one more disk into the running guest. */
 int pvd_vbd_attach(struct pvd_vbds *s, const struct pvd_disk *disk,
 		   char *err, size_t errlen);
