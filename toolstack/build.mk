@@ -28,6 +28,7 @@ PVISORD_SRCS := \
 	toolstack/pvisord/backend.c \
 	toolstack/pvisord/xenstore.c \
 	toolstack/pvisord/vbd.c \
+	toolstack/pvisord/gnt_broker.c \
 	toolstack/xsclient/xs_client.c \
 	$(CTL_SRCS)
 PVISORD_OBJS := $(PVISORD_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -45,6 +46,7 @@ PVBLKBACK_SRCS := \
 	toolstack/blkback/blk_ring.c \
 	toolstack/blkback/blk_io.c \
 	toolstack/blkback/blk_nbd.c \
+	toolstack/blkback/blk_broker.c \
 	toolstack/blkback/sandbox.c
 PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o)
 

@@ -2,7 +2,9 @@
 /*
  * pvblkback, the real binary, driven as pvisord drives it: started with
  * only its control socket open (fd 3) and no environment, told OPEN with
- * a fixture domain's RAM and grant-table memfds and an image memfd, then
+ * the grant broker's memfd and eventfds (the test runs pvisord's own
+ * broker, toolstack/pvisord/gnt_broker.c, on a fixture domain's RAM and
+ * grant-table memfds) and an image memfd, then
  * CONNECT with a ring the test grants and serves as the frontend would
  * (blkfront's side of the blkif ring, two eventfds for the event
  * channel). Every wait is bounded: a backend that hangs or dies fails
@@ -49,6 +51,7 @@
 
 #include "gnt_fixture.h"
 #include "pvisor/blkback_ctl.h"
+#include "pvisor/gnt_broker.h"
 #include <pvabi/io/blkif.h>
 
 #ifndef PVBLKBACK_DEFAULT
@@ -99,6 +102,7 @@ struct bb {
 	pid_t pid;			/* 0: none, or reaped */
 	int wstatus;			/* once reaped */
 	int ctl;
+	struct gnt_broker *broker;	/* pvisord's, serving the backend */
 	/* The rings, as the frontend sees them; q: the one in use. */
 	struct fq {
 		int notify, kick;	/* we write notify, the backend kick */
@@ -790,16 +794,41 @@ static int setup_fix(void **state)
 	return 0;
 }
 
+/* OPEN's fds as pvisord sends them: a fresh broker's memfd and
+ * eventfds on the fixture domain, then img_fd. Close_open_fds after. */
+static void open_fds(struct bb *x, int img_fd, int fds[4])
+{
+	struct gnt_broker_config bc = {
+		.ram_fd = x->f.d.ram_fd, .gnttab_fd = gnttab_domain_fd(&x->f.d),
+		.data_len = BLKBACK_BROKER_DATA_LEN };
+	int rc;
+
+	gnt_broker_stop(x->broker);
+	x->broker = NULL;
+	rc = gnt_broker_start(&bc, &x->broker, &fds[0], &fds[1], &fds[2]);
+	if (rc)
+		fail_msg("cannot start the grant broker: %s", strerror(-rc));
+	fds[3] = img_fd;
+}
+
+static void close_open_fds(int fds[4])
+{
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
 static void send_open(struct bb *x, int img_fd, uint32_t flags,
 		      struct blkback_msg *rep)
 {
 	struct blkback_msg m = { .type = BLKBACK_OPEN };
-	int fds[3] = { x->f.d.ram_fd, gnttab_domain_fd(&x->f.d), img_fd };
+	int fds[4];
 
+	open_fds(x, img_fd, fds);
 	m.open.domid = GF_DOMID;
 	m.open.devid = 51712;
 	m.open.flags = flags;
-	ctl_send(x, &m, fds, 3);
+	ctl_send(x, &m, fds, 4);
+	close_open_fds(fds);
 	ctl_wait(x, BLKBACK_INFO, rep);
 }
 
@@ -967,6 +996,7 @@ static int teardown(void **state)
 	}
 	nbd_teardown(x);
 	close(x->img);
+	gnt_broker_stop(x->broker);	/* once the backend is gone */
 	gnt_fix_fini(&x->f);
 	free(x);
 	return rc;
@@ -1303,13 +1333,15 @@ static void open_refused(struct bb *x, int img_fd, unsigned int nfds,
 			 const char *why)
 {
 	struct blkback_msg m = { .type = BLKBACK_OPEN }, rep;
-	int fds[3] = { x->f.d.ram_fd, gnttab_domain_fd(&x->f.d), img_fd };
+	int fds[4];
 	char st[128];
 	int status;
 
 	spawn(x);
+	open_fds(x, img_fd, fds);
 	m.open.domid = GF_DOMID;
 	ctl_send(x, &m, fds, nfds);
+	close_open_fds(fds);
 	ctl_wait(x, BLKBACK_INFO, &rep);
 	rep.text[sizeof(rep.text) - 1] = '\0';
 	if (rep.status >= 0)
@@ -1340,13 +1372,13 @@ static void test_open_refused(void **state)
 	wo = reopen_image(x, O_WRONLY);
 	assert_true(dir >= 0);
 
-	open_refused(x, empty, 3, "an empty image");
-	open_refused(x, tiny, 3, "an image of 511 bytes");
-	open_refused(x, p[0], 3, "a pipe");
-	open_refused(x, dir, 3, "a directory");
-	open_refused(x, path_fd, 3, "an O_PATH fd");
-	open_refused(x, wo, 3, "a write-only fd");
-	open_refused(x, x->img, 2, "two fds");
+	open_refused(x, empty, 4, "an empty image");
+	open_refused(x, tiny, 4, "an image of 511 bytes");
+	open_refused(x, p[0], 4, "a pipe");
+	open_refused(x, dir, 4, "a directory");
+	open_refused(x, path_fd, 4, "an O_PATH fd");
+	open_refused(x, wo, 4, "a write-only fd");
+	open_refused(x, x->img, 3, "three fds");
 
 	close(empty);
 	close(tiny);
@@ -1761,10 +1793,17 @@ static void test_control_errors(void **state)
 	ctl_send(x, &m, efd, 2);
 	m = (struct blkback_msg){ .type = BLKBACK_OPEN };
 	{
-		int ofds[3] = { x->f.d.ram_fd, gnttab_domain_fd(&x->f.d),
-				x->img };
+		/* The same kind of fds as a first OPEN, from a broker of
+		 * its own (the backend's stays). */
+		struct gnt_broker *keep = x->broker;
+		int ofds[4];
 
-		ctl_send(x, &m, ofds, 3);
+		x->broker = NULL;
+		open_fds(x, x->img, ofds);
+		ctl_send(x, &m, ofds, 4);
+		close_open_fds(ofds);
+		gnt_broker_stop(x->broker);
+		x->broker = keep;
 	}
 	wait_log(x, "unknown control message 99");
 	wait_log(x, "unknown control message 1");
@@ -2152,12 +2191,10 @@ static void test_stats_disconnect(void **state)
 	assert_int_equal(st.reqs, 0);
 	connect_ring(x, 1);
 	assert_int_equal(count_fds(x), fds0 + 2);
-	/* Held while connected: writable, the frame counted as written. */
-	assert_int_equal(gf_flags(&x->f, RING_REF),
-			 GTF_permit_access | GTF_reading | GTF_writing);
-	assert_int_equal(frame_writers(fs, RING_PFN), 1);
-	assert_false(gf_revoke(&x->f, RING_REF));
-	assert_false(frame_protect(fs, RING_PFN));
+	/* Not held while connected: the broker copies the ring pages in
+	 * and out, holding the grant only for each copy. */
+	assert_int_equal(gf_flags(&x->f, RING_REF), GTF_permit_access);
+	assert_int_equal(frame_writers(fs, RING_PFN), 0);
 
 	r = rw_req(BLKIF_OP_READ, 1, 8, 1, 0);
 	expect_status(x, &r, sizeof(r), BLKIF_RSP_OKAY, true, "read");
@@ -2405,7 +2442,9 @@ static void connect_queues(struct bb *x, unsigned int n, unsigned int nr)
 	use_q(x, 0);
 }
 
-/* Queue n's ring pages held by the backend (true) or let go (false). */
+/* Queue n's ring pages while connected (true) or after (false): never
+ * held by the backend either way (the broker holds a grant only for
+ * the length of one copy), and with no writable mapping counted. */
 static void queue_ring_held(struct bb *x, unsigned int n, unsigned int nr,
 			    bool held)
 {
@@ -2415,15 +2454,11 @@ static void queue_ring_held(struct bb *x, unsigned int n, unsigned int nr,
 		uint16_t fl = gf_flags(&x->f, QRING_REF(n) + i);
 		unsigned int w = frame_writers(fs, QRING_PFN(n) + i);
 
-		if (held && (fl != (GTF_permit_access | GTF_reading |
-				    GTF_writing) || w != 1))
-			fail_msg("queue %u ring page %u not held while "
-				 "connected: grant flags %#x, frame writers %u",
-				 n, i, fl, w);
-		if (!held && (fl != GTF_permit_access || w))
-			fail_msg("queue %u ring page %u still held: grant "
-				 "flags %#x, frame writers %u; the guest can "
-				 "never take the page back", n, i, fl, w);
+		if (fl != GTF_permit_access || w)
+			fail_msg("queue %u ring page %u held%s: grant "
+				 "flags %#x, frame writers %u", n, i,
+				 held ? " while connected" : " after",
+				 fl, w);
 	}
 }
 
@@ -3214,16 +3249,18 @@ static void open_bad_nbd(struct bb *x, int fd, const char *why,
 			 const char *want)
 {
 	struct blkback_msg m = { .type = BLKBACK_OPEN }, rep;
-	int fds[3] = { x->f.d.ram_fd, gnttab_domain_fd(&x->f.d), fd };
+	int fds[4];
 	int64_t t0 = now_ms();
 	char st[128];
 	int status;
 
 	spawn(x);
+	open_fds(x, fd, fds);
 	m.open.domid = GF_DOMID;
 	m.open.devid = 51712;
 	m.open.flags = BLKBACK_F_DISCARD;
-	ctl_send(x, &m, fds, 3);
+	ctl_send(x, &m, fds, 4);
+	close_open_fds(fds);
 	close(fd);
 	for (;;) {
 		struct pollfd p = { .fd = x->ctl, .events = POLLIN };

@@ -22,7 +22,7 @@
 #include "pvisor/gnttab_dom0.h"
 #include "blkback.h"
 
-#define BOUNCE_BYTES	(BLK_MAX_INDIRECT_SEGS * BLK_PAGE)
+#define BOUNCE_BYTES	BLKBACK_BOUNCE_BYTES
 
 static bool use_uring;
 
@@ -62,11 +62,8 @@ int blk_io_init(struct blkback *b)
 {
 	int rc;
 
-	b->bounce = mmap(NULL, (size_t)BLK_MAX_INFLIGHT * BOUNCE_BYTES,
-			 PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (b->bounce == MAP_FAILED)
-		return -errno;
+	/* In the broker area: pvisord copies between them and the guest. */
+	b->bounce = b->brk_data + BLKBACK_BROKER_BOUNCE;
 	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++)
 		b->reqs[i].bounce = b->bounce + (size_t)i * BOUNCE_BYTES;
 	b->cq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -110,7 +107,7 @@ static struct io_uring_sqe *sqe_for(struct blkback *b, struct blk_req *r,
 	return sqe;
 }
 
-/* Guest pages <-> the bounce buffer, segment by segment. */
+/* Guest pages <-> the bounce buffer: every segment in one batch. */
 static int copy_segments(struct blkback *b, struct blk_req *r, bool to_guest)
 {
 	size_t pos = 0;
@@ -119,16 +116,19 @@ static int copy_segments(struct blkback *b, struct blk_req *r, bool to_guest)
 		const struct blkif_request_segment *s = &r->seg[i];
 		unsigned int off = s->first_sect * BLK_SECTOR;
 		size_t len = (s->last_sect - s->first_sect + 1u) * BLK_SECTOR;
-		int rc = to_guest
-			? gnttab_dom0_copy_to(b->gnt, s->gref, off,
-					      r->bounce + pos, len)
-			: gnttab_dom0_copy_from(b->gnt, s->gref, off,
-						r->bounce + pos, len);
 
-		if (rc)
-			return rc;
+		if (!blk_brk_add(b, to_guest ? GNT_BROKER_COPY_OUT
+					     : GNT_BROKER_COPY_IN,
+				 s->gref, off, (unsigned int)len,
+				 r->bounce + pos))
+			return -E2BIG;
 		pos += len;
 	}
+	if (blk_brk_run(b))
+		return -EPIPE;
+	for (unsigned int i = 0; i < r->nr_segs; i++)
+		if (b->brk->ops[i].status)
+			return gnttab_dom0_errno(b->brk->ops[i].status);
 	return 0;
 }
 

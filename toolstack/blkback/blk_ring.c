@@ -8,21 +8,21 @@
  * reason, as Xen's blkback does.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "pvisor/gnttab_dom0.h"
 #include "blkback.h"
 
+static void push(struct blkback *b, struct blk_queue *q);
+
 static void queue_disconnect(struct blkback *b, struct blk_queue *q)
 {
-	for (unsigned int i = 0; i < q->nr_ring_pages; i++)
-		gnttab_dom0_unmap(b->gnt, q->ring_handle[i]);
+	if (q->connected && !q->broken && q->dirty)
+		push(b, q);	/* what finished while draining */
 	q->nr_ring_pages = 0;
-	if (q->ring_area)
-		munmap(q->ring_area, q->ring_area_len);
-	q->ring_area = NULL;
+	q->dirty = false;
 	if (q->notify_fd >= 0)
 		close(q->notify_fd);
 	if (q->kick_fd >= 0)
@@ -36,11 +36,11 @@ int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
 {
 	unsigned int n = m->connect.nr_ring_pages;
 	struct blk_queue *q;
-	int rc;
+	unsigned int qi = m->connect.queue;
 
-	if (m->connect.queue >= BLKBACK_MAX_QUEUES)
+	if (qi >= BLKBACK_MAX_QUEUES)
 		return -EINVAL;
-	q = &b->queues[m->connect.queue];
+	q = &b->queues[qi];
 	if (q->connected)
 		return -EISCONN;
 	if (b->draining)
@@ -49,31 +49,34 @@ int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
 		return -EINVAL;
 	q->notify_fd = q->kick_fd = -1;
 	q->ring_area_len = (size_t)n * BLK_PAGE;
-	q->ring_area = mmap(NULL, q->ring_area_len, PROT_NONE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (q->ring_area == MAP_FAILED) {
-		q->ring_area = NULL;
-		return -errno;
+	q->shadow = b->brk_data + BLKBACK_BROKER_RINGS +
+		    (size_t)qi * BLKBACK_MAX_RING_PAGES * BLK_PAGE;
+	/* Each page must be granted to us writable, and be RAM that may
+	 * be written: pvisord checks, as a map would, holding nothing. */
+	for (unsigned int i = 0; i < n; i++) {
+		q->ring_ref[i] = m->connect.ring_ref[i];
+		blk_brk_add(b, GNT_BROKER_CHECK_RW, q->ring_ref[i], 0, 0,
+			    q->shadow);
 	}
-	for (q->nr_ring_pages = 0; q->nr_ring_pages < n; q->nr_ring_pages++) {
-		void *at = (uint8_t *)q->ring_area +
-			   (size_t)q->nr_ring_pages * BLK_PAGE;
+	blk_brk_run(b);
+	for (unsigned int i = 0; i < n; i++) {
+		int16_t st = b->brk->ops[i].status;
 
-		rc = gnttab_dom0_map_at(b->gnt,
-					m->connect.ring_ref[q->nr_ring_pages],
-					true, &at,
-					&q->ring_handle[q->nr_ring_pages]);
-		if (rc) {
+		if (st) {
+			int rc = gnttab_dom0_errno(st);
+
 			blk_log(b, "queue %u: cannot map ring page %u (grant "
-				"%u): %s", m->connect.queue, q->nr_ring_pages,
-				m->connect.ring_ref[q->nr_ring_pages],
+				"%u): %s", qi, i, q->ring_ref[i],
 				strerror(-rc));
-			queue_disconnect(b, q);
-			return rc;
+			return rc ? rc : -EIO;
 		}
 	}
-	BACK_RING_INIT(&q->ring, (blkif_sring_t *)q->ring_area,
+	q->nr_ring_pages = n;
+	memset(q->shadow, 0, q->ring_area_len);
+	BACK_RING_INIT(&q->ring, (blkif_sring_t *)q->shadow,
 		       q->ring_area_len);
+	q->rsp_pushed = 0;
+	q->dirty = false;
 	q->notify_fd = notify_fd;
 	q->kick_fd = kick_fd;
 	q->connected = true;
@@ -124,16 +127,21 @@ static int16_t take_segments(struct blkback *b, struct blk_req *r,
 		r->sector = ind.sector_number;
 		pages = (r->nr_segs + BLK_SEGS_PER_INDIRECT_PAGE - 1) /
 			BLK_SEGS_PER_INDIRECT_PAGE;
-		for (unsigned int i = 0; i < pages; i++) {
-			unsigned int first = i * BLK_SEGS_PER_INDIRECT_PAGE;
-			unsigned int cnt = r->nr_segs - first;
+		_Static_assert(BLK_MAX_INDIRECT_SEGS <=
+			       BLK_SEGS_PER_INDIRECT_PAGE,
+			       "one page of the broker area for segments");
+		if (pages != 1)
+			return BLKIF_RSP_ERROR;
+		{
+			uint8_t *at = b->brk_data + BLKBACK_BROKER_IND;
+			size_t len = r->nr_segs * sizeof(r->seg[0]);
 
-			if (cnt > BLK_SEGS_PER_INDIRECT_PAGE)
-				cnt = BLK_SEGS_PER_INDIRECT_PAGE;
-			if (gnttab_dom0_copy_from(b->gnt, ind.indirect_grefs[i],
-						  0, &r->seg[first],
-						  cnt * sizeof(r->seg[0])))
+			blk_brk_add(b, GNT_BROKER_COPY_IN,
+				    ind.indirect_grefs[0], 0, (unsigned int)len,
+				    at);
+			if (blk_brk_run(b) || b->brk->ops[0].status)
 				return BLKIF_RSP_ERROR;
+			memcpy(r->seg, at, len);	/* ours: read once */
 		}
 		return BLKIF_RSP_OKAY;
 	}
@@ -215,14 +223,80 @@ static struct blk_req *free_slot(struct blkback *b)
 	return NULL;
 }
 
+/* Ring-area bytes [off, off + len) between the shadow and the guest's
+ * pages, a broker op per page crossed. */
+static void add_range(struct blkback *b, struct blk_queue *q, uint8_t kind,
+		      size_t off, size_t len)
+{
+	while (len) {
+		size_t pg = off / BLK_PAGE, in = off % BLK_PAGE;
+		size_t n = BLK_PAGE - in < len ? BLK_PAGE - in : len;
+
+		blk_brk_add(b, kind, q->ring_ref[pg], (unsigned int)in,
+			    (unsigned int)n, q->shadow + off);
+		off += n;
+		len -= n;
+	}
+}
+
+static bool batch_ok(struct blkback *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (b->brk->ops[i].status)
+			return false;
+	return true;
+}
+
+/*
+ * What RING_PUSH_RESPONSES_AND_CHECK_NOTIFY does, through the broker:
+ * the new slots out, then rsp_prod, then rsp_event read back (a full
+ * barrier between each), and our own record of what the guest last saw
+ * rather than its rsp_prod.
+ */
 static void push(struct blkback *b, struct blk_queue *q)
 {
+	blkif_sring_t *s = q->ring.sring;
+	RING_IDX old = q->rsp_pushed, new = q->ring.rsp_prod_pvt;
+	size_t base = offsetof(blkif_sring_t, ring), esz = sizeof(s->ring[0]);
+	unsigned int size = RING_SIZE(&q->ring), n;
 	uint64_t one = 1;
-	int notify;
 
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, notify);
-	if (notify && write(q->kick_fd, &one, sizeof(one)) == sizeof(one))
+	q->dirty = false;
+	if (old == new || q->broken)
+		return;
+	for (RING_IDX i = old; i != new;) {
+		unsigned int at = i & (size - 1), cnt = new - i;
+
+		if (cnt > size - at)
+			cnt = size - at;
+		add_range(b, q, GNT_BROKER_COPY_OUT, base + at * esz,
+			  cnt * esz);
+		i += cnt;
+	}
+	s->rsp_prod = new;
+	blk_brk_add(b, GNT_BROKER_STORE32, q->ring_ref[0],
+		    offsetof(blkif_sring_t, rsp_prod), 4, &s->rsp_prod);
+	blk_brk_add(b, GNT_BROKER_LOAD32, q->ring_ref[0],
+		    offsetof(blkif_sring_t, rsp_event), 4, &s->rsp_event);
+	n = b->brk_n;
+	if (blk_brk_run(b) || !batch_ok(b, n)) {
+		give_up(b, q, "cannot write the ring", old, new);
+		return;
+	}
+	q->rsp_pushed = new;
+	if ((RING_IDX)(new - s->rsp_event) < (RING_IDX)(new - old) &&
+	    write(q->kick_fd, &one, sizeof(one)) == sizeof(one))
 		b->stats.kicks_out++;
+}
+
+void blk_ring_push_all(struct blkback *b)
+{
+	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++) {
+		struct blk_queue *q = &b->queues[i];
+
+		if (q->connected && q->dirty)
+			push(b, q);
+	}
 }
 
 void blk_ring_respond(struct blkback *b, struct blk_req *r)
@@ -236,7 +310,7 @@ void blk_ring_respond(struct blkback *b, struct blk_req *r)
 		rsp->operation = r->op;
 		rsp->status = r->status;
 		q->ring.rsp_prod_pvt++;
-		push(b, q);
+		q->dirty = true;	/* pushed once the pass is over */
 	}
 	if (r->status)
 		b->stats.errors++;
@@ -244,16 +318,59 @@ void blk_ring_respond(struct blkback *b, struct blk_req *r)
 	b->inflight--;
 }
 
+/* The guest's ring pages into the shadow, after what we owe it (the
+ * copy overwrites the shadow's response slots). req_prod is at the
+ * start of the first page: read before the slots. */
+static bool fetch(struct blkback *b, struct blk_queue *q)
+{
+	unsigned int n;
+
+	if (q->dirty)
+		push(b, q);
+	if (q->broken)
+		return false;
+	add_range(b, q, GNT_BROKER_COPY_IN, 0, q->ring_area_len);
+	n = b->brk_n;
+	if (blk_brk_run(b) || !batch_ok(b, n)) {
+		give_up(b, q, "cannot read the ring", q->ring.req_cons,
+			q->ring.rsp_prod_pvt);
+		return false;
+	}
+	return true;
+}
+
+/* RING_FINAL_CHECK_FOR_REQUESTS: req_event out, then req_prod read. */
+static bool final_check(struct blkback *b, struct blk_queue *q)
+{
+	blkif_sring_t *s = q->ring.sring;
+
+	if (q->dirty)
+		push(b, q);
+	if (q->broken)
+		return false;
+	s->req_event = q->ring.req_cons + 1;
+	blk_brk_add(b, GNT_BROKER_STORE32, q->ring_ref[0],
+		    offsetof(blkif_sring_t, req_event), 4, &s->req_event);
+	blk_brk_add(b, GNT_BROKER_LOAD32, q->ring_ref[0],
+		    offsetof(blkif_sring_t, req_prod), 4, &s->req_prod);
+	if (blk_brk_run(b) || !batch_ok(b, 2)) {
+		give_up(b, q, "cannot write the ring", q->ring.req_cons,
+			q->ring.rsp_prod_pvt);
+		return false;
+	}
+	return RING_HAS_UNCONSUMED_REQUESTS(&q->ring) != 0;
+}
+
 void blk_ring_poll(struct blkback *b, struct blk_queue *q)
 {
 	for (;;) {
 		RING_IDX prod;
-		int more;
 
 		if (!q->connected || q->broken || b->draining)
 			return;
+		if (!fetch(b, q))
+			return;
 		prod = q->ring.sring->req_prod;
-		xen_rmb();	/* the slots after the index */
 		if (RING_REQUEST_PROD_OVERFLOW(&q->ring, prod)) {
 			give_up(b, q, "producer index beyond the ring", prod,
 				q->ring.rsp_prod_pvt);
@@ -280,8 +397,7 @@ void blk_ring_poll(struct blkback *b, struct blk_queue *q)
 		blk_io_flush_submissions(b);
 		if (b->inflight >= BLK_MAX_INFLIGHT)
 			return;		/* a completion calls us again */
-		RING_FINAL_CHECK_FOR_REQUESTS(&q->ring, more);
-		if (!more)
+		if (!final_check(b, q))
 			return;
 	}
 }

@@ -6,11 +6,12 @@
  * pvblkback: the backend of one virtual disk, in its own process
  * (pvisor/blkback_ctl.h says how pvisord drives it).
  *
- * The guest's requests are copied out of the shared ring once and only
- * the copies are used; data moves by grant copy between the guest's
- * granted pages and a bounce buffer per request, and between that
- * buffer and the image by io_uring. Nothing is mapped from the guest but
- * the ring itself.
+ * The backend holds no guest memory: pvisord's grant broker copies the
+ * ring pages into a private shadow (whose requests are then copied once
+ * and checked), moves data between the guest's granted pages and a
+ * bounce buffer per request, and writes responses and indexes back,
+ * each with its own grant checks. io_uring moves data between the
+ * bounce buffer and the image.
  */
 #include <liburing.h>
 #include <poll.h>
@@ -22,7 +23,7 @@
 
 #include "pvisor/blkback_ctl.h"
 
-struct gnttab_dom0;
+#include "pvisor/gnt_broker.h"
 
 #define BLK_SECTOR		512u
 #define BLK_PAGE		4096u
@@ -33,17 +34,22 @@ struct gnttab_dom0;
 	(BLK_PAGE / sizeof(struct blkif_request_segment))
 /* Requests in flight at once; the ring may hold more. */
 #define BLK_MAX_INFLIGHT	64u
+_Static_assert(BLK_MAX_INDIRECT_SEGS * BLK_PAGE == BLKBACK_BOUNCE_BYTES &&
+	       BLKBACK_BROKER_RINGS == BLK_MAX_INFLIGHT * BLKBACK_BOUNCE_BYTES,
+	       "the broker data area as blkback_ctl.h lays it out");
 
 /* One ring (a queue) and its event channel, between CONNECT and
  * DISCONNECT. */
 struct blk_queue {
 	bool connected, broken;
+	bool dirty;			/* responses not yet pushed */
 	int notify_fd, kick_fd;
-	void *ring_area;
+	uint8_t *shadow;		/* our copy of the ring pages */
 	size_t ring_area_len;
 	unsigned int nr_ring_pages;
-	uint32_t ring_handle[BLKBACK_MAX_RING_PAGES];
-	blkif_back_ring_t ring;
+	uint32_t ring_ref[BLKBACK_MAX_RING_PAGES];
+	RING_IDX rsp_pushed;		/* rsp_prod the guest last saw */
+	blkif_back_ring_t ring;		/* on the shadow */
 };
 
 /* A request taken from a ring, checked, with its segments. */
@@ -71,7 +77,11 @@ struct blkback {
 	int image;			/* a file, a block device, or NBD */
 	uint64_t sectors;
 	bool is_bdev, is_nbd;
-	struct gnttab_dom0 *gnt;
+	/* The grant broker: shared with pvisord. */
+	struct gnt_broker_shm *brk;
+	uint8_t *brk_data;
+	int brk_go, brk_done;
+	unsigned int brk_n;		/* ops queued */
 
 	struct blk_queue queues[BLKBACK_MAX_QUEUES];
 	bool draining;			/* DISCONNECT waits for in-flight */
@@ -89,6 +99,17 @@ struct blkback {
 void blk_log(struct blkback *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* blk_broker.c: guest memory through pvisord. */
+int blk_brk_open(struct blkback *b, int shm_fd, int go_fd, int done_fd,
+		 char *why, size_t len);
+/* Queue an op on the data area at p; NULL if the batch is full. */
+struct gnt_broker_op *blk_brk_add(struct blkback *b, uint8_t kind,
+				  uint32_t gref, unsigned int off,
+				  unsigned int len, const void *p);
+/* Run what is queued: 0, or -EPIPE if pvisord is gone (every op then
+ * fails). Statuses are in b->brk->ops[] until the next add. */
+int blk_brk_run(struct blkback *b);
+
 /* blk_ring.c: the shared rings. */
 int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
 		     int notify_fd, int kick_fd);
@@ -98,8 +119,10 @@ bool blk_ring_connected(const struct blkback *b);
 /* Take what the guest queued, as far as there is room in flight. */
 void blk_ring_poll(struct blkback *b, struct blk_queue *q);
 void blk_ring_poll_all(struct blkback *b);
-/* A request finished: answer it, free its slot. */
+/* A request finished: answer it (in the shadow), free its slot. */
 void blk_ring_respond(struct blkback *b, struct blk_req *r);
+/* Responses out to the guests' rings, notifying as they ask. */
+void blk_ring_push_all(struct blkback *b);
 
 /* blk_io.c: the image (io_uring or synchronous; NBD below). */
 int blk_io_init(struct blkback *b);

@@ -2,7 +2,8 @@
 /*
  * pvblkback: started by pvisord with its control socket as fd 3 and
  * nothing else open. It is told which guest and disk it serves (OPEN,
- * with the guest's RAM and grant-table memfds and the image the user
+ * with the grant broker's memfd and eventfds, through which pvisord does
+ * every access to the guest's memory for it, and the image the user
  * opened), sandboxes itself, then serves the rings (one per queue)
  * between CONNECT and DISCONNECT until pvisord closes the socket.
  */
@@ -20,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pvisor/gnttab_dom0.h"
 #include "blkback.h"
 
 static int ctl_send(struct blkback *b, const struct blkback_msg *m)
@@ -127,11 +127,12 @@ static int do_open(struct blkback *b, const struct blkback_msg *m, int *fds,
 		   unsigned int nfds)
 {
 	struct blkback_msg r = { .type = BLKBACK_INFO };
-	struct gnttab_dom0_config gc = { .self = 0, .max_maps = 64 };
 	int rc;
 
-	if (nfds != 3) {
-		snprintf(r.text, sizeof(r.text), "OPEN needs 3 fds, got %u",
+	if (nfds != 4) {
+		for (unsigned int i = 0; i < nfds; i++)
+			close(fds[i]);
+		snprintf(r.text, sizeof(r.text), "OPEN needs 4 fds, got %u",
 			 nfds);
 		rc = -EINVAL;
 		goto out;
@@ -140,19 +141,13 @@ static int do_open(struct blkback *b, const struct blkback_msg *m, int *fds,
 	b->devid = m->open.devid;
 	b->flags = m->open.flags & (BLKBACK_F_READONLY | BLKBACK_F_CDROM |
 				    BLKBACK_F_DISCARD);
-	rc = open_image(b, fds[2], r.text, sizeof(r.text));
+	rc = open_image(b, fds[3], r.text, sizeof(r.text));
+	if (!rc)
+		rc = blk_brk_open(b, fds[0], fds[1], fds[2], r.text,
+				  sizeof(r.text));
+	close(fds[0]);	/* mapped: the fd itself is not needed */
 	if (rc)
 		goto out;
-	gc.ram_fd = fds[0];
-	gc.gnttab_fd = fds[1];
-	rc = gnttab_dom0_open(&gc, &b->gnt);
-	close(fds[0]);
-	close(fds[1]);
-	if (rc) {
-		snprintf(r.text, sizeof(r.text), "cannot attach the guest's "
-			 "grant table: %s", strerror(-rc));
-		goto out;
-	}
 	rc = blk_io_init(b);
 	if (rc) {
 		snprintf(r.text, sizeof(r.text), "cannot set up I/O: %s",
@@ -225,6 +220,10 @@ static int serve(struct blkback *b)
 		uint64_t cnt;
 		ssize_t n;
 
+		blk_ring_push_all(b);	/* what the last pass answered */
+		if (b->draining && !b->inflight)
+			finish_disconnect(b);
+
 		blk_io_pollfd(b, &p[1]);
 		for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
 			p[2 + i] = (struct pollfd){
@@ -246,6 +245,7 @@ static int serve(struct blkback *b)
 				b->stats.kicks_in++;
 			blk_ring_poll(b, q);
 		}
+		blk_ring_push_all(b);
 		if (b->draining && !b->inflight)
 			finish_disconnect(b);
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
@@ -254,7 +254,6 @@ static int serve(struct blkback *b)
 		if (n <= 0) {
 			/* pvisord is done with us: give the ring back. */
 			blk_ring_disconnect(b);
-			gnttab_dom0_close(b->gnt);
 			return n ? 1 : 0;
 		}
 		switch (m.type) {
@@ -290,7 +289,8 @@ static int serve(struct blkback *b)
 
 int main(int argc, char **argv)
 {
-	struct blkback b = { .ctl = BLKBACK_CTL_FD, .image = -1, .cq_fd = -1 };
+	struct blkback b = { .ctl = BLKBACK_CTL_FD, .image = -1, .cq_fd = -1,
+			     .brk_go = -1, .brk_done = -1 };
 	struct blkback_msg m;
 	unsigned int nfds;
 	struct stat st;

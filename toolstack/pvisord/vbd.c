@@ -31,6 +31,7 @@
 #include "pvisor/blkback_ctl.h"
 #include "pvisor/domain.h"
 #include "pvisor/evtchn_dom0.h"
+#include "pvisor/gnt_broker.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/log.h"
 #include "pvisor/xs_client.h"
@@ -49,6 +50,8 @@ struct pvd_vbd {
 	ino_t img_ino;
 	pid_t pid;
 	int ctl;			/* -1 once the backend is gone */
+	/* Its accesses to the guest's memory, done here. */
+	struct gnt_broker *broker;
 	struct blkback_msg info;
 	struct evtchn_dom0_chan ch[BLKBACK_MAX_QUEUES];
 	unsigned int nr_ch;		/* bound, one per queue */
@@ -253,6 +256,13 @@ reaped:
 		snprintf(v->note, sizeof(v->note), "backend exited with "
 			 "status %d", WEXITSTATUS(status));
 	v->pid = 0;
+}
+
+/* Once the backend is reaped: nothing can ask the broker anything. */
+static void stop_broker(struct pvd_vbd *v)
+{
+	gnt_broker_stop(v->broker);
+	v->broker = NULL;
 }
 
 /*
@@ -697,6 +707,7 @@ static void vbd_free(struct pvd_vbds *s, struct pvd_vbd *v)
 
 	vbd_disconnect(s, v);
 	reap_backend(s, v, false);
+	stop_broker(v);
 	stop_image_server(v);
 	if (v->be[0]) {
 		snprintf(path, sizeof(path), "%s/state", v->fe);
@@ -859,10 +870,11 @@ static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
 		   size_t errlen)
 {
 	struct blkback_msg m = { .type = BLKBACK_OPEN };
+	struct gnt_broker_config bc = { .data_len = BLKBACK_BROKER_DATA_LEN };
 	struct pvd_vbd *v;
 	struct stat st;
 	char path[160];
-	int fds[3], rc;
+	int fds[4], rc;
 
 	if (by_vdev(s, disk->vdev)) {
 		snprintf(err, errlen, "%s: the domain has that disk already",
@@ -902,17 +914,30 @@ static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
 	m.open.flags = (disk->readonly ? BLKBACK_F_READONLY : 0) |
 		       (disk->cdrom ? BLKBACK_F_CDROM : 0) |
 		       (disk->discard ? BLKBACK_F_DISCARD : 0);
-	fds[0] = s->d->ram_fd;
-	fds[1] = gnttab_domain_fd(s->d);
-	fds[2] = disk->fd;
-	if (strcmp(disk->format, "raw")) {
-		rc = start_image_server(v, &fds[2], err, errlen);
-		if (rc)
-			goto fail;
+	/* The backend gets no guest memory: a broker here does its
+	 * accesses, with our grant checks. */
+	bc.ram_fd = s->d->ram_fd;
+	bc.gnttab_fd = gnttab_domain_fd(s->d);
+	rc = gnt_broker_start(&bc, &v->broker, &fds[0], &fds[1], &fds[2]);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot start its grant broker: %s",
+			 disk->vdev, strerror(-rc));
+		goto fail;
 	}
-	rc = ctl_call(s, v, &m, fds, 3, BLKBACK_INFO, &v->info);
-	if (fds[2] != disk->fd)
-		close(fds[2]);	/* the backend has its own now */
+	fds[3] = disk->fd;
+	if (strcmp(disk->format, "raw")) {
+		rc = start_image_server(v, &fds[3], err, errlen);
+		if (rc) {
+			for (int i = 0; i < 3; i++)
+				close(fds[i]);
+			goto fail;
+		}
+	}
+	rc = ctl_call(s, v, &m, fds, 4, BLKBACK_INFO, &v->info);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);	/* the backend has its own now */
+	if (fds[3] != disk->fd)
+		close(fds[3]);
 	if (!rc && v->info.status) {
 		rc = v->info.status;
 		snprintf(err, errlen, "%s: %s: %.*s", disk->vdev, disk->target,

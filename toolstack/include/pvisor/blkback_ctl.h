@@ -8,11 +8,17 @@
  * struct blkback_msg per packet, file descriptors by SCM_RIGHTS.
  *
  * pvisord keeps xenstore and the xenbus state machine; the backend only
- * ever sees what pvisord read there, already parsed, plus the guest's
- * grants. The data path (blkif ring, grant copies, io_uring, event
- * channel eventfds) never passes through pvisord.
+ * ever sees what pvisord read there, already parsed. It never holds the
+ * guest's RAM or grant table: every access to guest memory (the ring
+ * pages, the data segments, the indexes) is an operation it asks of
+ * pvisord's grant broker (pvisor/gnt_broker.h), through a memfd the two
+ * share, one round trip per batch; pvisord checks each against the
+ * grant table and the frame rules. The rest of the data path (io_uring,
+ * event channel eventfds) does not pass through pvisord.
  *
- *   OPEN        -> fds: guest RAM memfd, grant-table memfd, image
+ *   OPEN        -> fds: broker memfd, broker "go" and "done" eventfds,
+ *                  image. The memfd: GNT_BROKER_DATA_OFF bytes of header
+ *                  and ops, then BLKBACK_BROKER_DATA_LEN of data area
  *   <- INFO        geometry, or status < 0 and text: why not
  *   CONNECT     -> one queue's ring refs and event channel; fds:
  *   <- CONNECTED   notify, kick. Status 0, or < 0 and text. Once per
@@ -28,6 +34,18 @@
 #define BLKBACK_CTL_FD		3
 #define BLKBACK_MAX_RING_PAGES	16	/* max-ring-page-order 4 */
 #define BLKBACK_MAX_QUEUES	4	/* multi-queue-max-queues */
+
+/*
+ * The backend's broker data area: a bounce buffer per request in flight
+ * (64 of 64 pages), a copy of each queue's ring pages, a page for an
+ * indirect request's segments.
+ */
+#define BLKBACK_BOUNCE_BYTES	(64u * 4096u)
+#define BLKBACK_BROKER_BOUNCE	0ull
+#define BLKBACK_BROKER_RINGS	(64ull * BLKBACK_BOUNCE_BYTES)
+#define BLKBACK_BROKER_IND	(BLKBACK_BROKER_RINGS + \
+				 BLKBACK_MAX_QUEUES * BLKBACK_MAX_RING_PAGES * 4096ull)
+#define BLKBACK_BROKER_DATA_LEN	(BLKBACK_BROKER_IND + 4096ull)
 
 enum blkback_msg_type {
 	BLKBACK_OPEN = 1,
@@ -49,6 +67,7 @@ struct blkback_stats {
 	uint64_t rd_sectors, wr_sectors;
 	uint64_t errors;			/* BLKIF_RSP_ERROR sent */
 	uint64_t kicks_in, kicks_out;		/* event channel */
+	uint64_t broker_batches, broker_ops;	/* round trips to pvisord */
 };
 
 struct blkback_msg {
