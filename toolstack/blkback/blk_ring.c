@@ -80,6 +80,7 @@ int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
 	q->notify_fd = notify_fd;
 	q->kick_fd = kick_fd;
 	q->connected = true;
+	q->stalled = false;
 	q->broken = false;
 	return 0;
 }
@@ -363,6 +364,7 @@ static bool final_check(struct blkback *b, struct blk_queue *q)
 
 void blk_ring_poll(struct blkback *b, struct blk_queue *q)
 {
+	q->stalled = false;
 	for (;;) {
 		RING_IDX prod;
 
@@ -395,19 +397,26 @@ void blk_ring_poll(struct blkback *b, struct blk_queue *q)
 				blk_ring_respond(b, r);
 		}
 		blk_io_flush_submissions(b);
-		if (b->inflight >= BLK_MAX_INFLIGHT)
-			return;		/* a completion calls us again */
+		if (b->inflight >= BLK_MAX_INFLIGHT) {
+			q->stalled = true;	/* a completion calls us again */
+			return;
+		}
 		if (!final_check(b, q))
 			return;
 	}
 }
 
-/* Slots freed up: every queue may go on, none first always. */
+/* Slots freed up: every queue that waited for one may go on, none
+ * first always. The others asked for a kick (req_event) and get one. */
 void blk_ring_poll_all(struct blkback *b)
 {
 	static unsigned int next;
 
-	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
-		blk_ring_poll(b, &b->queues[(next + i) % BLKBACK_MAX_QUEUES]);
+	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++) {
+		struct blk_queue *q = &b->queues[(next + i) % BLKBACK_MAX_QUEUES];
+
+		if (q->stalled && b->inflight < BLK_MAX_INFLIGHT)
+			blk_ring_poll(b, q);
+	}
 	next++;
 }

@@ -43,6 +43,7 @@ _Static_assert(BLK_MAX_INDIRECT_SEGS * BLK_PAGE == BLKBACK_BOUNCE_BYTES &&
 struct blk_queue {
 	bool connected, broken;
 	bool dirty;			/* responses not yet pushed */
+	bool stalled;			/* stopped with no slot in flight */
 	int notify_fd, kick_fd;
 	uint8_t *shadow;		/* our copy of the ring pages */
 	size_t ring_area_len;
