@@ -7,6 +7,7 @@
  * pvisord.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -176,12 +177,19 @@ int gnt_broker_start(const struct gnt_broker_config *cfg,
 		br->gnt = NULL;
 		goto fail;
 	}
-	br->shm_fd = memfd_create("pvisor-gnt-broker", MFD_CLOEXEC);
+	br->shm_fd = memfd_create("pvisor-gnt-broker",
+				  MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	br->go_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	br->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	br->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (br->shm_fd < 0 || br->go_fd < 0 || br->done_fd < 0 ||
 	    br->stop_fd < 0 || ftruncate(br->shm_fd, (off_t)br->map_len)) {
+		rc = -errno;
+		goto fail;
+	}
+	/* The service shares it: it must never shrink under our reads. */
+	if (fcntl(br->shm_fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
 		rc = -errno;
 		goto fail;
 	}
