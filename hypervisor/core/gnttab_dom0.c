@@ -179,14 +179,6 @@ uint32_t gnttab_dom0_nr_entries(const struct gnttab_dom0 *g)
 int gnttab_dom0_map(struct gnttab_dom0 *g, grant_ref_t ref, bool writable,
 		    void **addr, uint32_t *handle)
 {
-	*addr = NULL;
-	return gnttab_dom0_map_at(g, ref, writable, addr, handle);
-}
-
-int gnttab_dom0_map_at(struct gnttab_dom0 *g, grant_ref_t ref, bool writable,
-		       void **addr, uint32_t *handle)
-{
-	void *want = *addr;
 	struct gnttab_dom0_slot *s;
 	uint32_t idx, frame;
 	int16_t st;
@@ -213,9 +205,8 @@ int gnttab_dom0_map_at(struct gnttab_dom0 *g, grant_ref_t ref, bool writable,
 		rc = gnttab_dom0_errno(st);
 		goto out;
 	}
-	p = mmap(want, PAGE_BYTES, PROT_READ | (writable ? PROT_WRITE : 0),
-		 MAP_SHARED | (want ? MAP_FIXED : 0), g->ram_fd,
-		 (off_t)((uint64_t)frame * PAGE_BYTES));
+	p = mmap(NULL, PAGE_BYTES, PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED, g->ram_fd, (off_t)((uint64_t)frame * PAGE_BYTES));
 	if (p == MAP_FAILED) {
 		rc = -errno;
 		frame_release(&g->shm.frames, frame, writable);

@@ -53,13 +53,6 @@ uint32_t gnttab_dom0_nr_entries(const struct gnttab_dom0 *g);
  */
 int gnttab_dom0_map(struct gnttab_dom0 *g, grant_ref_t ref, bool writable,
 		    void **addr, uint32_t *handle);
-/*
- * The same at *addr, a page of an area the caller reserved (e.g. with
- * PROT_NONE), so that a multi-page ring is contiguous. Unmapping leaves
- * a hole there: the caller unmaps or re-reserves the area.
- */
-int gnttab_dom0_map_at(struct gnttab_dom0 *g, grant_ref_t ref, bool writable,
-		       void **addr, uint32_t *handle);
 int gnttab_dom0_unmap(struct gnttab_dom0 *g, uint32_t handle);
 
 /*
