@@ -12,6 +12,7 @@ TOOL_SRCS += \
 	toolstack/pvctl/cmd_info.c \
 	toolstack/pvctl/cmd_xenstore.c \
 	toolstack/pvctl/cmd_block.c \
+	toolstack/xsclient/xs_client.c \
 	toolstack/pvctl/cmd_run.c \
 	toolstack/pvctl/run_console.c \
 	toolstack/pvctl/evtchn_echo.c \

@@ -1,122 +1,64 @@
 // SPDX-License-Identifier: MIT
 /*
  * pvctl xenstore ls|read|write|rm|watch: a dom0 client of pvisord's
- * xenstore socket, speaking xs_wire as Xen's own tools do (which work
- * against the same socket: XENSTORED_PATH=... xenstore-ls).
+ * xenstore socket (toolstack/xsclient), speaking xs_wire as Xen's own
+ * tools do (which work against the same socket: XENSTORED_PATH=...
+ * xenstore-ls).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <pvabi/io/xs_wire.h>
 
+#include "pvisor/xs_client.h"
 #include "pvctl.h"
 
 #define XS_SOCKET_DEFAULT "/run/pvisor/xenstored/socket"
 
-static int xs_connect(void)
+/* The daemon's own word for an error (ENOENT, EACCES, ...). */
+static int complain(int rc)
 {
-	const char *path = getenv("XENSTORED_PATH");
-	int fd;
+	const char *name = strerror(-rc);
 
-	if (!path || !*path)
-		path = XS_SOCKET_DEFAULT;
-	fd = unix_connect(path);
-	if (fd < 0)
-		fprintf(stderr, "pvctl xenstore: cannot reach xenstore at %s: %s "
-			"(is pvisord running? XENSTORED_PATH overrides)\n",
-			path, strerror(-fd));
-	return fd;
+	for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+		if (xsd_errors[i].errnum == -rc)
+			name = xsd_errors[i].errstring;
+	fprintf(stderr, "pvctl xenstore: %s\n", name);
+	return 1;
 }
 
-static int xs_send(int fd, uint32_t type, const char *payload, uint32_t len)
+static int xs_ls(struct xs_client *c, const char *path, int depth)
 {
-	struct xsd_sockmsg h = { .type = type, .req_id = 1, .len = len };
+	char *list, *p, child[4096], *val;
+	size_t len;
+	int rc = xs_client_directory(c, path, &list, &len);
 
-	if (write(fd, &h, sizeof(h)) != sizeof(h) ||
-	    (len && write(fd, payload, len) != (ssize_t)len))
-		return -EIO;
-	return 0;
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-
-		if (n <= 0)
-			return -EIO;
-		done += n;
-	}
-	return 0;
-}
-
-/* One reply (or watch event); *body is NUL-terminated, caller frees. */
-static int xs_recv(int fd, struct xsd_sockmsg *h, char **body)
-{
-	if (read_full(fd, h, sizeof(*h)) || h->len > XENSTORE_PAYLOAD_MAX)
-		return -EIO;
-	*body = malloc(h->len + 1);
-	if (!*body || read_full(fd, *body, h->len))
-		return -EIO;
-	(*body)[h->len] = '\0';
-	return 0;
-}
-
-static int xs_request(int fd, uint32_t type, const char *payload, uint32_t len,
-		      char **body, uint32_t *blen)
-{
-	struct xsd_sockmsg h;
-
-	if (xs_send(fd, type, payload, len))
-		return -EIO;
-	do {
-		if (xs_recv(fd, &h, body))
-			return -EIO;
-		if (h.type == XS_WATCH_EVENT)
-			free(*body);
-	} while (h.type == XS_WATCH_EVENT);
-	*blen = h.len;
-	if (h.type == XS_ERROR) {
-		fprintf(stderr, "pvctl xenstore: %s\n", *body);
-		free(*body);
-		return -1;
-	}
-	return 0;
-}
-
-static int xs_ls(int fd, const char *path, int depth)
-{
-	char *body, *p, child[4096], *val;
-	uint32_t blen, vlen;
-
-	if (xs_request(fd, XS_DIRECTORY, path, strlen(path) + 1, &body, &blen))
-		return 1;
-	for (p = body; p < body + blen; p += strlen(p) + 1) {
+	if (rc)
+		return complain(rc);
+	for (p = list; p < list + len; p += strlen(p) + 1) {
 		if (!*p)
 			continue;
 		snprintf(child, sizeof(child), "%s%s%s", path,
 			 strcmp(path, "/") ? "/" : "", p);
-		if (xs_request(fd, XS_READ, child, strlen(child) + 1, &val,
-			       &vlen) == 0) {
-			printf("%*s%s = \"%.*s\"\n", depth * 2, "", p, (int)vlen,
-			       val);
+		if (xs_client_read(c, child, &val, NULL) == 0) {
+			printf("%*s%s = \"%s\"\n", depth * 2, "", p, val);
 			free(val);
 		}
-		xs_ls(fd, child, depth + 1);
+		xs_ls(c, child, depth + 1);
 	}
-	free(body);
+	free(list);
 	return 0;
 }
 
 int cmd_xenstore(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
-	char *body, buf[8192];
-	uint32_t blen;
-	int fd, rc = 0;
+	const char *path = getenv("XENSTORED_PATH");
+	struct xs_client *c;
+	char *val, *ev, *token;
+	int rc;
 
 	if (argc < 3 || !strcmp(op, "--help") || !strcmp(op, "-h")) {
 		fprintf(argc < 3 && strcmp(op, "--help") ? stderr : stdout,
@@ -124,60 +66,43 @@ int cmd_xenstore(int argc, char **argv)
 			" | rm PATH | watch PATH\n");
 		return argc < 3 && strcmp(op, "--help") ? 2 : 0;
 	}
-	fd = xs_connect();
-	if (fd < 0)
+	if (!path || !*path)
+		path = XS_SOCKET_DEFAULT;
+	rc = xs_client_open(path, &c);
+	if (rc) {
+		fprintf(stderr, "pvctl xenstore: cannot reach xenstore at %s: %s "
+			"(is pvisord running? XENSTORED_PATH overrides)\n",
+			path, strerror(-rc));
 		return 1;
+	}
 	if (!strcmp(op, "ls") && argc == 3) {
-		rc = xs_ls(fd, argv[2], 0);
+		rc = xs_ls(c, argv[2], 0);
 	} else if (!strcmp(op, "read") && argc == 3) {
-		rc = xs_request(fd, XS_READ, argv[2], strlen(argv[2]) + 1, &body,
-				&blen) ? 1 : 0;
+		rc = xs_client_read(c, argv[2], &val, NULL);
 		if (!rc) {
-			printf("%.*s\n", (int)blen, body);
-			free(body);
+			printf("%s\n", val);
+			free(val);
 		}
+		rc = rc ? complain(rc) : 0;
 	} else if (!strcmp(op, "write") && argc == 4) {
-		size_t pl = strlen(argv[2]) + 1, vl = strlen(argv[3]);
-
-		if (pl + vl > sizeof(buf)) {
-			fprintf(stderr, "pvctl xenstore: value too long\n");
-			rc = 1;
-		} else {
-			memcpy(buf, argv[2], pl);
-			memcpy(buf + pl, argv[3], vl);
-			rc = xs_request(fd, XS_WRITE, buf, pl + vl, &body, &blen) ?
-			     1 : 0;
-			if (!rc)
-				free(body);
-		}
+		rc = xs_client_write(c, argv[2], argv[3]);
+		rc = rc ? complain(rc) : 0;
 	} else if (!strcmp(op, "rm") && argc == 3) {
-		rc = xs_request(fd, XS_RM, argv[2], strlen(argv[2]) + 1, &body,
-				&blen) ? 1 : 0;
-		if (!rc)
-			free(body);
+		rc = xs_client_rm(c, argv[2]);
+		rc = rc ? complain(rc) : 0;
 	} else if (!strcmp(op, "watch") && argc == 3) {
-		struct xsd_sockmsg h;
-		size_t pl = strlen(argv[2]) + 1;
-
-		memcpy(buf, argv[2], pl);
-		memcpy(buf + pl, "pvctl", 6);
-		if (xs_send(fd, XS_WATCH, buf, pl + 6))
-			rc = 1;
+		rc = xs_client_watch(c, argv[2], "pvctl");
+		rc = rc ? complain(rc) : 0;
 		/* Events until interrupted: "path" per line, as xenstore-watch. */
-		while (!rc && xs_recv(fd, &h, &body) == 0) {
-			if (h.type == XS_WATCH_EVENT) {
-				printf("%s\n", body);
-				fflush(stdout);
-			} else if (h.type == XS_ERROR) {
-				fprintf(stderr, "pvctl xenstore: %s\n", body);
-				rc = 1;
-			}
-			free(body);
+		while (!rc && xs_client_event(c, true, &ev, &token) == 1) {
+			printf("%s\n", ev);
+			fflush(stdout);
+			free(ev);
 		}
 	} else {
 		fprintf(stderr, "pvctl xenstore: bad arguments for '%s'\n", op);
 		rc = 2;
 	}
-	close(fd);
+	xs_client_close(c);
 	return rc;
 }

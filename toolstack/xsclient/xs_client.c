@@ -194,6 +194,12 @@ int xs_client_read(struct xs_client *c, const char *path, char **val,
 	return request(c, XS_READ, path, strlen(path) + 1, val, len);
 }
 
+int xs_client_directory(struct xs_client *c, const char *path, char **list,
+			size_t *len)
+{
+	return request(c, XS_DIRECTORY, path, strlen(path) + 1, list, len);
+}
+
 int xs_client_write(struct xs_client *c, const char *path, const char *val)
 {
 	return request_strs(c, XS_WRITE, path, val, false);

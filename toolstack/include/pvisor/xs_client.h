@@ -25,6 +25,9 @@ int xs_client_fd(const struct xs_client *c);
 /* The value, NUL-terminated (caller frees); *len may be NULL. */
 int xs_client_read(struct xs_client *c, const char *path, char **val,
 		   size_t *len);
+/* The children's names, each NUL-terminated, in one buffer of *len. */
+int xs_client_directory(struct xs_client *c, const char *path, char **list,
+			size_t *len);
 int xs_client_write(struct xs_client *c, const char *path, const char *val);
 int xs_client_printf(struct xs_client *c, const char *path,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
