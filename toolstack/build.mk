@@ -29,6 +29,8 @@ PVISORD_SRCS := \
 	toolstack/pvisord/backend.c \
 	toolstack/pvisord/xenstore.c \
 	toolstack/pvisord/vbd.c \
+	toolstack/pvisord/svc_proc.c \
+	toolstack/pvisord/vif.c \
 	toolstack/pvisord/gnt_broker.c \
 	toolstack/xsclient/xs_client.c \
 	$(CTL_SRCS)
@@ -40,6 +42,14 @@ $(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(B
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(XS_LDLIBS)
 
 pvisor: $(BUILD)/pvisord
+
+# Hotplug scripts: pvisord runs a vif's from its own scripts/ directory.
+HOTPLUG_SCRIPTS := $(BUILD)/scripts/vif-bridge
+$(BUILD)/scripts/%: toolstack/hotplug/%
+	$(Q)mkdir -p $(dir $@)
+	$(Q)install -m 0755 $< $@
+
+pvisor: $(HOTPLUG_SCRIPTS)
 
 # The block backend: one process per virtual disk, started by pvisord.
 PVBLKBACK_SRCS := \

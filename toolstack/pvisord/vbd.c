@@ -36,9 +36,9 @@
 #include "pvisor/log.h"
 #include "pvisor/xs_client.h"
 #include "pvisord.h"
+#include "svc_proc.h"
 #include "vbd.h"
 
-#define CTL_TIMEOUT_MS		10000	/* a backend's answer */
 #define DETACH_WAIT_S		10	/* the frontend's, on detach */
 #define MAX_RING_ORDER		4	/* BLKBACK_MAX_RING_PAGES */
 #define VBD_POLL_MAX		32	/* backends one thread watches */
@@ -48,8 +48,8 @@ struct pvd_vbd {
 	struct pvd_disk disk;
 	dev_t img_dev;
 	ino_t img_ino;
-	pid_t pid;
-	int ctl;			/* -1 once the backend is gone */
+	struct svc_proc proc;		/* pvblkback */
+	unsigned int domid;
 	/* Its accesses to the guest's memory, done here. */
 	struct gnt_broker *broker;
 	struct blkback_msg info;
@@ -58,7 +58,6 @@ struct pvd_vbd {
 	bool connected, detaching, gone;
 	int be_state;
 	char be[96], fe[96];
-	char note[96];			/* e.g. why the backend died */
 	/* Formats other than raw: the image's NBD server, and its dir. */
 	pid_t server_pid;
 	char server_dir[64];
@@ -133,129 +132,19 @@ static void release_image(const struct pvd_vbd *v)
 
 /* -------------------------------------------------- the backend -- */
 
-static char blkback_exe[PATH_MAX];
-
-/* pvblkback is installed next to pvisord. */
-static void find_backend(void)
+static void log_backend(void *arg, const void *msg)
 {
-	ssize_t n = readlink("/proc/self/exe", blkback_exe,
-			     sizeof(blkback_exe) - 16);
-	char *slash;
+	const struct pvd_vbd *v = arg;
+	const struct blkback_msg *m = msg;
 
-	if (n <= 0) {
-		strcpy(blkback_exe, "pvblkback");
-		return;
-	}
-	blkback_exe[n] = '\0';
-	slash = strrchr(blkback_exe, '/');
-	strcpy(slash ? slash + 1 : blkback_exe, "pvblkback");
+	pr_warn("d%u %s: backend: %.*s\n", v->domid, v->disk.vdev,
+		(int)sizeof(m->text), m->text);
 }
 
-static const char *backend_path(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, find_backend);
-	return blkback_exe;
-}
-
-/* Start pvblkback with only its control socket open, as fd 3. */
-static int spawn_backend(struct pvd_vbd *v)
-{
-	char *argv[] = { "pvblkback", NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
-	int sv[2], rc;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return -errno;
-	sigemptyset(&none);
-	sigfillset(&dfl);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], BLKBACK_CTL_FD);
-	posix_spawn_file_actions_addclosefrom_np(&fa, BLKBACK_CTL_FD + 1);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dfl);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-	rc = posix_spawn(&v->pid, backend_path(), &fa, &at, argv, NULL);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(sv[1]);
-	if (rc) {
-		close(sv[0]);
-		v->pid = 0;
-		return -rc;
-	}
-	v->ctl = sv[0];
-	return 0;
-}
-
-static void log_backend(struct pvd_vbds *s, struct pvd_vbd *v,
-			const struct blkback_msg *m)
-{
-	char text[sizeof(m->text) + 1];
-
-	memcpy(text, m->text, sizeof(m->text));
-	text[sizeof(m->text)] = '\0';
-	pr_warn("d%u %s: backend: %s\n", s->domid, v->disk.vdev, text);
-}
-
-static int ctl_send(struct pvd_vbd *v, const struct blkback_msg *m,
-		    const int *fds, unsigned int nfds)
-{
-	char cbuf[CMSG_SPACE(4 * sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (v->ctl < 0)
-		return -EPIPE;
-	if (nfds) {
-		struct cmsghdr *c;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
-	return sendmsg(v->ctl, &mh, MSG_NOSIGNAL) == sizeof(*m) ? 0 : -EPIPE;
-}
-
-/* The backend is gone (or must go): reap it, say why. */
 static void reap_backend(struct pvd_vbds *s, struct pvd_vbd *v, bool kill_it)
 {
-	int status = 0;
-
-	if (v->ctl >= 0)
-		close(v->ctl);	/* EOF: a healthy backend exits on it */
-	v->ctl = -1;
-	if (!v->pid)
-		return;
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(v->pid, &status, WNOHANG) == v->pid)
-			goto reaped;
-		if (i == 100 || kill_it) {
-			kill(v->pid, SIGKILL);
-			kill_it = false;
-		}
-		usleep(10000);
-	}
-	kill(v->pid, SIGKILL);
-	waitpid(v->pid, &status, 0);
-reaped:
-	if (WIFSIGNALED(status))
-		snprintf(v->note, sizeof(v->note), "backend killed by signal "
-			 "%d (%s)%s", WTERMSIG(status), strsignal(WTERMSIG(status)),
-			 WTERMSIG(status) == SIGSYS ? ": seccomp" : "");
-	else if (WEXITSTATUS(status))
-		snprintf(v->note, sizeof(v->note), "backend exited with "
-			 "status %d", WEXITSTATUS(status));
-	v->pid = 0;
+	(void)s;
+	svc_reap(&v->proc, kill_it);
 }
 
 /* Once the backend is reaped: nothing can ask the broker anything. */
@@ -273,33 +162,9 @@ static int ctl_call(struct pvd_vbds *s, struct pvd_vbd *v,
 		    const struct blkback_msg *req, const int *fds,
 		    unsigned int nfds, uint32_t want, struct blkback_msg *rep)
 {
-	struct timespec t0, t;
-	int rc = ctl_send(v, req, fds, nfds);
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!rc) {
-		struct pollfd p = { .fd = v->ctl, .events = POLLIN };
-		long left;
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = CTL_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
-					 (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (int)left) <= 0)
-			continue;
-		n = recv(v->ctl, rep, sizeof(*rep), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return -EPIPE;
-		if (n != sizeof(*rep))
-			continue;
-		if (rep->type == BLKBACK_LOG)
-			log_backend(s, v, rep);
-		else if (rep->type == want)
-			return 0;
-	}
-	return rc;
+	(void)s;
+	return svc_call(&v->proc, req, sizeof(*req), fds, nfds, want, rep,
+			BLKBACK_LOG, log_backend, v);
 }
 
 /* ------------------------------------------- the image server -- */
@@ -743,13 +608,13 @@ static void frontend_changed(struct pvd_vbds *s, struct pvd_vbd *v)
 	case XenbusStateInitialising:
 		/* A frontend starting over after Closed: offer again. */
 		if (v->be_state == XenbusStateClosed && !v->detaching &&
-		    v->ctl >= 0)
+		    v->proc.ctl >= 0)
 			set_be_state(s, v, XenbusStateInitWait);
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
 		if (v->connected || v->be_state != XenbusStateInitWait ||
-		    v->ctl < 0)
+		    v->proc.ctl < 0)
 			break;
 		if (vbd_connect(s, v))
 			set_be_state(s, v, XenbusStateClosing);
@@ -787,15 +652,15 @@ static void backend_readable(struct pvd_vbds *s, struct pvd_vbd *v)
 	struct blkback_msg m;
 	ssize_t n;
 
-	while ((n = recv(v->ctl, &m, sizeof(m), MSG_DONTWAIT)) == sizeof(m))
+	while ((n = recv(v->proc.ctl, &m, sizeof(m), MSG_DONTWAIT)) == sizeof(m))
 		if (m.type == BLKBACK_LOG)
-			log_backend(s, v, &m);
+			log_backend(v, &m);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		reap_backend(s, v, false);
-		if (!v->note[0])
-			snprintf(v->note, sizeof(v->note), "backend exited");
+		if (!v->proc.note[0])
+			snprintf(v->proc.note, sizeof(v->proc.note), "backend exited");
 		pr_err("d%u %s: %s; the disk is gone for the guest\n",
-		       s->domid, v->disk.vdev, v->note);
+		       s->domid, v->disk.vdev, v->proc.note);
 		v->connected = false;
 		close_channels(v);
 		set_be_state(s, v, XenbusStateClosed);
@@ -823,9 +688,9 @@ static void *vbd_thread(void *arg)
 					.events = POLLIN };
 		for (struct pvd_vbd *v = s->vbds; v && n < 2 + VBD_POLL_MAX;
 		     v = v->next)
-			if (v->ctl >= 0) {
+			if (v->proc.ctl >= 0) {
 				who[n - 2] = v;
-				p[n++] = (struct pollfd){ .fd = v->ctl,
+				p[n++] = (struct pollfd){ .fd = v->proc.ctl,
 							  .events = POLLIN };
 			}
 		pthread_mutex_unlock(&s->lock);
@@ -840,7 +705,7 @@ static void *vbd_thread(void *arg)
 
 			for (struct pvd_vbd *v = s->vbds; v; v = v->next)
 				listed |= v == who[i - 2];
-			if (listed && who[i - 2]->ctl == p[i].fd && p[i].revents)
+			if (listed && who[i - 2]->proc.ctl == p[i].fd && p[i].revents)
 				backend_readable(s, who[i - 2]);
 		}
 		while (!s->stop && xs_client_event(s->xs, false, &path,
@@ -895,7 +760,7 @@ static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
 	if (!v)
 		return -ENOMEM;
 	v->disk = *disk;
-	v->ctl = -1;
+	v->proc.ctl = -1;
 	v->img_dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
 	v->img_ino = S_ISBLK(st.st_mode) ? 0 : st.st_ino;
 	rc = claim_image(v, s->domid, err, errlen);
@@ -903,10 +768,14 @@ static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
 		free(v);
 		return rc;
 	}
-	rc = spawn_backend(v);
+	v->domid = s->domid;
+	rc = svc_spawn(&v->proc, "pvblkback");
 	if (rc) {
+		char exe[PATH_MAX];
+
 		snprintf(err, errlen, "%s: cannot start %s: %s", disk->vdev,
-			 backend_path(), strerror(-rc));
+			 svc_exe_path("pvblkback", exe, sizeof(exe)),
+			 strerror(-rc));
 		goto fail;
 	}
 	m.open.domid = s->domid;
@@ -947,7 +816,7 @@ static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
 	if (rc) {
 		reap_backend(s, v, true);
 		snprintf(err, errlen, "%s: the backend did not start: %s",
-			 disk->vdev, v->note[0] ? v->note : strerror(-rc));
+			 disk->vdev, v->proc.note[0] ? v->proc.note : strerror(-rc));
 		goto fail;
 	}
 	if (!disk->readonly && (v->info.info.flags & BLKBACK_F_READONLY)) {
@@ -975,7 +844,7 @@ static int vbd_add(struct pvd_vbds *s, const struct pvd_disk *disk, char *err,
 		disk->vdev, disk->target,
 		(unsigned long long)v->info.info.sectors,
 		v->info.info.flags & BLKBACK_F_READONLY ? "read-only" : "writable",
-		(int)v->pid);
+		(int)v->proc.pid);
 	return 0;
 fail:
 	vbd_free(s, v);
@@ -1101,7 +970,7 @@ int pvd_vbd_detach(struct pvd_vbds *s, const char *vdev, bool force,
 	if (!v) {
 		snprintf(err, errlen, "no disk %s", vdev);
 		rc = -ENOENT;
-	} else if (force || v->ctl < 0) {
+	} else if (force || v->proc.ctl < 0) {
 		vbd_remove(s, v);
 	} else {
 		v->detaching = true;
@@ -1145,17 +1014,17 @@ int pvd_vbd_list(struct pvd_vbds *s, char **text)
 	for (struct pvd_vbd *v = s->vbds; v; v = v->next) {
 		struct blkback_msg m = { .type = BLKBACK_STATS }, rep = { 0 };
 
-		if (v->ctl < 0 || ctl_call(s, v, &m, NULL, 0, BLKBACK_STATS, &rep))
+		if (v->proc.ctl < 0 || ctl_call(s, v, &m, NULL, 0, BLKBACK_STATS, &rep))
 			memset(&rep.stats, 0, sizeof(rep.stats));
 		fprintf(f, "%-6s %6u %-12s %-4s %7d %10llu %10llu %8llu  %s%s%s\n",
 			v->disk.vdev, v->disk.devid,
 			v->be_state >= 0 && v->be_state <= 8
 				? states[v->be_state] : "?",
 			v->info.info.flags & BLKBACK_F_READONLY ? "r" : "w",
-			(int)v->pid, (unsigned long long)rep.stats.rd_reqs,
+			(int)v->proc.pid, (unsigned long long)rep.stats.rd_reqs,
 			(unsigned long long)rep.stats.wr_reqs,
 			(unsigned long long)rep.stats.errors, v->disk.target,
-			v->note[0] ? "  # " : "", v->note);
+			v->proc.note[0] ? "  # " : "", v->proc.note);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return fclose(f) ? -ENOMEM : 0;
