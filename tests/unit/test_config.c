@@ -396,6 +396,8 @@ static void vif_canonical(void **state)
 		"backend=0, rate=10Mb/s@20ms, gatewaydev=eth0, devid=3, "
 		"mtu=9000, trusted",
 		"script=/etc/xen/scripts/vif-nat,devid=0,rate=1GB/s",
+		/* the later wins, and nothing of the earlier stays */
+		"bridge=longbridge0,bridge=br1,type=ioemu,type=vif",
 	};
 	struct cfg_vif v, w;
 	char e[256], out[2048];

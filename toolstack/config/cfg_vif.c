@@ -229,6 +229,14 @@ static const struct {
 	FIELD("gatewaydev", gatewaydev),
 };
 
+/* Zero-padded (val fits): a key given twice leaves nothing of the first,
+ * so equal specs give equal structs. */
+static void set_str(char *dst, size_t size, const char *val)
+{
+	memset(dst, 0, size);
+	memcpy(dst, val, strlen(val));
+}
+
 /* What the scripts and the kernel will be given: names, addresses. */
 static int check_vif(struct cfg_vif *v, char *err, size_t errlen)
 {
@@ -316,7 +324,7 @@ int cfg_parse_vif(const char *spec, struct cfg_vif *v, char *err,
 				return vfail(err, errlen,
 					     "bad vif type '%s' (vif|ioemu)",
 					     val);
-			strcpy(v->type, val);
+			set_str(v->type, sizeof(v->type), val);
 			continue;
 		}
 		if (!strcmp(item, "devid")) {
@@ -337,7 +345,8 @@ int cfg_parse_vif(const char *spec, struct cfg_vif *v, char *err,
 			if (strlen(val) >= strings[i].size)
 				return vfail(err, errlen, "vif %s too long",
 					     item);
-			strcpy((char *)v + strings[i].off, val);
+			set_str((char *)v + strings[i].off, strings[i].size,
+				val);
 			done = true;
 		}
 		if (!done)
