@@ -12,6 +12,7 @@ TOOL_SRCS += \
 	toolstack/pvctl/cmd_info.c \
 	toolstack/pvctl/cmd_xenstore.c \
 	toolstack/pvctl/cmd_block.c \
+	toolstack/pvctl/cmd_network.c \
 	toolstack/xsclient/xs_client.c \
 	toolstack/pvctl/cmd_run.c \
 	toolstack/pvctl/run_console.c \
@@ -39,7 +40,7 @@ PVISORD_OBJS := $(PVISORD_SRCS:%.c=$(BUILD)/obj/%.o)
 # pvisord starts pvblkback from its own directory.
 $(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(BUILD)/pvblkback
 	$(Q)echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(XS_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(XS_LDLIBS) $(CFG_LDLIBS)
 
 pvisor: $(BUILD)/pvisord
 
@@ -72,5 +73,6 @@ pvisor: $(BUILD)/pvblkback
 
 # pvctl parses config files client-side, as xl does.
 $(BUILD)/pvctl: $(LIBPVCFG)
+$(BUILD)/pvctl: LDLIBS += $(CFG_LDLIBS)
 $(BUILD)/obj/toolstack/pvctl/%.o: CFLAGS += -Itoolstack/config
 $(BUILD)/obj/toolstack/pvisord/commands.o: CFLAGS += -Itoolstack/config

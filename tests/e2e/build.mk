@@ -10,3 +10,9 @@ CHECK_TARGETS += check-ctl-security
 check-ctl-security: $(BUILD)/pvctl $(BUILD)/pvisord
 	$(Q)BUILD=$(BUILD) sh tests/e2e/ctl-security.sh
 .PHONY: check-ctl-security
+
+# vif specs through pvctl and the control socket: pvisord --no-kvm.
+CHECK_TARGETS += check-network-cli
+check-network-cli: $(BUILD)/pvctl $(BUILD)/pvisord
+	$(Q)BUILD=$(BUILD) sh tests/e2e/network-cli.sh
+.PHONY: check-network-cli

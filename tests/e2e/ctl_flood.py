@@ -14,6 +14,9 @@
                                        path but passing no descriptor
   ctl_flood.py watch FILE              print each open/read of FILE
                                        (inotify) until killed
+  ctl_flood.py raw SOCKET ARG...       one request of these words, no
+                                       descriptors (what pvctl would
+                                       have refused to send)
 
 Results are printed as key=value words for the shell.
 """
@@ -146,6 +149,14 @@ def nofd(path, kernel):
     print("status=%s text='%s'" % (status, text.replace("'", "")))
 
 
+def raw(path, args):
+    body = b"".join(a.encode() + b"\0" for a in args)
+    s = connect(path)
+    s.sendall(HDR.pack(MAGIC, VERSION, 0, len(body)) + body)
+    status, text = reply(s)
+    print("status=%s text=%s" % (status, text))
+
+
 def watch(path):
     libc = ctypes.CDLL(None, use_errno=True)
     fd = libc.inotify_init1(0)
@@ -176,6 +187,8 @@ def main():
         nofd(sys.argv[2], sys.argv[3])
     elif what == "watch":
         watch(sys.argv[2])
+    elif what == "raw":
+        raw(sys.argv[2], sys.argv[3:])
 
 
 main()

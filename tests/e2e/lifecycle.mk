@@ -29,7 +29,7 @@ PVCTL_SAN := $(BUILD)/pvctl-san
 $(BUILD)/san/toolstack/pvctl/%.o: CFLAGS += -Itoolstack/config
 $(PVCTL_SAN): $(TOOL_SRCS:%.c=$(BUILD)/san/%.o) $(LIBPVISOR_SAN) $(LIBPVCFG_SAN)
 	$(Q)echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) $(CFG_LDLIBS)
 
 CHECK_TARGETS += check-hostile
 check-hostile: $(BUILD)/pvctl $(BUILD)/pvisord $(PVCTL_SAN) $(E2E_IDLE) $(E2E_XSRING) $(BUILD)/guests/fuzz.elf

@@ -21,7 +21,7 @@ $(BUILD)/fuzz/fuzz_xs_wire: tests/fuzz/fuzz_xs_wire.c $(XS_LIB_SRCS) $(AUTOCONF)
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CFG_SRCS) $(AUTOCONF)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)echo "  FUZZ-CC $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CFG_SRCS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CFG_SRCS) $(CFG_LDLIBS)
 
 # The control protocol's framing, fed through a socketpair as pvisord
 # reads a client (and pvctl reads pvisord).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* libFuzzer target: arbitrary bytes as a domain config file, and as
- * disk and vif specs. */
+ * disk and vif specs (a vif's canonical spec must parse back the same). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t n;
 
 		cfg_parse_disk(s, &k, err, sizeof(err));
-		cfg_parse_vif(s, &v, err, sizeof(err));
+		/* A spec that parses round-trips through its canonical form:
+		 * what pvctl sends is what pvisord gets. */
+		if (!cfg_parse_vif(s, &v, err, sizeof(err))) {
+			static char canon[8192];
+			struct cfg_vif w;
+
+			if (cfg_vif_format(&v, canon, sizeof(canon)) ||
+			    cfg_parse_vif(canon, &w, err, sizeof(err)) ||
+			    memcmp(&v, &w, sizeof(v)))
+				abort();
+		}
 		cfg_vdev_number(s, &n);
 	}
 	free(s);

@@ -37,4 +37,4 @@ $(XS_UNIT_TESTS:%=$(BUILD)/tests/unit/%): $(BUILD)/tests/unit/%: tests/unit/%.c 
 $(BUILD)/tests/unit/test_config: tests/unit/test_config.c $(LIBPVCFG_SAN) $(AUTOCONF)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)echo "  CC-SAN  $<"
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -Itoolstack/config -o $@ $< $(LIBPVCFG_SAN) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -Itoolstack/config -o $@ $< $(LIBPVCFG_SAN) $(CFG_LDLIBS) -lcmocka

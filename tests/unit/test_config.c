@@ -241,6 +241,190 @@ static void disks(void **state)
 	assert_int_equal(cfg_parse_disk("/a,,hdz", &k, e, sizeof(e)), -EINVAL);
 }
 
+/* rate=: xl's units and libxl's bytes-per-interval arithmetic. */
+static void vif_rates(void **state)
+{
+	static const struct {
+		const char *rate;
+		uint64_t bytes;
+		uint32_t usec;
+	} good[] = {
+		{ "10Mb/s@20ms", 25000, 20000 },	/* 1.25 MB/s */
+		{ "1MB/s", 50000, 50000 },		/* powers of 1000; 50ms */
+		{ "100KB/s@1s", 100000, 1000000 },
+		{ "1GB/s@100us", 100000, 100 },
+		{ "1Gb/s", 6250000, 50000 },
+		{ "5MB/s@20m", 100000, 20000 },		/* the "s" may go */
+		{ "8b/s@1", 1, 1000000 },		/* no unit: seconds */
+		/* the largest both: the product just fits in 64 bits */
+		{ "4294967295B/s@4294967295us", 18446744065119ull,
+		  4294967295u },
+	};
+	static const struct {
+		const char *rate, *msg;
+	} bad[] = {
+		{ "", "expected RATE[@INTERVAL]" },
+		{ "10MB", "expected RATE[@INTERVAL]" },
+		{ "10mb/s", "expected RATE[@INTERVAL]" },
+		{ "10 MB/s", "expected RATE[@INTERVAL]" },
+		{ "10MB/sx", "expected RATE[@INTERVAL]" },
+		{ "-1MB/s", "expected RATE[@INTERVAL]" },
+		{ "0MB/s", "is zero" },
+		{ "4294967296B/s", "number too large" },
+		{ "99999999999999999999999B/s", "number too large" },
+		{ "1b/s", "less than a byte per second" },
+		{ "1B/s@1us", "less than a byte per interval" },
+		{ "10MB/s@", "interval '' is not a number" },
+		{ "10MB/s@20ms@3", "interval '20ms@3' is not" },
+		{ "10MB/s@20ns", "is not a number and s, ms or us" },
+		{ "10MB/s@0ms", "zero interval" },
+		{ "10MB/s@5000s", "longer than 4294967295 us" },
+		{ "4294967295GB/s@4294967295us", "overflows" },
+	};
+	uint64_t bytes;
+	uint32_t usec;
+	char e[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (cfg_parse_vif_rate(good[i].rate, &bytes, &usec, e,
+				       sizeof(e)))
+			fail_msg("rate '%s': %s", good[i].rate, e);
+		if (bytes != good[i].bytes || usec != good[i].usec)
+			fail_msg("rate '%s': %llu bytes / %u us", good[i].rate,
+				 (unsigned long long)bytes, usec);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e[0] = '\0';
+		if (cfg_parse_vif_rate(bad[i].rate, &bytes, &usec, e,
+				       sizeof(e)) != -EINVAL)
+			fail_msg("rate '%s' accepted", bad[i].rate);
+		if (!strstr(e, bad[i].msg))
+			fail_msg("rate '%s': error '%s' lacks '%s'",
+				 bad[i].rate, e, bad[i].msg);
+	}
+}
+
+static void vif_specs(void **state)
+{
+	static const struct {
+		const char *spec, *msg;
+	} bad[] = {
+		{ "mac=01:16:3e:00:00:01", "multicast" },
+		{ "mac=00:00:00:00:00:00", "all zeros" },
+		{ "mac=00:16:3e:00:00", "bad mac" },
+		{ "bridge=br/0", "bridge 'br/0' is not an interface name" },
+		{ "bridge=br 0", "bridge 'br 0' is not an interface name" },
+		{ "bridge=abcdefghijklmnop", "at most 15" },
+		{ "vifname=..", "vifname '..' is not" },
+		{ "vifname=web$0", "vifname 'web$0' is not" },
+		{ "gatewaydev=eth0;x", "gatewaydev" },
+		{ "ip=10.0.0.256", "ip '10.0.0.256' is not an IPv4 or IPv6" },
+		{ "ip=10.0.0.2 10.0.0.2/24", "ip '10.0.0.2/24'" },
+		{ "ip=fd00::1::2", "ip 'fd00::1::2'" },
+		{ "script=../x", "script '../x' is neither" },
+		{ "script=..", "script '..'" },
+		{ "script=vif bridge", "script 'vif bridge'" },
+		{ "script=/etc/xen/my script", "without spaces" },
+		{ "rate=10MB", "rate '10MB'" },
+		{ "mtu=67", "bad mtu" },
+		{ "mtu=65536", "bad mtu" },
+		{ "devid=65536", "bad devid" },
+		{ "type=tap", "bad vif type" },
+	};
+	struct cfg_vif v;
+	char e[256];
+
+	assert_int_equal(cfg_parse_vif("bridge=xenbr0.100, vifname=web-0_a.b, "
+				       "ip=10.0.0.2  fd00::2 ,script=vif-route,"
+				       "rate=10Mb/s@20ms, mtu=68", &v, e,
+				       sizeof(e)), 0);
+	assert_string_equal(v.bridge, "xenbr0.100");
+	assert_string_equal(v.ip, "10.0.0.2  fd00::2");
+	assert_int_equal(v.credit_bytes, 25000);
+	assert_int_equal(v.credit_usec, 20000);
+	assert_int_equal(v.mtu, 68);
+	assert_int_equal(v.devid, -1);
+	assert_false(v.has_mac);
+	assert_int_equal(cfg_parse_vif("script=/etc/xen/scripts/vif-nat,"
+				       "bridge=abcdefghijklmno", &v, e,
+				       sizeof(e)), 0);
+	/* No rate: no limit. */
+	assert_int_equal(cfg_parse_vif("bridge=br0", &v, e, sizeof(e)), 0);
+	assert_int_equal(v.credit_bytes, 0);
+	assert_int_equal(v.credit_usec, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e[0] = '\0';
+		if (cfg_parse_vif(bad[i].spec, &v, e, sizeof(e)) != -EINVAL)
+			fail_msg("vif '%s' accepted", bad[i].spec);
+		if (!strstr(e, bad[i].msg))
+			fail_msg("vif '%s': error '%s' lacks '%s'",
+				 bad[i].spec, e, bad[i].msg);
+	}
+	BAD("name='a'\nkernel='k'\nvif=['vifname=w0','vifname=w0']\n",
+	    "t.cfg:3: vif: item 2: vifname w0 used twice");
+	BAD("name='a'\nkernel='k'\nvif=['rate=1MB/s@0']\n",
+	    "t.cfg:3: vif: item 1: rate '1MB/s@0': zero interval");
+}
+
+static void vif_default_macs(void **state)
+{
+	uint8_t a[6], b[6], c[6];
+	/* xxh64sum of "web" (seed 0): f3ae1ec77c51590c */
+	static const uint8_t web0[6] = { 0x00, 0x16, 0x3e, 0x51, 0x59, 0x0c };
+
+	cfg_vif_default_mac("web", 0, a);
+	assert_memory_equal(a, web0, 6);
+	cfg_vif_default_mac("web", 0, b);
+	assert_memory_equal(a, b, 6);		/* stable */
+	cfg_vif_default_mac("web", 1, b);
+	cfg_vif_default_mac("db", 0, c);
+	assert_memory_not_equal(a, b, 3 + 3);	/* per vif */
+	assert_memory_not_equal(a, c, 6);	/* per domain */
+	assert_memory_equal(b, web0, 3);	/* Xen's OUI */
+	assert_int_equal(b[0] & 1, 0);		/* unicast */
+	assert_int_equal(c[0] & 1, 0);
+}
+
+/* What pvctl sends is what pvisord parses: the same struct both sides. */
+static void vif_canonical(void **state)
+{
+	static const char *const specs[] = {
+		"",
+		"bridge=br0",
+		"mac=00:16:3E:AA:bb:cc, bridge=br0, ip=10.0.0.2 fd00::2, "
+		"model=e1000, type=ioemu, vifname=web0, script=vif-bridge, "
+		"backend=0, rate=10Mb/s@20ms, gatewaydev=eth0, devid=3, "
+		"mtu=9000, trusted",
+		"script=/etc/xen/scripts/vif-nat,devid=0,rate=1GB/s",
+		/* the later wins, and nothing of the earlier stays */
+		"bridge=longbridge0,bridge=br1,type=ioemu,type=vif",
+	};
+	struct cfg_vif v, w;
+	char e[256], out[2048];
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		if (cfg_parse_vif(specs[i], &v, e, sizeof(e)))
+			fail_msg("'%s': %s", specs[i], e);
+		assert_int_equal(cfg_vif_format(&v, out, sizeof(out)), 0);
+		if (cfg_parse_vif(out, &w, e, sizeof(e)))
+			fail_msg("'%s' -> '%s': %s", specs[i], out, e);
+		if (memcmp(&v, &w, sizeof(v)))
+			fail_msg("'%s' -> '%s' parses differently", specs[i],
+				 out);
+	}
+	assert_int_equal(cfg_parse_vif(specs[2], &v, e, sizeof(e)), 0);
+	assert_int_equal(cfg_vif_format(&v, out, sizeof(out)), 0);
+	assert_string_equal(out, "mac=00:16:3e:aa:bb:cc,devid=3,type=ioemu,"
+			    "mtu=9000,bridge=br0,ip=10.0.0.2 fd00::2,"
+			    "model=e1000,vifname=web0,script=vif-bridge,"
+			    "backend=0,rate=10Mb/s@20ms,gatewaydev=eth0");
+	assert_int_equal(cfg_vif_format(&v, out, 20), -ENOSPC);
+	assert_int_equal(cfg_vif_format(&v, out, 0), -ENOSPC);
+	assert_int_equal(cfg_parse_vif("", &v, e, sizeof(e)), 0);
+	assert_int_equal(cfg_vif_format(&v, out, 1), 0);
+	assert_string_equal(out, "");
+}
+
 static void file_errors(void **state)
 {
 	assert_int_equal(cfg_load_file("/nonexistent/x.cfg", NULL, 0, &d, err,
@@ -258,6 +442,10 @@ int main(void)
 		cmocka_unit_test(syntax_errors),
 		cmocka_unit_test(semantic_errors),
 		cmocka_unit_test(disks),
+		cmocka_unit_test(vif_rates),
+		cmocka_unit_test(vif_specs),
+		cmocka_unit_test(vif_default_macs),
+		cmocka_unit_test(vif_canonical),
 		cmocka_unit_test(file_errors),
 	};
 

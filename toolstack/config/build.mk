@@ -9,6 +9,8 @@ CFG_OBJS     := $(CFG_SRCS:%.c=$(BUILD)/obj/%.o)
 CFG_SAN_OBJS := $(CFG_SRCS:%.c=$(BUILD)/san/%.o)
 LIBPVCFG     := $(BUILD)/libpvcfg.a
 LIBPVCFG_SAN := $(BUILD)/libpvcfg-san.a
+# What linking libpvcfg takes: xxHash (default vif MACs).
+CFG_LDLIBS   := -lxxhash
 
 $(LIBPVCFG): $(CFG_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -312,6 +312,11 @@ static int validate(struct ctx *c, const struct cfg_file *f,
 				    !memcmp(vf->mac, d->vifs[j].mac, 6))
 					return sfail(c, s, "item %u: mac used "
 						     "twice", i + 1);
+				if (vf->vifname[0] &&
+				    !strcmp(vf->vifname, d->vifs[j].vifname))
+					return sfail(c, s, "item %u: vifname "
+						     "%s used twice", i + 1,
+						     vf->vifname);
 			}
 			d->nvifs++;
 		}

@@ -89,20 +89,27 @@ struct cfg_disk {
 	char script[CFG_PATH_MAX];
 };
 
+/* Linux's IFNAMSIZ less the NUL: bridge, vifname, gatewaydev. */
+#define CFG_IFNAME_MAX	15
+
 struct cfg_vif {
 	bool has_mac;
 	uint8_t mac[6];
-	char bridge[CFG_NAME_MAX];
-	char ip[256];
+	char bridge[CFG_NAME_MAX];	/* an interface name */
+	char ip[256];			/* addresses, space-separated */
 	char model[32];
 	char type[16];			/* "vif" (default) or "ioemu" */
 	char vifname[16];
-	char script[CFG_PATH_MAX];
+	char script[CFG_PATH_MAX];	/* a bare name or an absolute path */
 	char backend[CFG_NAME_MAX];
-	char rate[64];
+	char rate[64];			/* as written: RATE[@INTERVAL] */
 	char gatewaydev[CFG_NAME_MAX];
 	int devid;			/* -1: by position */
 	unsigned int mtu;		/* 0: default */
+	/* rate= as libxl computes it: credit_bytes every credit_usec;
+	 * both 0 without a rate. */
+	uint64_t credit_bytes;
+	uint32_t credit_usec;
 };
 
 struct cfg_domain {
@@ -140,6 +147,26 @@ int cfg_parse_disk(const char *spec, struct cfg_disk *d, char *err,
 int cfg_parse_vif(const char *spec, struct cfg_vif *v, char *err,
 		  size_t errlen);
 int cfg_vdev_number(const char *vdev, uint32_t *num);
+/*
+ * xl's vif rate, RATE[@INTERVAL]: RATE is a number and B/s, KB/s, MB/s,
+ * GB/s or b/s, Kb/s, Mb/s, Gb/s (powers of 1000; b is bits); INTERVAL a
+ * number and s, ms or us (the "s" may be left out; no unit: seconds),
+ * 50ms if absent. The credit is RATE's bytes per INTERVAL.
+ */
+int cfg_parse_vif_rate(const char *rate, uint64_t *credit_bytes,
+		       uint32_t *credit_usec, char *err, size_t errlen);
+/*
+ * The MAC a vif gets without mac=: Xen's OUI 00:16:3e and three bytes
+ * of XXH64 of the domain's name, seeded by devid: the same at every
+ * start, different for each vif.
+ */
+void cfg_vif_default_mac(const char *domname, unsigned int devid,
+			 uint8_t mac[6]);
+/*
+ * The canonical spec of v: only the keys it sets, which cfg_parse_vif
+ * turns back into the same struct. 0, or -ENOSPC if len is too small.
+ */
+int cfg_vif_format(const struct cfg_vif *v, char *out, size_t len);
 const char *cfg_action_name(enum cfg_action a);
 
 #endif /* PVCONFIG_H */

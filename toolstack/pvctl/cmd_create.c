@@ -24,7 +24,9 @@ static void create_usage(FILE *f)
 		"override it (or stand alone without a file). Keys: name, kernel,\n"
 		"ramdisk, cmdline (or root + extra), memory (MiB), vcpus,\n"
 		"on_poweroff, on_reboot, on_crash (destroy, restart, preserve),\n"
-		"disk, vif. -c attaches to the console once the domain runs.\n");
+		"disk, vif (xl-network-configuration: mac, bridge, ip, vifname,\n"
+		"script, rate, mtu, ...). -c attaches to the console once the\n"
+		"domain runs.\n");
 }
 
 static const char *action_arg(enum cfg_action a)
@@ -112,7 +114,8 @@ int cmd_create(int argc, char **argv)
 {
 	static struct cfg_domain cfg;
 	const char *file = NULL, *acts[3];
-	char *req[33 + CFG_MAX_DISKS] = { "create" }, err[512], num[32];
+	char *req[33 + CFG_MAX_DISKS + CFG_MAX_VIFS] = { "create" };
+	char err[512], num[32];
 	int n = 1, first = 1, rc, fds[2 + CFG_MAX_DISKS], nfds = 0;
 	bool console = false;
 
@@ -184,10 +187,9 @@ int cmd_create(int argc, char **argv)
 		if (n >= 32 + CFG_MAX_DISKS ||
 		    pvctl_open_disk(&cfg.disks[i], &fds[nfds++], &req[n++]))
 			return 1;
-	if (cfg.nvifs)
-		fprintf(stderr, "pvctl create: note: %u vif(s) validated, but "
-			"pvisor has no network backend yet: not attached\n",
-			cfg.nvifs);
+	for (unsigned int i = 0; i < cfg.nvifs; i++)
+		if (pvctl_vif_arg(&cfg.vifs[i], &req[n++]))
+			return 1;
 	rc = pvctl_request_fds(n, req, fds, nfds, true);
 	if (rc || !console)
 		return rc;

@@ -20,6 +20,12 @@ static const struct command commands[] = {
 	{ "create", cmd_create, "create a domain from an xl-style config file" },
 	{ "xenstore", cmd_xenstore, "ls, read, write, rm, watch xenstore nodes" },
 	{ "block-attach", cmd_block_attach, "hot-plug a disk into a running domain" },
+	{ "network-attach", cmd_network_attach,
+	  "hot-plug a network interface into a running domain" },
+	{ "network-detach", cmd_network_detach,
+	  "unplug a network interface once the guest lets go (--force: at once)" },
+	{ "network-list", cmd_network_list,
+	  "list a domain's network interfaces: MAC, tap, bridge, state, counters" },
 };
 
 const struct domain_cmd *find_cmd(const char *name);

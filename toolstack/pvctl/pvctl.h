@@ -11,6 +11,9 @@ int cmd_create(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_xenstore(int argc, char **argv);
 int cmd_block_attach(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
 
 struct cfg_disk;
 /*
@@ -18,6 +21,10 @@ struct cfg_disk;
  * "disk=SPEC" for pvisord (caller frees). 0, or -1 with a message.
  */
 int pvctl_open_disk(const struct cfg_disk *d, int *fd, char **canon);
+
+struct cfg_vif;
+/* *arg is "vif=SPEC", v's canonical spec, for pvisord (caller frees). */
+int pvctl_vif_arg(const struct cfg_vif *v, char **arg);
 
 /* client.c: the pvisord control socket. */
 const char *pvctl_socket_path(void);

@@ -282,7 +282,10 @@ void pvd_backend_stop(struct pvd_backend *b)
 {
 	uint64_t one = 1;
 
-	/* Disk backends first: they map the guest's memory. */
+	/* Device backends first, the last started first: they reach the
+	 * guest's memory. */
+	pvd_vifs_stop(b->vifs);
+	b->vifs = NULL;
 	pvd_vbds_stop(b->vbds);
 	b->vbds = NULL;
 	if (b->thread_started) {

@@ -36,6 +36,7 @@ struct pvd_backend {
 	bool thread_started;
 	void *input;			/* console input queue (backend.c) */
 	struct pvd_vbds *vbds;		/* disks (vbd.c) */
+	struct pvd_vifs *vifs;		/* network interfaces (vif.c) */
 };
 
 /* xenstore.c: the store pvisord serves (socket and guest rings). */

@@ -81,6 +81,93 @@ static int parse_disk(const char *spec, const struct ucred *who,
 	return 0;
 }
 
+_Static_assert(PVD_MAX_NICS == CFG_MAX_VIFS, "a config's vifs must fit");
+
+static const struct pvd_nic *nic_by_devid(const struct pvd_nic *nics,
+					  unsigned int n, uint32_t devid)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (nics[i].devid == devid)
+			return &nics[i];
+	return NULL;
+}
+
+static void format_mac(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+/*
+ * A vif= argument: the canonical xl vif spec pvctl sends, for domain
+ * domname beside the vifs it has already. What is not given is made
+ * here: the first devid free, a MAC from the domain's name and devid
+ * (the same at every create), the default script.
+ */
+static int parse_vif(const char *spec, const struct ucred *who,
+		     const char *domname, const struct pvd_nic *have,
+		     unsigned int nhave, struct pvd_nic *out, struct reply *r)
+{
+	const struct pvd_nic *other;
+	struct cfg_vif v;
+	char err[512], mac[18];
+
+	if (cfg_parse_vif(spec, &v, err, sizeof(err))) {
+		say(r, "vif '%s': %s\n", spec, err);
+		return -EINVAL;
+	}
+	/* pvisor runs every backend in dom0: another is a config for Xen. */
+	if (v.backend[0] && strcmp(v.backend, "0") &&
+	    strcmp(v.backend, "Domain-0")) {
+		say(r, "vif '%s': backend '%s': pvisor serves vifs from dom0 "
+		    "only\n", spec, v.backend);
+		return -EINVAL;
+	}
+	*out = (struct pvd_nic){ .mtu = v.mtu, .credit_bytes = v.credit_bytes,
+				 .credit_usec = v.credit_usec };
+	if (v.devid >= 0) {
+		out->devid = (uint32_t)v.devid;
+		if (nic_by_devid(have, nhave, out->devid)) {
+			say(r, "vif '%s': devid %u is in use\n", spec,
+			    out->devid);
+			return -EEXIST;
+		}
+	} else {
+		while (nic_by_devid(have, nhave, out->devid))
+			out->devid++;
+	}
+	if (v.has_mac)
+		memcpy(out->mac, v.mac, 6);
+	else
+		cfg_vif_default_mac(domname, out->devid, out->mac);
+	for (unsigned int i = 0; i < nhave; i++) {
+		other = &have[i];
+		if (!memcmp(other->mac, out->mac, 6)) {
+			format_mac(out->mac, mac);
+			say(r, "vif '%s': mac %s is vif %u's already\n", spec,
+			    mac, other->devid);
+			return -EEXIST;
+		}
+		if (v.vifname[0] && !strcmp(other->vifname, v.vifname)) {
+			say(r, "vif '%s': vifname %s is vif %u's already\n",
+			    spec, v.vifname, other->devid);
+			return -EEXIST;
+		}
+	}
+	/* Sizes match cfg_vif's, which cfg_parse_vif checked. */
+	snprintf(out->bridge, sizeof(out->bridge), "%s", v.bridge);
+	snprintf(out->ip, sizeof(out->ip), "%s", v.ip);
+	snprintf(out->vifname, sizeof(out->vifname), "%s", v.vifname);
+	err[0] = '\0';
+	if (pvd_vif_script_path(v.script, who->uid, out->script,
+				sizeof(out->script), err, sizeof(err))) {
+		say(r, "vif '%s': %s\n", spec, err[0] ? err :
+		    "script path too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* create key=value ...: the client has already parsed the config file. */
 static int cmd_create(struct ctl_request *q, const struct ucred *who,
 		      struct reply *r)
@@ -94,7 +181,8 @@ static int cmd_create(struct ctl_request *q, const struct ucred *who,
 		.kernel_fd = -1, .ramdisk_fd = -1,
 	};
 	char err[512] = "";
-	unsigned int domid;
+	const char *vifs[PVD_MAX_NICS];
+	unsigned int domid, nvifs = 0;
 	uint64_t v;
 	int rc;
 
@@ -147,6 +235,14 @@ static int cmd_create(struct ctl_request *q, const struct ucred *who,
 			if (rc)
 				return rc;
 			spec.ndisks++;
+		} else if (!strcmp(key, "vif")) {
+			/* Parsed once the name, which default MACs take, is known. */
+			if (nvifs == PVD_MAX_NICS) {
+				say(r, "create: more than %d vifs\n",
+				    PVD_MAX_NICS);
+				return -E2BIG;
+			}
+			vifs[nvifs++] = val;
 		} else {
 			say(r, "create: bad value for '%s': '%s'\n", key, val);
 			return -EINVAL;
@@ -155,6 +251,13 @@ static int cmd_create(struct ctl_request *q, const struct ucred *who,
 	if (!spec.name[0] || !spec.kernel[0]) {
 		say(r, "create: 'name' and an absolute 'kernel' path are required\n");
 		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < nvifs; i++) {
+		rc = parse_vif(vifs[i], who, spec.name, spec.nics, spec.nnics,
+			       &spec.nics[spec.nnics], r);
+		if (rc)
+			return rc;
+		spec.nnics++;
 	}
 	/*
 	 * The files come open, in order: kernel, then ramdisk. The caller
@@ -476,6 +579,117 @@ static int cmd_block(struct ctl_request *q, const struct ucred *who,
 	return rc;
 }
 
+/* DEVID or MAC, as network-detach takes a vif (pvd_vif_detach). */
+static bool vif_id_ok(const char *id)
+{
+	size_t len = strlen(id);
+	struct cfg_vif v;
+	char spec[32], err[128];
+
+	if (len && len <= 5 && strspn(id, "0123456789") == len)
+		return atoi(id) <= 65535;
+	if (len != 17)
+		return false;
+	snprintf(spec, sizeof(spec), "mac=%s", id);
+	return !cfg_parse_vif(spec, &v, err, sizeof(err));
+}
+
+/*
+ * network-attach DOMAIN vif=SPEC, network-detach DOMAIN DEVID|MAC
+ * [--force], network-list DOMAIN: as cmd_block.
+ */
+static int cmd_network(struct ctl_request *q, const struct ucred *who,
+		       struct reply *r)
+{
+	const char *cmd = q->argv[0];
+	struct pvd_domain *pd;
+	struct pvd_vifs *vifs = NULL;
+	struct pvd_nic nic;
+	char err[512] = "", *text = NULL;
+	bool attach = !strcmp(cmd, "network-attach");
+	bool detach = !strcmp(cmd, "network-detach");
+	bool list = !strcmp(cmd, "network-list");
+	bool force = detach && q->argc == 4 && !strcmp(q->argv[3], "--force");
+	bool said = false;	/* parse_vif explained already */
+	uint32_t devid = UINT32_MAX;
+	int rc;
+
+	if (!attach && !detach && !list) {
+		say(r, "unknown command '%s'\n", cmd);
+		return -EOPNOTSUPP;
+	}
+	if (q->argc < 2 || q->nfds ||
+	    (attach && (q->argc != 3 || strncmp(q->argv[2], "vif=", 4))) ||
+	    (detach && q->argc != 3 && !force) ||
+	    (list && q->argc != 2)) {
+		say(r, "%s: bad arguments (%s)\n", cmd,
+		    attach ? "DOMAIN vif=SPEC" : detach ?
+		    "DOMAIN DEVID|MAC [--force]" : "DOMAIN");
+		return -EINVAL;
+	}
+	if (detach && !vif_id_ok(q->argv[2])) {
+		say(r, "%s: '%s' is neither a device number nor a MAC "
+		    "(xx:xx:xx:xx:xx:xx)\n", cmd, q->argv[2]);
+		return -EINVAL;
+	}
+	pd = pvd_domain_get(q->argv[1]);
+	if (!pd) {
+		say(r, "%s: no domain '%s'\n", cmd, q->argv[1]);
+		return -ESRCH;
+	}
+	/* The vifs are held, not pvd_lock: a detach may wait for the guest. */
+	pthread_mutex_lock(&pvd_lock);
+	if (!pd->d || domain_is_dying(pd->d) || !pd->backend.vifs) {
+		rc = -ESRCH;
+		snprintf(err, sizeof(err), "%s is not running", pd->spec.name);
+	} else if (attach && pd->spec.nnics == PVD_MAX_NICS) {
+		rc = -E2BIG;
+		snprintf(err, sizeof(err), "%s has %d vifs already",
+			 pd->spec.name, PVD_MAX_NICS);
+	} else if (attach && (rc = parse_vif(q->argv[2] + 4, who,
+					     pd->spec.name, pd->spec.nics,
+					     pd->spec.nnics, &nic, r))) {
+		said = true;
+	} else {
+		vifs = pvd_vifs_get(pd->backend.vifs);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&pvd_lock);
+	if (vifs && attach) {
+		rc = pvd_vif_attach(vifs, &nic, err, sizeof(err));
+		pthread_mutex_lock(&pvd_lock);
+		if (!rc && pd->spec.nnics < PVD_MAX_NICS)
+			/* the domain keeps it across reboots */
+			pd->spec.nics[pd->spec.nnics++] = nic;
+		pthread_mutex_unlock(&pvd_lock);
+	} else if (vifs && detach) {
+		rc = pvd_vif_detach(vifs, q->argv[2], force, &devid, err,
+				    sizeof(err));
+		pthread_mutex_lock(&pvd_lock);
+		for (unsigned int i = 0; rc != -ENOENT && rc != -ETIMEDOUT &&
+		     rc != -ESRCH && i < pd->spec.nnics; i++)
+			if (pd->spec.nics[i].devid == devid) {
+				/* the rest keep their order for reboots */
+				memmove(&pd->spec.nics[i], &pd->spec.nics[i + 1],
+					(--pd->spec.nnics - i) *
+					sizeof(pd->spec.nics[0]));
+				break;
+			}
+		pthread_mutex_unlock(&pvd_lock);
+	} else if (vifs) {
+		rc = pvd_vif_list(vifs, &text);
+	}
+	if (vifs)
+		pvd_vifs_put(vifs);
+	pvd_domain_put(pd);
+	if (text)
+		say(r, "%s", text);
+	free(text);
+	if (rc && !said)
+		say(r, "%s: %s\n", cmd, err[0] ? err : strerror(-rc));
+	return rc;
+}
+
 void pvd_serve_client(int fd)
 {
 	struct ucred who;
@@ -516,6 +730,8 @@ void pvd_serve_client(int fd)
 		rc = cmd_mem_set(&q, &r);
 	else if (!strncmp(cmd, "block-", 6))
 		rc = cmd_block(&q, &who, &r);
+	else if (!strncmp(cmd, "network-", 8))
+		rc = cmd_network(&q, &who, &r);
 	else if (!strcmp(cmd, "destroy") || !strcmp(cmd, "pause") ||
 		 !strcmp(cmd, "unpause") || !strcmp(cmd, "console") ||
 		 !strcmp(cmd, "shutdown") || !strcmp(cmd, "reboot"))

@@ -174,6 +174,10 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 			    err, errlen);
 	if (rc)
 		goto fail;
+	rc = pvd_vifs_start(d, spec->nics, spec->nnics, &pd->backend.vifs,
+			    err, errlen);
+	if (rc)
+		goto fail;
 	rc = domain_start(d);
 	if (rc) {
 		snprintf(err, errlen, "cannot start vCPUs: %s", strerror(-rc));

@@ -13,8 +13,10 @@
 #include "pvisor/platform.h"
 #include "backend.h"
 #include "vbd.h"
+#include "vif.h"
 
 #define PVD_MAX_DISKS	16
+#define PVD_MAX_NICS	8	/* CFG_MAX_VIFS */
 
 struct msg_ring;
 
@@ -44,6 +46,9 @@ struct pvd_domain_spec {
 	/* Disks, with their images as the client opened them (owned). */
 	struct pvd_disk disks[PVD_MAX_DISKS];
 	unsigned int ndisks;
+	/* Network interfaces: given ones and hot-plugged ones. */
+	struct pvd_nic nics[PVD_MAX_NICS];
+	unsigned int nnics;
 };
 
 /* A domain as the daemon keeps it, across reboots of the guest. */
