@@ -6,4 +6,5 @@ include tests/guests/build.mk
 include tests/e2e/lifecycle.mk
 include tests/e2e/build.mk
 include tests/e2e/block.mk
+include tests/e2e/net.mk
 include tests/fuzz/build.mk
