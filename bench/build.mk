@@ -31,3 +31,12 @@ BENCH_TARGETS += bench-block
 BENCH_DEPS += $(BUILD)/pvblkback $(BUILD)/bench/blkbench
 bench-block:
 	$(Q)BUILD=$(BUILD) sh bench/block.sh
+# Network: netbench between the Debian guest and the host over the vif,
+# beside a veth pair between two namespaces.
+$(BUILD)/bench/netbench: bench/netbench.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -static -O2 -Wall -Wextra -o $@ $<
+BENCH_TARGETS += bench-net
+BENCH_DEPS += $(BUILD)/pvnetback $(BUILD)/bench/netbench
+bench-net:
+	$(Q)BUILD=$(BUILD) sh bench/net.sh

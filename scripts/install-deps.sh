@@ -8,7 +8,7 @@ PKGS="build-essential make gcc binutils kconfig-frontends
       python3 xenstore-utils clang-14 libclang-rt-14-dev
       liblzma-dev libzstd-dev libbz2-dev xz-utils zstd lz4 bzip2 gzip
       e2fsprogs qemu-system-x86 liburing-dev libseccomp-dev xxhash
-      libnbd-dev qemu-utils iproute2"
+      libnbd-dev qemu-utils iproute2 iputils-ping"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends $PKGS

@@ -12,3 +12,9 @@ CHECK_TARGETS += check-net-hostile
 check-net-hostile: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvnetback $(E2E_NETHOSTILE)
 	$(Q)$(WITH_KVM) net-hostile 'BUILD=$(BUILD) sh tests/e2e/net-hostile.sh'
 .PHONY: check-net-hostile
+
+# The stock Debian kernel's xen-netfront against pvnetback (tests/e2e/net.sh).
+CHECK_TARGETS += check-net
+check-net: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvnetback linux-guest
+	$(Q)$(WITH_KVM) net 'BUILD=$(BUILD) sh tests/e2e/net.sh'
+.PHONY: check-net
