@@ -41,15 +41,21 @@ $(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(B
 
 pvisor: $(BUILD)/pvisord
 
+# What the sandboxed backends share: the grant broker's client side,
+# the sandbox.
+SVC_SRCS := \
+	toolstack/svc/svc_broker.c \
+	toolstack/svc/svc_sandbox.c
+SVC_OBJS := $(SVC_SRCS:%.c=$(BUILD)/obj/%.o)
+
 # The block backend: one process per virtual disk, started by pvisord.
 PVBLKBACK_SRCS := \
 	toolstack/blkback/main.c \
 	toolstack/blkback/blk_ring.c \
 	toolstack/blkback/blk_io.c \
-	toolstack/blkback/blk_nbd.c \
-	toolstack/blkback/blk_broker.c \
-	toolstack/blkback/sandbox.c
-PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o)
+	toolstack/blkback/blk_nbd.c
+PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(SVC_OBJS)
+$(BUILD)/obj/toolstack/blkback/%.o: CFLAGS += -Itoolstack/svc
 
 # liburing statically: Debian 2.3's .so does not export the ring
 # restriction calls its header declares.
