@@ -34,8 +34,8 @@ PVISORD_SRCS := \
 	$(CTL_SRCS)
 PVISORD_OBJS := $(PVISORD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-# pvisord starts pvblkback from its own directory.
-$(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(BUILD)/pvblkback
+# pvisord starts pvblkback and pvnetback from its own directory.
+$(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(BUILD)/pvblkback $(BUILD)/pvnetback
 	$(Q)echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(XS_LDLIBS)
 
@@ -64,6 +64,24 @@ $(BUILD)/pvblkback: $(PVBLKBACK_OBJS) $(LIBPVISOR)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -l:liburing.a -lseccomp -lnbd $(LDLIBS)
 
 pvisor: $(BUILD)/pvblkback
+
+# The network backend: one process per virtual interface, started by
+# pvisord.
+PVNETBACK_SRCS := \
+	toolstack/netback/main.c \
+	toolstack/netback/net_queue.c \
+	toolstack/netback/net_ring.c \
+	toolstack/netback/net_tx.c \
+	toolstack/netback/net_rx.c \
+	toolstack/netback/net_csum.c
+PVNETBACK_OBJS := $(PVNETBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(SVC_OBJS)
+$(BUILD)/obj/toolstack/netback/%.o: CFLAGS += -Itoolstack/svc
+
+$(BUILD)/pvnetback: $(PVNETBACK_OBJS) $(LIBPVISOR)
+	$(Q)echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lseccomp $(LDLIBS)
+
+pvisor: $(BUILD)/pvnetback
 
 
 # pvctl parses config files client-side, as xl does.
