@@ -20,11 +20,10 @@
 
 #include "netback.h"
 
-/* What a packet is about to become: sent, or answered with an error. */
+/* A packet taken off the ring, with its slots (their own sizes). */
 struct net_tx_take {
 	struct net_tx_pkt pkt;
-	struct netif_tx_request slot[NETBACK_MAX_TX_SLOTS]; /* own sizes */
-	int16_t status;			/* NETIF_RSP_OKAY or _ERROR */
+	struct netif_tx_request slot[NETBACK_MAX_TX_SLOTS];
 };
 
 /* ----------------------------------------------------- credit -- */
@@ -253,7 +252,7 @@ static unsigned int take(struct net_queue *q, RING_IDX prod,
 		rest += r.size;
 	}
 	p->len = total;
-	t->status = check_packet(q, t, total, rest);
+	p->status = check_packet(q, t, total, rest);
 	return i - q->tx.req_cons;
 }
 
@@ -358,9 +357,13 @@ static void run_batch(struct net_queue *q, struct net_tx_pkt *pk,
 	if (!n)
 		return;
 	svc_broker_run(&nb->br);	/* pvisord gone: every op failed */
-	for (unsigned int i = 0; i < n; i++)
-		respond(q, &pk[i], pk[i].no_frame ? NETIF_RSP_OKAY
-						  : deliver(q, &pk[i]));
+	for (unsigned int i = 0; i < n; i++) {
+		int16_t st = pk[i].status;
+
+		if (!st && !pk[i].no_frame)
+			st = deliver(q, &pk[i]);
+		respond(q, &pk[i], st);	/* in ring order */
+	}
 }
 
 /* Take packets up to prod: false if the ring broke the protocol or the
@@ -382,9 +385,15 @@ static bool consume(struct net_queue *q, RING_IDX prod)
 			more = false;
 			break;
 		}
-		if (t.status || p->no_frame) {
+		if (p->status || p->no_frame) {
+			/* Answered with the batch, nothing to copy. */
+			if (n == NET_TX_BATCH) {
+				run_batch(q, pk, n);
+				n = 0;
+				fill = 0;
+			}
 			q->tx.req_cons += slots;
-			respond(q, p, t.status);
+			pk[n++] = *p;
 			continue;
 		}
 		if (!credit_take(q, p->len)) {

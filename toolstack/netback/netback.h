@@ -73,6 +73,7 @@ struct net_tx_pkt {
 	uint16_t gso_size;
 	uint8_t gso_type;		/* XEN_NETIF_GSO_TYPE_* or NONE */
 	bool no_frame;			/* a multicast request: nothing sent */
+	int16_t status;			/* an error found before any copy */
 	uint8_t nr_data, nr_extra;	/* slots: data, extra info */
 	uint16_t id[NETBACK_MAX_TX_SLOTS];	/* of the data slots */
 };
