@@ -2,6 +2,7 @@
 include tests/abi/build.mk
 include tests/unit/build.mk
 include tests/unit/blkback.mk
+include tests/unit/netback.mk
 include tests/guests/build.mk
 include tests/e2e/lifecycle.mk
 include tests/e2e/build.mk

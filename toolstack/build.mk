@@ -37,8 +37,8 @@ PVISORD_SRCS := \
 	$(CTL_SRCS)
 PVISORD_OBJS := $(PVISORD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-# pvisord starts pvblkback from its own directory.
-$(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(BUILD)/pvblkback
+# pvisord starts pvblkback and pvnetback from its own directory.
+$(BUILD)/pvisord: $(PVISORD_OBJS) $(LIBXENSTORED) $(LIBPVCFG) $(LIBPVISOR) | $(BUILD)/pvblkback $(BUILD)/pvnetback
 	$(Q)echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(XS_LDLIBS) $(CFG_LDLIBS)
 
@@ -52,15 +52,21 @@ $(BUILD)/scripts/%: toolstack/hotplug/%
 
 pvisor: $(HOTPLUG_SCRIPTS)
 
+# What the sandboxed backends share: the grant broker's client side,
+# the sandbox.
+SVC_SRCS := \
+	toolstack/svc/svc_broker.c \
+	toolstack/svc/svc_sandbox.c
+SVC_OBJS := $(SVC_SRCS:%.c=$(BUILD)/obj/%.o)
+
 # The block backend: one process per virtual disk, started by pvisord.
 PVBLKBACK_SRCS := \
 	toolstack/blkback/main.c \
 	toolstack/blkback/blk_ring.c \
 	toolstack/blkback/blk_io.c \
-	toolstack/blkback/blk_nbd.c \
-	toolstack/blkback/blk_broker.c \
-	toolstack/blkback/sandbox.c
-PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o)
+	toolstack/blkback/blk_nbd.c
+PVBLKBACK_OBJS := $(PVBLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(SVC_OBJS)
+$(BUILD)/obj/toolstack/blkback/%.o: CFLAGS += -Itoolstack/svc
 
 # liburing statically: Debian 2.3's .so does not export the ring
 # restriction calls its header declares.
@@ -69,6 +75,24 @@ $(BUILD)/pvblkback: $(PVBLKBACK_OBJS) $(LIBPVISOR)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -l:liburing.a -lseccomp -lnbd $(LDLIBS)
 
 pvisor: $(BUILD)/pvblkback
+
+# The network backend: one process per virtual interface, started by
+# pvisord.
+PVNETBACK_SRCS := \
+	toolstack/netback/main.c \
+	toolstack/netback/net_queue.c \
+	toolstack/netback/net_ring.c \
+	toolstack/netback/net_tx.c \
+	toolstack/netback/net_rx.c \
+	toolstack/netback/net_csum.c
+PVNETBACK_OBJS := $(PVNETBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(SVC_OBJS)
+$(BUILD)/obj/toolstack/netback/%.o: CFLAGS += -Itoolstack/svc
+
+$(BUILD)/pvnetback: $(PVNETBACK_OBJS) $(LIBPVISOR)
+	$(Q)echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lseccomp $(LDLIBS)
+
+pvisor: $(BUILD)/pvnetback
 
 
 # pvctl parses config files client-side, as xl does.

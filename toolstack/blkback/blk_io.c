@@ -63,7 +63,7 @@ int blk_io_init(struct blkback *b)
 	int rc;
 
 	/* In the broker area: pvisord copies between them and the guest. */
-	b->bounce = b->brk_data + BLKBACK_BROKER_BOUNCE;
+	b->bounce = b->br.data + BLKBACK_BROKER_BOUNCE;
 	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++)
 		b->reqs[i].bounce = b->bounce + (size_t)i * BOUNCE_BYTES;
 	b->cq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -117,18 +117,18 @@ static int copy_segments(struct blkback *b, struct blk_req *r, bool to_guest)
 		unsigned int off = s->first_sect * BLK_SECTOR;
 		size_t len = (s->last_sect - s->first_sect + 1u) * BLK_SECTOR;
 
-		if (!blk_brk_add(b, to_guest ? GNT_BROKER_COPY_OUT
-					     : GNT_BROKER_COPY_IN,
-				 s->gref, off, (unsigned int)len,
-				 r->bounce + pos))
+		if (!svc_broker_add(&b->br, to_guest ? GNT_BROKER_COPY_OUT
+						     : GNT_BROKER_COPY_IN,
+				    s->gref, off, (unsigned int)len,
+				    r->bounce + pos))
 			return -E2BIG;
 		pos += len;
 	}
-	if (blk_brk_run(b))
+	if (svc_broker_run(&b->br))
 		return -EPIPE;
 	for (unsigned int i = 0; i < r->nr_segs; i++)
-		if (b->brk->ops[i].status)
-			return gnttab_dom0_errno(b->brk->ops[i].status);
+		if (svc_broker_status(&b->br, i))
+			return gnttab_dom0_errno(svc_broker_status(&b->br, i));
 	return 0;
 }
 

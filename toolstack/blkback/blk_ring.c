@@ -49,18 +49,18 @@ int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
 		return -EINVAL;
 	q->notify_fd = q->kick_fd = -1;
 	q->ring_area_len = (size_t)n * BLK_PAGE;
-	q->shadow = b->brk_data + BLKBACK_BROKER_RINGS +
+	q->shadow = b->br.data + BLKBACK_BROKER_RINGS +
 		    (size_t)qi * BLKBACK_MAX_RING_PAGES * BLK_PAGE;
 	/* Each page must be granted to us writable, and be RAM that may
 	 * be written: pvisord checks, as a map would, holding nothing. */
 	for (unsigned int i = 0; i < n; i++) {
 		q->ring_ref[i] = m->connect.ring_ref[i];
-		blk_brk_add(b, GNT_BROKER_CHECK_RW, q->ring_ref[i], 0, 0,
-			    q->shadow);
+		svc_broker_add(&b->br, GNT_BROKER_CHECK_RW, q->ring_ref[i],
+			       0, 0, q->shadow);
 	}
-	blk_brk_run(b);
+	svc_broker_run(&b->br);
 	for (unsigned int i = 0; i < n; i++) {
-		int16_t st = b->brk->ops[i].status;
+		int16_t st = svc_broker_status(&b->br, i);
 
 		if (st) {
 			int rc = gnttab_dom0_errno(st);
@@ -134,13 +134,14 @@ static int16_t take_segments(struct blkback *b, struct blk_req *r,
 		if (pages != 1)
 			return BLKIF_RSP_ERROR;
 		{
-			uint8_t *at = b->brk_data + BLKBACK_BROKER_IND;
+			uint8_t *at = b->br.data + BLKBACK_BROKER_IND;
 			size_t len = r->nr_segs * sizeof(r->seg[0]);
 
-			blk_brk_add(b, GNT_BROKER_COPY_IN,
-				    ind.indirect_grefs[0], 0, (unsigned int)len,
-				    at);
-			if (blk_brk_run(b) || b->brk->ops[0].status)
+			svc_broker_add(&b->br, GNT_BROKER_COPY_IN,
+				       ind.indirect_grefs[0], 0,
+				       (unsigned int)len, at);
+			if (svc_broker_run(&b->br) ||
+			    svc_broker_status(&b->br, 0))
 				return BLKIF_RSP_ERROR;
 			memcpy(r->seg, at, len);	/* ours: read once */
 		}
@@ -233,8 +234,9 @@ static void add_range(struct blkback *b, struct blk_queue *q, uint8_t kind,
 		size_t pg = off / BLK_PAGE, in = off % BLK_PAGE;
 		size_t n = BLK_PAGE - in < len ? BLK_PAGE - in : len;
 
-		blk_brk_add(b, kind, q->ring_ref[pg], (unsigned int)in,
-			    (unsigned int)n, q->shadow + off);
+		svc_broker_add(&b->br, kind, q->ring_ref[pg],
+			       (unsigned int)in, (unsigned int)n,
+			       q->shadow + off);
 		off += n;
 		len -= n;
 	}
@@ -243,7 +245,7 @@ static void add_range(struct blkback *b, struct blk_queue *q, uint8_t kind,
 static bool batch_ok(struct blkback *b, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (b->brk->ops[i].status)
+		if (svc_broker_status(&b->br, i))
 			return false;
 	return true;
 }
@@ -275,12 +277,12 @@ static void push(struct blkback *b, struct blk_queue *q)
 		i += cnt;
 	}
 	s->rsp_prod = new;
-	blk_brk_add(b, GNT_BROKER_STORE32, q->ring_ref[0],
-		    offsetof(blkif_sring_t, rsp_prod), 4, &s->rsp_prod);
-	blk_brk_add(b, GNT_BROKER_LOAD32, q->ring_ref[0],
-		    offsetof(blkif_sring_t, rsp_event), 4, &s->rsp_event);
-	n = b->brk_n;
-	if (blk_brk_run(b) || !batch_ok(b, n)) {
+	svc_broker_add(&b->br, GNT_BROKER_STORE32, q->ring_ref[0],
+		       offsetof(blkif_sring_t, rsp_prod), 4, &s->rsp_prod);
+	svc_broker_add(&b->br, GNT_BROKER_LOAD32, q->ring_ref[0],
+		       offsetof(blkif_sring_t, rsp_event), 4, &s->rsp_event);
+	n = b->br.n;
+	if (svc_broker_run(&b->br) || !batch_ok(b, n)) {
 		give_up(b, q, "cannot write the ring", old, new);
 		return;
 	}
@@ -331,8 +333,8 @@ static bool fetch(struct blkback *b, struct blk_queue *q)
 	if (q->broken)
 		return false;
 	add_range(b, q, GNT_BROKER_COPY_IN, 0, q->ring_area_len);
-	n = b->brk_n;
-	if (blk_brk_run(b) || !batch_ok(b, n)) {
+	n = b->br.n;
+	if (svc_broker_run(&b->br) || !batch_ok(b, n)) {
 		give_up(b, q, "cannot read the ring", q->ring.req_cons,
 			q->ring.rsp_prod_pvt);
 		return false;
@@ -350,11 +352,11 @@ static bool final_check(struct blkback *b, struct blk_queue *q)
 	if (q->broken)
 		return false;
 	s->req_event = q->ring.req_cons + 1;
-	blk_brk_add(b, GNT_BROKER_STORE32, q->ring_ref[0],
-		    offsetof(blkif_sring_t, req_event), 4, &s->req_event);
-	blk_brk_add(b, GNT_BROKER_LOAD32, q->ring_ref[0],
-		    offsetof(blkif_sring_t, req_prod), 4, &s->req_prod);
-	if (blk_brk_run(b) || !batch_ok(b, 2)) {
+	svc_broker_add(&b->br, GNT_BROKER_STORE32, q->ring_ref[0],
+		       offsetof(blkif_sring_t, req_event), 4, &s->req_event);
+	svc_broker_add(&b->br, GNT_BROKER_LOAD32, q->ring_ref[0],
+		       offsetof(blkif_sring_t, req_prod), 4, &s->req_prod);
+	if (svc_broker_run(&b->br) || !batch_ok(b, 2)) {
 		give_up(b, q, "cannot write the ring", q->ring.req_cons,
 			q->ring.rsp_prod_pvt);
 		return false;

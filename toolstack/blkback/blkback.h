@@ -24,6 +24,7 @@
 #include "pvisor/blkback_ctl.h"
 
 #include "pvisor/gnt_broker.h"
+#include "svc.h"
 
 #define BLK_SECTOR		512u
 #define BLK_PAGE		4096u
@@ -79,10 +80,7 @@ struct blkback {
 	uint64_t sectors;
 	bool is_bdev, is_nbd;
 	/* The grant broker: shared with pvisord. */
-	struct gnt_broker_shm *brk;
-	uint8_t *brk_data;
-	int brk_go, brk_done;
-	unsigned int brk_n;		/* ops queued */
+	struct svc_broker br;
 
 	struct blk_queue queues[BLKBACK_MAX_QUEUES];
 	bool draining;			/* DISCONNECT waits for in-flight */
@@ -99,17 +97,6 @@ struct blkback {
 /* main.c */
 void blk_log(struct blkback *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* blk_broker.c: guest memory through pvisord. */
-int blk_brk_open(struct blkback *b, int shm_fd, int go_fd, int done_fd,
-		 char *why, size_t len);
-/* Queue an op on the data area at p; NULL if the batch is full. */
-struct gnt_broker_op *blk_brk_add(struct blkback *b, uint8_t kind,
-				  uint32_t gref, unsigned int off,
-				  unsigned int len, const void *p);
-/* Run what is queued: 0, or -EPIPE if pvisord is gone (every op then
- * fails). Statuses are in b->brk->ops[] until the next add. */
-int blk_brk_run(struct blkback *b);
 
 /* blk_ring.c: the shared rings. */
 int blk_ring_connect(struct blkback *b, const struct blkback_msg *m,
@@ -143,8 +130,5 @@ void blk_nbd_close(void);
 int blk_nbd_submit(struct blkback *b, struct blk_req *r);
 void blk_nbd_pollfd(struct pollfd *p);
 void blk_nbd_events(struct blkback *b, short revents);
-
-/* sandbox.c */
-int blk_sandbox_enter(struct blkback *b);
 
 #endif

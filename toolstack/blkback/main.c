@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,6 +124,13 @@ static int open_image(struct blkback *b, int fd, char *why, size_t len)
 	return 0;
 }
 
+/* Beyond every service's: the image, synchronously or through its ring. */
+static const struct svc_syscall blk_syscalls[] = {
+	{ .nr = SCMP_SYS(pread64) }, { .nr = SCMP_SYS(pwrite64) },
+	{ .nr = SCMP_SYS(fdatasync) }, { .nr = SCMP_SYS(fallocate) },
+	{ .nr = SCMP_SYS(io_uring_enter) },
+};
+
 static int do_open(struct blkback *b, const struct blkback_msg *m, int *fds,
 		   unsigned int nfds)
 {
@@ -143,8 +151,9 @@ static int do_open(struct blkback *b, const struct blkback_msg *m, int *fds,
 				    BLKBACK_F_DISCARD);
 	rc = open_image(b, fds[3], r.text, sizeof(r.text));
 	if (!rc)
-		rc = blk_brk_open(b, fds[0], fds[1], fds[2], r.text,
-				  sizeof(r.text));
+		rc = svc_broker_open(&b->br, fds[0], fds[1], fds[2], b->ctl,
+				     BLKBACK_BROKER_DATA_LEN, r.text,
+				     sizeof(r.text));
 	close(fds[0]);	/* mapped: the fd itself is not needed */
 	if (rc)
 		goto out;
@@ -154,7 +163,8 @@ static int do_open(struct blkback *b, const struct blkback_msg *m, int *fds,
 			 strerror(-rc));
 		goto out;
 	}
-	rc = blk_sandbox_enter(b);
+	rc = svc_sandbox_enter(blk_syscalls, sizeof(blk_syscalls) /
+			       sizeof(blk_syscalls[0]));
 	if (rc) {
 		snprintf(r.text, sizeof(r.text), "cannot sandbox: %s",
 			 strerror(-rc));
@@ -273,8 +283,11 @@ static int serve(struct blkback *b)
 				finish_disconnect(b);
 			break;
 		case BLKBACK_STATS: {
-			struct blkback_msg r = { .type = BLKBACK_STATS,
-						 .stats = b->stats };
+			struct blkback_msg r = { .type = BLKBACK_STATS };
+
+			b->stats.broker_batches = b->br.batches;
+			b->stats.broker_ops = b->br.ops;
+			r.stats = b->stats;
 
 			ctl_send(b, &r);
 			break;
@@ -290,7 +303,7 @@ static int serve(struct blkback *b)
 int main(int argc, char **argv)
 {
 	struct blkback b = { .ctl = BLKBACK_CTL_FD, .image = -1, .cq_fd = -1,
-			     .brk_go = -1, .brk_done = -1 };
+			     .br = { .go = -1, .done = -1 } };
 	struct blkback_msg m;
 	unsigned int nfds;
 	struct stat st;
