@@ -762,10 +762,40 @@ static struct virtio_net_hdr vh_of(const uint8_t *buf)
 
 /* ========================================================= tests == */
 
+/* A line of the backend's /proc/<pid>/status, from its key. */
+static void proc_status(struct nbt *x, const char *key, char *out, size_t len)
+{
+	char path[64], line[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)x->pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		fail_msg("cannot read %s: %s", path, strerror(errno));
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), fp))
+		if (!strncmp(line, key, strlen(key))) {
+			snprintf(out, len, "%s", line + strlen(key));
+			break;
+		}
+	fclose(fp);
+}
+
 static void test_open_stats(void **state)
 {
 	struct nbt *x = *state;
 	struct netback_stats s = get_stats(x);
+	char v[128];
+
+	/* Sandboxed once OPEN is answered. */
+	proc_status(x, "NoNewPrivs:", v, sizeof(v));
+	assert_int_equal(atoi(v), 1);
+	proc_status(x, "Seccomp:", v, sizeof(v));
+	assert_int_equal(atoi(v), 2);		/* filter mode */
+	if (geteuid() == 0) {
+		proc_status(x, "Uid:", v, sizeof(v));
+		assert_int_equal(atoi(v), 65534);	/* nobody */
+	}
 
 	assert_int_equal(s.tx_packets, 0);
 	assert_int_equal(s.rx_packets, 0);
@@ -1370,7 +1400,6 @@ static void test_before_connect_one_channel(void **state)
 	static uint8_t f[1000], g[700], buf[2048];
 	struct netif_rx_response r;
 	struct netback_msg rep;
-	int sv[2];
 
 	x->one_channel = true;
 	rings_prepare(x);
@@ -1386,7 +1415,6 @@ static void test_before_connect_one_channel(void **state)
 		x->rx.req_prod_pvt++;
 	}
 	RING_PUSH_REQUESTS(&x->rx);
-	(void)sv;
 	assert_int_equal(try_connect(x, F_ALL, 0, 0, &rep), 0);
 	expect_tx_rsp(x, 3, NETIF_RSP_OKAY);
 	expect_tx_rsp(x, 4, NETIF_RSP_OKAY);
@@ -1453,6 +1481,40 @@ static void test_many(void **state)
 	assert_true(s.broker_batches < 94);
 }
 
+/* Without feature-rx-notify the backend looks for requests by itself;
+ * a multicast extra is acknowledged and sends nothing. */
+static void test_no_rx_notify_mcast(void **state)
+{
+	struct nbt *x = *state;
+	static uint8_t f[800];
+	struct netif_extra_info mc = { .type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD,
+				       .u.mcast.addr = { 1, 0, 0x5e, 0, 0, 1 } };
+	struct virtio_net_hdr vh = { 0 };
+	struct netif_rx_response r;
+
+	rings_prepare(x);
+	connect_q(x, NETBACK_F_RX_COPY | NETBACK_F_SG, 0, 0);
+	make_frame(f, 800, false, IPPROTO_UDP, 30);
+	tap_send(x, &vh, f, 800);
+	pump(x, 50);
+	/* Posted without any notify: found all the same. */
+	RING_GET_REQUEST(&x->rx, 0)->id = 0;
+	RING_GET_REQUEST(&x->rx, 0)->gref = RXD_REF(0);
+	x->rx.req_prod_pvt = 1;
+	RING_PUSH_REQUESTS(&x->rx);
+	r = rx_rsp(x);
+	assert_int_equal(r.status, 800);
+	assert_memory_equal(rx_page(x, 0), f, 800);
+
+	tx_slot(x, TXD_REF(0), 0, NETTXF_extra_info, 4, 0);
+	tx_extra(x, &mc);
+	tx_push(x);
+	expect_tx_rsp(x, 4, NETIF_RSP_OKAY);
+	expect_tx_rsp(x, 0, NETIF_RSP_NULL);
+	tap_quiet(x, 50);
+	assert_int_equal(get_stats(x).tx_errors, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1476,6 +1538,7 @@ int main(void)
 		T(test_reconnect),
 		T(test_before_connect_one_channel),
 		T(test_many),
+		T(test_no_rx_notify_mcast),
 	};
 #undef T
 
