@@ -35,7 +35,7 @@ bench-block:
 # beside a veth pair between two namespaces.
 $(BUILD)/bench/netbench: bench/netbench.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -static -O2 -Wall -Wextra -o $@ $<
+	$(Q)$(CC) -static -O2 -Wall -Wextra -o $@ $< -l:libxxhash.a
 BENCH_TARGETS += bench-net
 BENCH_DEPS += $(BUILD)/pvnetback $(BUILD)/bench/netbench
 bench-net:

@@ -15,6 +15,6 @@ check-net-hostile: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvnetback $(E2E_NETH
 
 # The stock Debian kernel's xen-netfront against pvnetback (tests/e2e/net.sh).
 CHECK_TARGETS += check-net
-check-net: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvnetback linux-guest
+check-net: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvnetback $(BUILD)/bench/netbench linux-guest
 	$(Q)$(WITH_KVM) net 'BUILD=$(BUILD) sh tests/e2e/net.sh'
 .PHONY: check-net

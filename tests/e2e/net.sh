@@ -12,7 +12,7 @@ PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
 INITRD=$(pwd)/$BUILD/linux/initrd.img
 BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-240}
-XFER=$(pwd)/tests/e2e/net_xfer.py
+NETBENCH=$(pwd)/$BUILD/bench/netbench
 MB=${NET_TEST_MB:-100}
 
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +23,8 @@ require_kvm net
 net_start 9000
 
 ok() { verdict PASS "net/$1" "$2"; }
+# NETBENCH's FIELD=value from a file
+nb_field() { sed -n "s/.*NETBENCH mode=.* $2=\([0-9a-f.]*\).*/\1/p" "$1" | tail -n 1; }
 bad() {
 	verdict FAIL "net/$1" "$2"
 	[ -f "$T/$3.log" ] && tail -20 "$T/$3.log" | sed 's/^/    /'
@@ -35,6 +37,14 @@ run() {
 	sed -n "s/^$2-\([0-9]*\).*/\1/p" "$T/$1.log" | tail -n 1
 }
 domid_of() { "$PVCTL" list | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# The initramfs with /bin/netbench (bench/netbench.c): transfers with
+# large reads and writes, hashed with XXH64 on both ends.
+mkdir -p "$T/extra/bin"
+cp "$NETBENCH" "$T/extra/bin/netbench"
+cp "$INITRD" "$T/initrd.img"
+python3 guests/linux/mkcpio.py "$T/extra" | gzip -1n >> "$T/initrd.img"
+INITRD=$T/initrd.img
 
 cat > "$T/g1.cfg" <<CFG
 name = "g1"
@@ -104,24 +114,27 @@ else
 fi
 
 # 5. TCP: $MB MB of random bytes to the guest, checked there, and back,
-#    checked here
+#    checked here (XXH64: xxh64sum on the host, netbench's in the guest)
 head -c "$((MB * 1000000))" /dev/urandom > "$T/blob"
-want=$(md5sum < "$T/blob" | cut -d' ' -f1)
-type_line g1 'nc -l -p 5001 < /dev/null > /tmp/blob; md5sum /tmp/blob | sed "s/^/GOT: /"'
+want=$(xxh64sum "$T/blob" | cut -d' ' -f1)
+type_line g1 'netbench recv-file 5001 /tmp/blob | sed "s/^/GOT-/"'
 sleep 2
-net_in_ns python3 "$XFER" send 10.77.0.2 5001 "$T/blob" > "$T/send.out" 2>&1
-if wait_for g1 "^GOT: [0-9a-f]" 600 && grep -q "^GOT: $want" "$T/g1.log" &&
-   grep -q "^SENT $((MB * 1000000)) $want" "$T/send.out"; then
-	ok tcp-to-guest
+net_in_ns "$NETBENCH" send-file 10.77.0.2 5001 "$T/blob" > "$T/send.out" 2>&1
+if wait_for g1 "^GOT-NETBENCH mode=recv-file" 600 &&
+   grep -q "^GOT-NETBENCH mode=recv-file bytes=$((MB * 1000000)) xxh64=$want " "$T/g1.log" &&
+   [ "$(nb_field "$T/send.out" xxh64)" = "$want" ]; then
+	ok tcp-to-guest "$(nb_field "$T/send.out" mbit) Mbit/s"
 else
 	bad tcp-to-guest "want $want; $(cat "$T/send.out")" g1
 fi
-net_spawn python3 "$XFER" recv 5002 "$T/back" > "$T/recv.out" 2>&1
+net_spawn "$NETBENCH" recv-file 5002 "$T/back" > "$T/recv.out" 2>&1
 sleep 1
-type_line g1 'nc 10.77.0.1 5002 < /tmp/blob; echo BACK-$?; rm -f /tmp/blob'
-for _ in $(seq 600); do grep -q "^RECV" "$T/recv.out" && break; sleep 1; done
-if grep -q "^RECV $((MB * 1000000)) $want " "$T/recv.out"; then
-	ok tcp-from-guest
+type_line g1 'netbench send-file 10.77.0.1 5002 /tmp/blob > /dev/null; echo BACK-$?; rm -f /tmp/blob'
+for _ in $(seq 600); do grep -q "mode=recv-file" "$T/recv.out" && break; sleep 1; done
+if [ "$(nb_field "$T/recv.out" bytes)" = $((MB * 1000000)) ] &&
+   [ "$(nb_field "$T/recv.out" xxh64)" = "$want" ] &&
+   [ "$(xxh64sum "$T/back" | cut -d' ' -f1)" = "$want" ]; then
+	ok tcp-from-guest "$(nb_field "$T/recv.out" mbit) Mbit/s"
 else
 	bad tcp-from-guest "want $want; $(cat "$T/recv.out")" g1
 fi
@@ -141,12 +154,13 @@ else
 fi
 
 # 7. g2's vif is limited to 50,000 bytes/s: 500 kB take 10 s or more
-net_spawn python3 "$XFER" recv 5003 "$T/rated" > "$T/rated.out" 2>&1
+net_spawn "$NETBENCH" recv-file 5003 "$T/rated" > "$T/rated.out" 2>&1
 sleep 1
-type_line g2 'head -c 500000 /dev/zero | nc 10.77.0.1 5003; echo RATED-$?'
-for _ in $(seq 300); do grep -q "^RECV" "$T/rated.out" && break; sleep 1; done
-rate=$(awk '/^RECV/ && $4 > 0 { printf "%d", $2 / $4 }' "$T/rated.out")
-if grep -q "^RECV 500000 " "$T/rated.out" && [ -n "$rate" ] &&
+type_line g2 'head -c 500000 /dev/zero > /tmp/z; netbench send-file 10.77.0.1 5003 /tmp/z >/dev/null; echo RATED-$?'
+for _ in $(seq 300); do grep -q "mode=recv-file" "$T/rated.out" && break; sleep 1; done
+rate=$(awk '/mode=recv-file/ { for (i = 1; i <= NF; i++) { split($i, kv, "=");
+	v[kv[1]] = kv[2] } if (v["secs"] > 0) printf "%d", v["bytes"] / v["secs"] }' "$T/rated.out")
+if [ "$(nb_field "$T/rated.out" bytes)" = 500000 ] && [ -n "$rate" ] &&
    [ "$rate" -le 55000 ]; then
 	ok rate-limit "$rate bytes/s"
 else
