@@ -197,7 +197,7 @@ finish() {
 
 # benign NAME IP: a well-behaved netfront: frames out, an ARP reply in
 benign() {
-	create "$1" "benign ip=$2" || return
+	create "$1" "benign ip=$2 hold" || return
 	id=$(domid_of "$1")
 	tap_checks "$1" "$id"
 	wait_for "$1" "^PASS nethostile\|^FAIL nethostile" "$TIMEOUT" ||
@@ -212,7 +212,7 @@ HOSTILE_VERDICTS="backend-initwait backend-connected good-arp-60-bytes
 	good-udp-1-slot good-udp-3-slots good-18-slots
 	good-udp-slot-ending-at-page-end size-0 size-13-below-ethernet-header
 	size-65535-slots-short slot-sizes-exceed-total
-	first-slot-left-with-0-bytes offset-plus-size-over-page offset-65535
+	first-slot-with-0-bytes-accepted offset-plus-size-over-page offset-65535
 	second-slot-crosses-page gref-past-the-table gref-0xffffffff
 	gref-never-granted gref-without-permit-access gref-for-another-domain
 	second-slot-gref-never-granted gso-type-7 gso-type-none
@@ -296,7 +296,7 @@ fatal() {
 	*) bad "$name-backend-state-closing" "backend state '$st' (want 5 or 6)" ;;
 	esac
 	# The reason, on a line about this domain.
-	line=$(grep -Ei "(^|[^0-9a-z])d$id([^0-9]|$)" "$T/pvisord.log" | grep -i "$3" | head -n 1)
+	line=$(grep -E "(^|[^0-9a-z])d$id vif0: frontend broke the protocol" "$T/pvisord.log" | grep -i "$3" | head -n 1)
 	if [ -n "$line" ]; then
 		ok "$name-pvisord-logs-reason ($line)"
 	else

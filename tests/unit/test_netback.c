@@ -941,7 +941,7 @@ static void test_tx_gso(void **state)
 	assert_int_equal(vh.csum_start, 34);
 	assert_int_equal(vh.csum_offset, 16);
 
-	/* TCPv6, and an unknown extra type chained after it (skipped). */
+	/* TCPv6, and a hash extra chained after it (not ours: skipped). */
 	{
 		struct netif_extra_info ex6 = gso_extra(XEN_NETIF_GSO_TYPE_TCPV6,
 							1400);
@@ -1329,6 +1329,20 @@ static void test_tx_bad_extra_chain(void **state)
 	expect_fatal(x, "extra info beyond req_prod");
 }
 
+/* An extra-info slot of a type that does not exist: fatal, as in Xen. */
+static void test_tx_bad_extra_type(void **state)
+{
+	struct nbt *x = *state;
+	struct netif_extra_info ex = { .type = 9 };
+
+	rings_prepare(x);
+	connect_q(x, F_ALL, 0, 0);
+	tx_slot(x, TXD_REF(0), 0, NETTXF_extra_info, 1, 100);
+	tx_extra(x, &ex);
+	tx_push(x);
+	expect_fatal(x, "extra info of type 9");
+}
+
 /* credit N bytes per 50 ms, 10 N bytes sent: about 9 windows. */
 static void test_rate_limit(void **state)
 {
@@ -1534,6 +1548,7 @@ int main(void)
 		T(test_tx_prod_ahead),
 		T(test_rx_prod_ahead),
 		T(test_tx_bad_extra_chain),
+		T(test_tx_bad_extra_type),
 		T(test_rate_limit),
 		T(test_reconnect),
 		T(test_before_connect_one_channel),

@@ -153,6 +153,14 @@ static bool take_extras(struct net_queue *q, RING_IDX *i, RING_IDX prod,
 		memcpy(&ex, &raw, sizeof(ex));
 		(*i)++;
 		p->nr_extra++;
+		/* A type that does not exist: the frontend is broken, as
+		 * Xen's netback judges it. */
+		if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE ||
+		    ex.type >= XEN_NETIF_EXTRA_TYPE_MAX) {
+			net_fatal(q->nb, q, "tx extra info of type %u",
+				  ex.type);
+			return false;
+		}
 		switch (ex.type) {
 		case XEN_NETIF_EXTRA_TYPE_GSO:
 			p->gso_type = ex.u.gso.type;
@@ -166,7 +174,7 @@ static bool take_extras(struct net_queue *q, RING_IDX *i, RING_IDX prod,
 			p->no_frame = true;
 			break;
 		default:
-			break;		/* hash and unknown: not ours */
+			break;		/* hash: not ours */
 		}
 	} while (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE);
 	return true;

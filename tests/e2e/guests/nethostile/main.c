@@ -969,13 +969,20 @@ static void test_sizes(void)
 	p.s[1].req.size = 2000;
 	attack("slot-sizes-exceed-total", &p);
 
-	/* The first slot as long as the whole packet: nothing left. */
+	/*
+	 * The following slot as long as the whole packet: the first keeps
+	 * no bytes of its own. Odd, but within the protocol (Xen's netback
+	 * sends the 600 bytes), so answered OKAY. Its bytes are not a frame
+	 * the bridge counts (they start mid-frame).
+	 */
 	pkt_init(&p);
 	make_udp(frame, 1000, "BAD");
 	pkt_frame(&p, frame, 1000, 2, 1, 0);
 	p.s[0].req.size = 600;
 	p.s[1].req.size = 600;
-	attack("first-slot-left-with-0-bytes", &p);
+	expect("first-slot-with-0-bytes-accepted", &p, NETIF_RSP_OKAY);
+	backend_gone("first-slot-with-0-bytes-accepted");
+	good_arp("good frame after first-slot-with-0-bytes-accepted");
 
 	pkt_init(&p);
 	make_udp(frame, 200, "BAD");
