@@ -44,6 +44,7 @@ HV_SRCS += \
 	hypervisor/loader/bzimage.c \
 	hypervisor/loader/decompress.c \
 	hypervisor/loader/elf.c \
+	hypervisor/loader/elf_xen_guest.c \
 	hypervisor/loader/kernel_image.c \
 	hypervisor/loader/pv_build.c \
 	hypervisor/loader/pv_layout.c \

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* ELF64 PV kernels: program headers and the "Xen" ELF notes. */
+/*
+ * ELF64 PV kernels: program headers and what they say to Xen, as Xen's
+ * libelf finds it: "Xen" notes in PT_NOTE segments, else in SHT_NOTE
+ * sections, else the legacy __xen_guest string (elf_xen_guest.c).
+ */
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
@@ -70,13 +74,17 @@ static void parse_note(struct pv_kernel_info *k, uint32_t type,
 	}
 }
 
-/* Walk one PT_NOTE segment; notes are 4-byte aligned records. */
-static int parse_notes(const uint8_t *img, size_t len, uint64_t off,
-		       uint64_t size, struct pv_kernel_info *k, bool *found)
+/*
+ * Walk the notes in [off, off + size), a PT_NOTE segment or an SHT_NOTE
+ * section already checked to lie in the file: 4-byte aligned records, each
+ * of which must end inside the range. Sets *found on a "Xen" note.
+ */
+static int walk_notes(const uint8_t *img, size_t len, uint64_t off,
+		      uint64_t size, struct pv_kernel_info *k, bool *found)
 {
 	uint64_t pos = off, end = off + size;
 
-	while (pos + 12 <= end) {
+	while (end - pos >= 12) {
 		uint32_t namesz, descsz, type;
 		uint64_t name_off, desc_off, next;
 
@@ -94,6 +102,143 @@ static int parse_notes(const uint8_t *img, size_t len, uint64_t off,
 		}
 		pos = next;
 	}
+	return 0;
+}
+
+/* The section header table, once checked to lie inside the file. */
+struct shtab {
+	const uint8_t *img;
+	size_t len;
+	uint64_t off;
+	unsigned int num;		/* 0: no sections */
+	unsigned int strndx;		/* e_shstrndx, not yet checked */
+};
+
+static void shdr_read(const struct shtab *t, unsigned int i, Elf64_Shdr *sh)
+{
+	memcpy(sh, t->img + t->off + (uint64_t)i * sizeof(*sh), sizeof(*sh));
+}
+
+static int shtab_init(const uint8_t *img, size_t len, const Elf64_Ehdr *eh,
+		      struct shtab *t, const char **why)
+{
+	Elf64_Shdr sh0;
+
+	*t = (struct shtab){ .img = img, .len = len, .off = eh->e_shoff,
+			     .num = eh->e_shnum, .strndx = eh->e_shstrndx };
+	if (!eh->e_shoff) {
+		t->num = 0;		/* ELF's "no section header table" */
+		return 0;
+	}
+	*why = "bad section header size (e_shentsize)";
+	if (eh->e_shentsize != sizeof(Elf64_Shdr))
+		return -EINVAL;
+	*why = "section header table outside the file";
+	if (!range_ok(len, t->off,
+		      (uint64_t)(t->num ? t->num : 1) * sizeof(Elf64_Shdr)))
+		return -EINVAL;
+	if (t->num)
+		return 0;
+	/* e_shnum 0 with a table: the count is in section 0 if >= 0xff00. */
+	shdr_read(t, 0, &sh0);
+	*why = "section count in section 0 (e_shnum 0): not supported";
+	return sh0.sh_size ? -EINVAL : 0;
+}
+
+/* Xen reads every SHT_NOTE section but the null section 0. */
+static int section_notes(const struct shtab *t, struct pv_kernel_info *k,
+			 bool *found, const char **why)
+{
+	for (unsigned int i = 1; i < t->num; i++) {
+		Elf64_Shdr sh;
+
+		shdr_read(t, i, &sh);
+		if (sh.sh_type != SHT_NOTE)
+			continue;
+		*why = "SHT_NOTE section outside the file";
+		if (!range_ok(t->len, sh.sh_offset, sh.sh_size))
+			return -EINVAL;
+		*why = "malformed ELF note in an SHT_NOTE section";
+		if (walk_notes(t->img, t->len, sh.sh_offset, sh.sh_size, k,
+			       found))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The first section called name: 1 and *out, 0 if there is none (or no
+ * names: e_shstrndx SHN_UNDEF), -EINVAL if the names cannot be read.
+ */
+static int section_by_name(const struct shtab *t, const char *name,
+			   Elf64_Shdr *out, const char **why)
+{
+	uint64_t n = strlen(name) + 1;
+	Elf64_Shdr str;
+
+	if (!t->num || t->strndx == SHN_UNDEF)
+		return 0;
+	*why = "section name table index in section 0 (SHN_XINDEX): "
+	       "not supported";
+	if (t->strndx == SHN_XINDEX)
+		return -EINVAL;
+	*why = "section name table index (e_shstrndx) out of range";
+	if (t->strndx >= t->num || t->strndx >= SHN_LORESERVE)
+		return -EINVAL;
+	shdr_read(t, t->strndx, &str);
+	*why = "section name table outside the file";
+	if (!range_ok(t->len, str.sh_offset, str.sh_size))
+		return -EINVAL;
+	for (unsigned int i = 0; i < t->num; i++) {
+		Elf64_Shdr sh;
+
+		shdr_read(t, i, &sh);
+		*why = "section name (sh_name) outside the section name table";
+		if (sh.sh_name >= str.sh_size)
+			return -EINVAL;
+		if (n <= str.sh_size - sh.sh_name &&
+		    !memcmp(t->img + str.sh_offset + sh.sh_name, name, n)) {
+			*out = sh;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Xen's fallbacks for a kernel without Xen notes in its PT_NOTE segments:
+ * the notes of its SHT_NOTE sections, failing that the legacy __xen_guest
+ * string. Section headers are read only here, so a kernel with PT_NOTE
+ * notes loads whatever its section table looks like.
+ */
+static int section_fallbacks(const uint8_t *img, size_t len,
+			     const Elf64_Ehdr *eh, struct pv_kernel_info *k,
+			     bool *found, const char **why)
+{
+	struct shtab t;
+	Elf64_Shdr sh;
+	int rc;
+
+	rc = shtab_init(img, len, eh, &t, why);
+	if (!rc)
+		rc = section_notes(&t, k, found, why);
+	if (rc)
+		return rc;
+	if (*found) {
+		k->notes_from = "SHT_NOTE";
+		return 0;
+	}
+	rc = section_by_name(&t, "__xen_guest", &sh, why);
+	if (rc <= 0)
+		return rc;
+	*why = "__xen_guest section outside the file";
+	if (!range_ok(len, sh.sh_offset, sh.sh_size))
+		return -EINVAL;
+	rc = elf_xen_guest_parse(img + sh.sh_offset, sh.sh_size, k, why);
+	if (rc)
+		return rc;
+	k->notes_from = "__xen_guest";
+	*found = true;
 	return 0;
 }
 
@@ -125,11 +270,14 @@ int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
 		Elf64_Phdr ph;
 
 		memcpy(&ph, img + eh->e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_NOTE) {
-			*why = "malformed ELF note";
-			if (!range_ok(len, ph.p_offset, ph.p_filesz) ||
-			    parse_notes(img, len, ph.p_offset, ph.p_filesz, k,
-					&found))
+		/* As Xen: some binutils leave p_offset 0 in PT_NOTE. */
+		if (ph.p_type == PT_NOTE && ph.p_offset) {
+			*why = "PT_NOTE segment outside the file";
+			if (!range_ok(len, ph.p_offset, ph.p_filesz))
+				return -EINVAL;
+			*why = "malformed ELF note in a PT_NOTE segment";
+			if (walk_notes(img, len, ph.p_offset, ph.p_filesz, k,
+				       &found))
 				return -EINVAL;
 		}
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
@@ -147,17 +295,30 @@ int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
 	*why = "no loadable segment";
 	if (k->pstart == UNSET)
 		return -EINVAL;
-	*why = "no Xen ELF notes: not a PV kernel";
+	k->notes_from = "PT_NOTE";
+	if (!found) {
+		int rc = section_fallbacks(img, len, eh, k, &found, why);
+
+		if (rc)
+			return rc;
+	}
+	*why = "no Xen ELF notes or __xen_guest section: not a PV kernel";
 	if (!found)
 		return -EINVAL;
-	*why = "XEN_VERSION note is not \"xen-3.0\"";
+	*why = "XEN_VERSION note (__xen_guest: XEN_VER) is not \"xen-3.0\"";
 	if (strcmp(k->xen_version, "xen-3.0"))
 		return -EINVAL;
 
+	/* Xen's defaults, and its refusal of an offset with nothing to offset. */
+	*why = "PADDR_OFFSET given without VIRT_BASE";
+	if (k->paddr_offset != UNSET && k->virt_base == UNSET)
+		return -EINVAL;
 	if (k->virt_base == UNSET)
 		k->virt_base = 0;
+	/* Legacy kernels' p_paddr were virtual addresses. */
 	if (k->paddr_offset == UNSET)
-		k->paddr_offset = 0;
+		k->paddr_offset = strcmp(k->notes_from, "__xen_guest") ?
+				  0 : k->virt_base;
 	have_entry = k->entry != UNSET;
 	if (!have_entry)
 		k->entry = eh->e_entry;

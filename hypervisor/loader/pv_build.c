@@ -92,8 +92,10 @@ static int load_kernel(struct domain *d, const struct pv_boot_image *img,
 	if (rc)
 		return rc;
 	rc = elf_pv_parse(elf, elf_len, k, why);
-	if (!rc)
+	if (!rc) {
+		pr_debug("kernel: Xen notes from %s\n", k->notes_from);
 		rc = pv_layout_plan(k, d->mem.nr_pages, img->ramdisk_len, l, why);
+	}
 	if (!rc) {
 		*why = "kernel does not fit in memory";
 		rc = elf_pv_load(elf, elf_len, k, d->mem.ram,

@@ -32,7 +32,8 @@ $(BUILD)/fuzz/fuzz_ctl_proto: tests/fuzz/fuzz_ctl_proto.c toolstack/ctl/ctl_prot
 
 # The kernel loader as pv_build() drives it, without a domain.
 FUZZ_LOADER_SRCS := hypervisor/loader/bzimage.c hypervisor/loader/decompress.c \
-                    hypervisor/loader/elf.c hypervisor/loader/kernel_image.c \
+                    hypervisor/loader/elf.c hypervisor/loader/elf_xen_guest.c \
+                    hypervisor/loader/kernel_image.c \
                     hypervisor/loader/pv_layout.c hypervisor/core/log.c
 
 $(BUILD)/fuzz/fuzz_loader: tests/fuzz/fuzz_loader.c $(FUZZ_LOADER_SRCS) $(AUTOCONF)

@@ -2,9 +2,11 @@
 /*
  * libFuzzer target: arbitrary bytes as a kernel file, taken the way
  * pv_build() takes pvctl's --kernel: ELF or bzImage (payload in any of
- * lz4 legacy, gzip, xz, lzma, zstd, bzip2), the ELF's PV notes, the
- * layout in a small guest and a large one, then the load, the hypercall
- * page and the bootstrap page tables written into an 8 MiB RAM buffer.
+ * lz4 legacy, gzip, xz, lzma, zstd, bzip2), the ELF's PV notes (seeds
+ * have them in PT_NOTE, only in SHT_NOTE, or as a __xen_guest string),
+ * the layout in a small guest and a large one, then the load, the
+ * hypercall page and the bootstrap page tables written into an 8 MiB RAM
+ * buffer.
  * Besides crashes, an accepted image must yield a layout whose pieces
  * are disjoint and inside guest memory (what pv_build writes blindly).
  */

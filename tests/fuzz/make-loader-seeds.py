@@ -5,6 +5,10 @@
   tiny.elf, tiny-p2m.elf   hand-made ELF64 PV kernels (one PT_LOAD, Xen
                            notes incl. HYPERCALL_PAGE; the second with
                            INIT_P2M and MOD_START_PFN), a few hundred bytes
+  tiny-shnote.elf          tiny.elf's notes in an SHT_NOTE section only
+                           (no PT_NOTE), with .shstrtab and section headers
+  tiny-xenguest.elf        no notes: a legacy __xen_guest section string
+                           (VIRT_BASE, HYPERCALL_PAGE as a page number ...)
   hello.elf                build/guests/hello.elf, stripped, without
                            section headers and cut after its last segment
   bz-<codec>               minimal bzImages (setup header, boot protocol
@@ -40,8 +44,7 @@ def note(ntype, desc):
         b"\0" * pad
 
 
-def tiny_elf(p2m):
-    """ELF header, PT_LOAD + PT_NOTE, notes, then 4 KiB of code."""
+def xen_notes(p2m):
     notes = (note(GUEST_OS, b"linux\0") + note(XEN_VERSION, b"xen-3.0\0") +
              note(LOADER, b"generic\0") +
              note(VIRT_BASE_N, struct.pack("<Q", VIRT_BASE)) +
@@ -52,17 +55,50 @@ def tiny_elf(p2m):
     if p2m:
         notes += (note(INIT_P2M, struct.pack("<Q", 0xffffea8000000000)) +
                   note(MOD_START_PFN, struct.pack("<I", 1)))
-    ehsz, phsz = 64, 56
-    note_off = ehsz + 2 * phsz
-    load_off = note_off + len(notes)
+    return notes
+
+
+XEN_GUEST = (b"GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xffffffff80000000,"
+             b"ELF_PADDR_OFFSET=0x0,VIRT_ENTRY=0xffffffff80200000,"
+             b"HYPERCALL_PAGE=0x201,LOADER=generic,"
+             b"FEATURES=!writable_page_tables\0")
+
+
+def tiny_elf(p2m=False, where="phdr"):
+    """ELF header, PT_LOAD (+ PT_NOTE), notes, 16 bytes of code, then for
+    where="shdr" or "xen_guest" the section name table and headers."""
+    ehsz, phsz, shsz = 64, 56, 64
+    phnum = 2 if where == "phdr" else 1
+    meta = XEN_GUEST if where == "xen_guest" else xen_notes(p2m)
+    note_off = ehsz + phnum * phsz
+    load_off = note_off + len(meta)
     code = bytes([0xf4]) * 16          # hlt; the loader never runs it
+    shstr = b"\0.shstrtab\0.note.Xen\0__xen_guest\0.text\0"
+    str_off = load_off + len(code)
+    sh_off = (str_off + len(shstr) + 7) & ~7
+    shnum = 0 if where == "phdr" else 4
     eh = struct.pack("<4sBBBBB7xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0,
-                     2, 62, 1, KSTART, ehsz, 0, 0, ehsz, phsz, 2, 0, 0, 0)
+                     2, 62, 1, KSTART, ehsz, sh_off if shnum else 0, 0,
+                     ehsz, phsz, phnum, shsz if shnum else 0, shnum,
+                     1 if shnum else 0)
     load = struct.pack("<IIQQQQQQ", 1, 5, load_off, KSTART, PADDR,
                        len(code), 0x3000, 0x1000)  # memsz covers the hc page
-    nt = struct.pack("<IIQQQQQQ", 4, 4, note_off, 0, 0, len(notes),
-                     len(notes), 4)
-    return eh + load + nt + notes + code
+    nt = struct.pack("<IIQQQQQQ", 4, 4, note_off, 0, 0, len(meta),
+                     len(meta), 4)
+    out = eh + load + (nt if phnum == 2 else b"") + meta + code
+    if not shnum:
+        return out
+
+    def sh(name, stype, flags, addr, off, size, align):
+        return struct.pack("<IIQQQQIIQQ", name, stype, flags, addr, off, size,
+                           0, 0, align, 0)
+    if where == "shdr":
+        meta_sh = sh(11, 7, 0, 0, note_off, len(meta), 4)     # SHT_NOTE
+    else:
+        meta_sh = sh(21, 1, 0, 0, note_off, len(meta), 1)     # PROGBITS
+    out += shstr + b"\0" * (sh_off - str_off - len(shstr))
+    return (out + bytes(shsz) + sh(1, 3, 0, 0, str_off, len(shstr), 1) +
+            meta_sh + sh(33, 1, 6, KSTART, load_off, len(code), 16))
 
 
 def small_hello(path, tmp):
@@ -118,7 +154,9 @@ def main():
     hello = sys.argv[1] if len(sys.argv) > 1 else "build/guests/hello.elf"
     outdir = sys.argv[2] if len(sys.argv) > 2 else "tests/fuzz/seeds/loader"
     os.makedirs(outdir, exist_ok=True)
-    seeds = {"tiny.elf": tiny_elf(False), "tiny-p2m.elf": tiny_elf(True)}
+    seeds = {"tiny.elf": tiny_elf(), "tiny-p2m.elf": tiny_elf(p2m=True),
+             "tiny-shnote.elf": tiny_elf(where="shdr"),
+             "tiny-xenguest.elf": tiny_elf(where="xen_guest")}
     with tempfile.TemporaryDirectory() as tmp:
         seeds["hello.elf"] = small_hello(hello, tmp)
     for codec in ("lz4", "gzip", "xz", "lzma", "zstd", "bzip2"):

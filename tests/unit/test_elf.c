@@ -351,6 +351,456 @@ static void test_reject_note_past_segment(void **state)
 	expect_reject(im, IMG_LEN);
 }
 
+/* ---- notes in SHT_NOTE sections, the legacy __xen_guest string ---- */
+
+#define GUEST_OFF	0x400u		/* the __xen_guest string */
+#define STR_OFF		0x600u		/* .shstrtab */
+#define SH_OFF		0x800u		/* section headers, up to 32 */
+
+static const char shstr[] = "\0.shstrtab\0.note.Xen\0__xen_guest\0.text";
+#define N_SHSTRTAB	1
+#define N_NOTE		11
+#define N_GUEST		21
+#define N_TEXT		33
+
+static Elf64_Shdr *shdr(struct img *im, unsigned int i)
+{
+	return (Elf64_Shdr *)(void *)(im->b + SH_OFF) + i;
+}
+
+/* Null section, .shstrtab, slot 2 for the caller, .text. */
+static void add_sections(struct img *im)
+{
+	Elf64_Ehdr *eh = ehdr(im);
+
+	memcpy(im->b + STR_OFF, shstr, sizeof(shstr));
+	eh->e_shoff = SH_OFF;
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	eh->e_shnum = 4;
+	eh->e_shstrndx = 1;
+	*shdr(im, 1) = (Elf64_Shdr){
+		.sh_name = N_SHSTRTAB, .sh_type = SHT_STRTAB,
+		.sh_offset = STR_OFF, .sh_size = sizeof(shstr),
+		.sh_addralign = 1,
+	};
+	*shdr(im, 3) = (Elf64_Shdr){
+		.sh_name = N_TEXT, .sh_type = SHT_PROGBITS,
+		.sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = LOAD_VADDR,
+		.sh_offset = LOAD_OFF, .sh_size = LOAD_FILESZ,
+		.sh_addralign = 4096,
+	};
+}
+
+/* make_good's notes in an SHT_NOTE section, no PT_NOTE. */
+static struct img *make_shnote(void)
+{
+	struct img *im = make_good();
+
+	add_sections(im);
+	*shdr(im, 2) = (Elf64_Shdr){
+		.sh_name = N_NOTE, .sh_type = SHT_NOTE, .sh_offset = NOTE_OFF,
+		.sh_size = im->notes_end - NOTE_OFF, .sh_addralign = 4,
+	};
+	ehdr(im)->e_phnum = 1;
+	return im;
+}
+
+/* No notes at all; a __xen_guest section holding str and its NUL. */
+static struct img *make_legacy(const char *str)
+{
+	struct img *im = make_base();
+	size_t n = strlen(str) + 1;
+
+	assert_true(n <= STR_OFF - GUEST_OFF);
+	ehdr(im)->e_phnum = 1;
+	add_sections(im);
+	memcpy(im->b + GUEST_OFF, str, n);
+	*shdr(im, 2) = (Elf64_Shdr){
+		.sh_name = N_GUEST, .sh_type = SHT_PROGBITS,
+		.sh_offset = GUEST_OFF, .sh_size = n, .sh_addralign = 1,
+	};
+	return im;
+}
+
+#define LEGACY_GOOD							\
+	"GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xffffffff80000000,"	\
+	"ELF_PADDR_OFFSET=0x0,HYPERCALL_PAGE=0x201,LOADER=generic,"	\
+	"VIRT_ENTRY=18446744071564165184,"	/* ENTRY, in decimal */	\
+	"FEATURES=writable_page_tables|!pae_pgdir_above_4gb"
+
+static void expect_why(struct img *im, size_t len, const char *part)
+{
+	struct pv_kernel_info k;
+	const char *why = NULL;
+
+	assert_int_equal(parse(im, len, &k, &why), -EINVAL);
+	assert_non_null(why);
+	if (!strstr(why, part))
+		fail_msg("reason \"%s\" lacks \"%s\"", why, part);
+	free(im);
+}
+
+static void expect_ok(struct img *im, struct pv_kernel_info *k)
+{
+	const char *why = "unset";
+	int rc = parse(im, IMG_LEN, k, &why);
+
+	if (rc)
+		fail_msg("refused: %s", why);
+	assert_null(why);
+	free(im);
+}
+
+static void test_shnote_only(void **state)
+{
+	struct pv_kernel_info k;
+
+	/* Refused before Xen's SHT_NOTE fallback existed here. */
+	expect_ok(make_shnote(), &k);
+	assert_string_equal(k.notes_from, "SHT_NOTE");
+	assert_int_equal(k.entry, ENTRY);
+	assert_int_equal(k.virt_base, VIRT_BASE);
+	assert_int_equal(k.paddr_offset, 0);
+	assert_int_equal(k.hypercall_page, HC_PAGE);
+	assert_int_equal(k.virt_kstart, KSTART);
+	assert_string_equal(k.xen_version, "xen-3.0");
+	assert_string_equal(k.guest_os, "linux");
+	assert_string_equal(k.loader, "generic");
+	assert_string_equal(k.features, "!writable_page_tables");
+}
+
+static void test_shnote_split_and_precedence(void **state)
+{
+	struct img *im = make_shnote();
+	struct pv_kernel_info k;
+	uint64_t mid = NOTE_OFF + 24 + 24;	/* after GUEST_OS, XEN_VERSION */
+
+	/* Every SHT_NOTE section counts, not only the first. */
+	ehdr(im)->e_shnum = 5;
+	*shdr(im, 4) = *shdr(im, 2);
+	shdr(im, 4)->sh_offset = mid;
+	shdr(im, 4)->sh_size = im->notes_end - mid;
+	shdr(im, 2)->sh_size = mid - NOTE_OFF;
+	expect_ok(im, &k);
+	assert_int_equal(k.hypercall_page, HC_PAGE);
+	assert_string_equal(k.xen_version, "xen-3.0");
+
+	/* A PT_NOTE with no "Xen" note in it: still the sections. */
+	im = make_shnote();
+	ehdr(im)->e_phnum = 2;
+	phdr(im, 1)->p_offset = IMG_LEN - 32;
+	phdr(im, 1)->p_filesz = 20;
+	memcpy(im->b + IMG_LEN - 32, &(uint32_t[3]){ 4, 4, 1 }, 12);
+	memcpy(im->b + IMG_LEN - 20, "GNU\0\0\0\0\0", 8);
+	expect_ok(im, &k);
+	assert_string_equal(k.notes_from, "SHT_NOTE");
+
+	/* As in Xen, a PT_NOTE at p_offset 0 (binutils) is skipped. */
+	im = make_shnote();
+	ehdr(im)->e_phnum = 2;
+	phdr(im, 1)->p_offset = 0;
+	expect_ok(im, &k);
+	assert_string_equal(k.notes_from, "SHT_NOTE");
+
+	/* PT_NOTE first: its notes win, the sections are not even read. */
+	im = make_shnote();
+	ehdr(im)->e_phnum = 2;
+	phdr(im, 1)->p_offset = im->notes_end;
+	add_note(im, XEN_ELFNOTE_XEN_VERSION, "xen-3.0", 8);
+	add_u64_note(im, XEN_ELFNOTE_VIRT_BASE, VIRT_BASE);
+	add_u64_note(im, XEN_ELFNOTE_HYPERCALL_PAGE, HC_PAGE + 0x1000);
+	phdr(im, 1)->p_filesz = 3 * 24;
+	ehdr(im)->e_shoff = IMG_LEN;	/* a broken table, never looked at */
+	expect_ok(im, &k);
+	assert_string_equal(k.notes_from, "PT_NOTE");
+	assert_int_equal(k.hypercall_page, HC_PAGE + 0x1000);
+	assert_int_equal(k.entry, KSTART + 0x80);	/* no ENTRY note there */
+
+	/* SHT_NOTE before __xen_guest. */
+	im = make_shnote();
+	ehdr(im)->e_shnum = 5;
+	memcpy(im->b + GUEST_OFF, "XEN_VER=xen-9", 14);
+	*shdr(im, 4) = (Elf64_Shdr){
+		.sh_name = N_GUEST, .sh_type = SHT_PROGBITS,
+		.sh_offset = GUEST_OFF, .sh_size = 14,
+	};
+	expect_ok(im, &k);
+	assert_string_equal(k.notes_from, "SHT_NOTE");
+}
+
+static void test_legacy(void **state)
+{
+	struct pv_kernel_info k;
+	struct img *im;
+	uint8_t *ram;
+
+	expect_ok(make_legacy(LEGACY_GOOD), &k);
+	assert_string_equal(k.notes_from, "__xen_guest");
+	assert_int_equal(k.virt_base, VIRT_BASE);
+	assert_int_equal(k.paddr_offset, 0);
+	/* A page number relative to VIRT_BASE: 0x201 -> base + 0x201000. */
+	assert_int_equal(k.hypercall_page, HC_PAGE);
+	assert_int_equal(k.entry, ENTRY);
+	assert_int_equal(k.virt_kstart, KSTART);
+	assert_int_equal(k.virt_kend, KSTART + LOAD_MEMSZ);
+	assert_string_equal(k.guest_os, "linux");
+	assert_string_equal(k.xen_version, "xen-3.0");
+	assert_string_equal(k.loader, "generic");
+	assert_string_equal(k.features,
+			    "writable_page_tables|!pae_pgdir_above_4gb");
+
+	/*
+	 * The old kernels' way: p_paddr virtual, no ELF_PADDR_OFFSET, which
+	 * then defaults to VIRT_BASE (0 with notes), no VIRT_ENTRY (e_entry);
+	 * VIRT_BASE after HYPERCALL_PAGE still applies; octal is a number.
+	 */
+	im = make_legacy("XEN_VER=xen-3.0,HYPERCALL_PAGE=01001,"
+			 "VIRT_BASE=0xffffffff80000000");
+	phdr(im, 0)->p_paddr = KSTART;
+	ram = calloc(1, 4 << 20);
+	assert_int_equal(parse(im, IMG_LEN, &k, &(const char *){ NULL }), 0);
+	assert_int_equal(k.paddr_offset, VIRT_BASE);
+	assert_int_equal(k.virt_kstart, KSTART);
+	assert_int_equal(k.entry, KSTART + 0x80);
+	assert_int_equal(k.hypercall_page, HC_PAGE);
+	assert_int_equal(elf_pv_load(im->b, IMG_LEN, &k, ram, 4 << 20), 0);
+	assert_memory_equal(ram + LOAD_PADDR, im->b + LOAD_OFF, LOAD_FILESZ);
+	free(ram);
+	free(im);
+}
+
+/* Xen ignores unknown keys, empty items and keys it has no use for here. */
+static void test_legacy_ignored_keys(void **state)
+{
+	struct pv_kernel_info k;
+
+	expect_ok(make_legacy(",FOO=bar,,=x,JUNK,BSD_SYMTAB,PAE=yes,"
+			      "GUEST_VER=2.6,VIRT_BASEX=zz,virt_base=zz,"
+			      "\x01\xff=\x80," LEGACY_GOOD ",TRAILING="), &k);
+	assert_int_equal(k.virt_base, VIRT_BASE);
+	assert_int_equal(k.hypercall_page, HC_PAGE);
+	/* The last of a repeated key wins, as in Xen. */
+	expect_ok(make_legacy(LEGACY_GOOD ",GUEST_OS=netbsd"), &k);
+	assert_string_equal(k.guest_os, "netbsd");
+	/* A string too long for its field is cut, as a note's is. */
+	expect_ok(make_legacy(LEGACY_GOOD ",LOADER=generic-with-a-very-long-"
+			      "name-indeed"), &k);
+	assert_int_equal(strlen(k.loader), sizeof(k.loader) - 1);
+	assert_memory_equal(k.loader, "generic-with-a-very-long-name-i", 31);
+}
+
+static void test_legacy_reject(void **state)
+{
+	struct img *im;
+
+	/* Unterminated inside its section, though a NUL follows in the file. */
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 2)->sh_size = strlen(LEGACY_GOOD);
+	expect_why(im, IMG_LEN, "not NUL-terminated");
+	/* Empty section: no string at all. */
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 2)->sh_size = 0;
+	expect_why(im, IMG_LEN, "not NUL-terminated");
+	/* The section outside the file, or wrapping. */
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 2)->sh_offset = IMG_LEN - 4;
+	expect_why(im, IMG_LEN, "__xen_guest section outside the file");
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 2)->sh_size = ~0ull - GUEST_OFF + 2;
+	expect_why(im, IMG_LEN, "__xen_guest section outside the file");
+
+	/* Garbage numbers: Xen's strtoull would take 0 or a prefix. */
+	expect_why(make_legacy(LEGACY_GOOD ",VIRT_BASE=0xffffffff8000000g"),
+		   IMG_LEN, "not a number");
+	expect_why(make_legacy(LEGACY_GOOD ",VIRT_BASE="), IMG_LEN,
+		   "not a number");
+	expect_why(make_legacy(LEGACY_GOOD ",VIRT_BASE"), IMG_LEN,
+		   "not a number");
+	expect_why(make_legacy(LEGACY_GOOD ",VIRT_ENTRY=-1"), IMG_LEN,
+		   "not a number");
+	expect_why(make_legacy(LEGACY_GOOD ",HYPERCALL_PAGE= 0x201"), IMG_LEN,
+		   "not a number");
+	expect_why(make_legacy(LEGACY_GOOD ",ELF_PADDR_OFFSET=0x"), IMG_LEN,
+		   "not a number");
+	expect_why(make_legacy(LEGACY_GOOD ",ELF_PADDR_OFFSET=08"), IMG_LEN,
+		   "not a number");
+
+	/* Overflow: Xen's strtoull would give ULLONG_MAX. */
+	expect_why(make_legacy(LEGACY_GOOD ",VIRT_BASE=0x10000000000000000"),
+		   IMG_LEN, "does not fit in 64 bits");
+	expect_why(make_legacy(LEGACY_GOOD ",VIRT_ENTRY=18446744073709551616"),
+		   IMG_LEN, "does not fit in 64 bits");
+	expect_why(make_legacy(LEGACY_GOOD ",ELF_PADDR_OFFSET="
+			       "02000000000000000000000"),
+		   IMG_LEN, "does not fit in 64 bits");
+	/* A page number whose address (<< 12, + VIRT_BASE) wraps. */
+	expect_why(make_legacy(LEGACY_GOOD ",HYPERCALL_PAGE=0x10000000000000"),
+		   IMG_LEN, "HYPERCALL_PAGE beyond the address space");
+	expect_why(make_legacy(LEGACY_GOOD ",HYPERCALL_PAGE=0x80000"),
+		   IMG_LEN, "HYPERCALL_PAGE beyond the address space");
+	/* In range but outside the kernel: the usual check. */
+	expect_why(make_legacy(LEGACY_GOOD ",HYPERCALL_PAGE=0x7ffff"),
+		   IMG_LEN, "hypercall page outside the kernel image");
+
+	/* What Xen refuses too: an offset without a base, a wrong version. */
+	expect_why(make_legacy("XEN_VER=xen-3.0,ELF_PADDR_OFFSET=0"),
+		   IMG_LEN, "PADDR_OFFSET given without VIRT_BASE");
+	expect_why(make_legacy("GUEST_OS=linux,VIRT_BASE=0"), IMG_LEN,
+		   "XEN_VER");
+	/* Old style with the offset defaulting to VIRT_BASE, p_paddr physical. */
+	expect_why(make_legacy("XEN_VER=xen-3.0,VIRT_BASE=0xffffffff80000000"),
+		   IMG_LEN, "below VIRT_BASE");
+}
+
+/* The parser alone: the 64-bit edges are numbers. */
+static void test_legacy_numbers(void **state)
+{
+	static const char s[] = "VIRT_BASE=18446744073709551615,"
+				"VIRT_ENTRY=0XFFFFFFFFFFFFFFFF,"
+				"ELF_PADDR_OFFSET=01777777777777777777777,"
+				"HYPERCALL_PAGE=0xfffffffffffff";
+	struct pv_kernel_info k = { .virt_base = ~0ull };
+	const char *why;
+
+	assert_int_equal(elf_xen_guest_parse((const uint8_t *)s, sizeof(s),
+					     &k, &why), 0);
+	assert_int_equal(k.virt_base, ~0ull);
+	assert_int_equal(k.entry, ~0ull);
+	assert_int_equal(k.paddr_offset, ~0ull);
+	/* VIRT_BASE ~0 reads as unset: the page number is absolute. */
+	assert_int_equal(k.hypercall_page, 0xfffffffffffff000ull);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(elf_xen_guest_parse((const uint8_t *)"VIRT_BASE=0,"
+					     "HYPERCALL_PAGE=0", 29, &k, &why),
+			 0);
+	assert_int_equal(k.virt_base, 0);
+	assert_int_equal(k.hypercall_page, 0);
+}
+
+static void test_section_table_reject(void **state)
+{
+	struct img *im;
+
+	/* Table past EOF: starting there, ending there, wrapping. */
+	im = make_shnote();
+	ehdr(im)->e_shoff = IMG_LEN - 4 * sizeof(Elf64_Shdr) + 1;
+	expect_why(im, IMG_LEN, "section header table outside the file");
+	im = make_shnote();
+	ehdr(im)->e_shoff = IMG_LEN + 64;
+	expect_why(im, IMG_LEN, "section header table outside the file");
+	im = make_shnote();
+	ehdr(im)->e_shoff = ~0ull - 63;
+	expect_why(im, IMG_LEN, "section header table outside the file");
+	im = make_shnote();
+	ehdr(im)->e_shentsize = sizeof(Elf64_Shdr) - 8;
+	expect_why(im, IMG_LEN, "e_shentsize");
+	/* e_shnum 0, the count in section 0 (>= 0xff00 sections). */
+	im = make_shnote();
+	ehdr(im)->e_shnum = 0;
+	shdr(im, 0)->sh_size = 0x10000;
+	expect_why(im, IMG_LEN, "section count in section 0");
+	/* e_shnum 0 with an empty section 0: no sections, so no notes. */
+	im = make_shnote();
+	ehdr(im)->e_shnum = 0;
+	expect_why(im, IMG_LEN, "no Xen ELF notes");
+	/* e_shoff 0: "no section header table", whatever e_shnum says. */
+	im = make_shnote();
+	ehdr(im)->e_shoff = 0;
+	expect_why(im, IMG_LEN, "no Xen ELF notes");
+}
+
+static void test_shnote_reject(void **state)
+{
+	struct img *im;
+	uint32_t v;
+
+	/* The notes section outside the file, by offset, size or wrap. */
+	im = make_shnote();
+	shdr(im, 2)->sh_offset = IMG_LEN + 1;
+	expect_why(im, IMG_LEN, "SHT_NOTE section outside the file");
+	im = make_shnote();
+	shdr(im, 2)->sh_size = IMG_LEN - NOTE_OFF + 1;
+	expect_why(im, IMG_LEN, "SHT_NOTE section outside the file");
+	im = make_shnote();
+	shdr(im, 2)->sh_offset = ~0ull - 15;
+	shdr(im, 2)->sh_size = 32;
+	expect_why(im, IMG_LEN, "SHT_NOTE section outside the file");
+	/* The file cut inside the notes (section table kept whole). */
+	im = make_shnote();
+	shdr(im, 2)->sh_offset = IMG_LEN - 16;
+	shdr(im, 2)->sh_size = 32;
+	expect_why(im, IMG_LEN, "SHT_NOTE section outside the file");
+
+	/* A note whose descsz runs past its section, not past the file. */
+	im = make_shnote();
+	shdr(im, 2)->sh_size -= 4;
+	expect_why(im, IMG_LEN, "malformed ELF note in an SHT_NOTE section");
+	/* descsz or namesz near 2^32: 64-bit sums, no wrap. */
+	im = make_shnote();
+	v = 0xfffffffd;
+	memcpy(im->b + NOTE_OFF + 4, &v, 4);
+	expect_why(im, IMG_LEN, "malformed ELF note in an SHT_NOTE section");
+	im = make_shnote();
+	v = 0xffffffff;
+	memcpy(im->b + NOTE_OFF, &v, 4);
+	expect_why(im, IMG_LEN, "malformed ELF note in an SHT_NOTE section");
+	/* Fewer than 12 bytes left: padding, ignored (Xen's loop stops). */
+	im = make_shnote();
+	shdr(im, 2)->sh_size += 8;
+	{
+		struct pv_kernel_info k;
+
+		expect_ok(im, &k);
+	}
+}
+
+static void test_section_names_reject(void **state)
+{
+	struct img *im;
+
+	/* Names are only needed to find __xen_guest. */
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 1)->sh_name = sizeof(shstr);
+	expect_why(im, IMG_LEN, "section name (sh_name) outside");
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 0)->sh_name = 0xffffffff;
+	expect_why(im, IMG_LEN, "section name (sh_name) outside");
+	/* Read up to the match only, as Xen's lookup: .text's is not. */
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 3)->sh_name = 0xffffffff;
+	{
+		struct pv_kernel_info k;
+
+		expect_ok(im, &k);
+	}
+	/* A name running to the table's end unterminated: no match. */
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 1)->sh_size = N_GUEST + 11;	/* "__xen_guest" sans NUL */
+	shdr(im, 3)->sh_name = 0;
+	expect_why(im, IMG_LEN, "no Xen ELF notes or __xen_guest section");
+
+	im = make_legacy(LEGACY_GOOD);
+	ehdr(im)->e_shstrndx = 4;
+	expect_why(im, IMG_LEN, "(e_shstrndx) out of range");
+	im = make_legacy(LEGACY_GOOD);
+	ehdr(im)->e_shstrndx = SHN_LORESERVE;
+	expect_why(im, IMG_LEN, "(e_shstrndx) out of range");
+	im = make_legacy(LEGACY_GOOD);
+	ehdr(im)->e_shstrndx = SHN_XINDEX;
+	expect_why(im, IMG_LEN, "SHN_XINDEX");
+	/* SHN_UNDEF: the sections have no names, so no __xen_guest. */
+	im = make_legacy(LEGACY_GOOD);
+	ehdr(im)->e_shstrndx = SHN_UNDEF;
+	expect_why(im, IMG_LEN, "no Xen ELF notes or __xen_guest section");
+
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 1)->sh_offset = IMG_LEN - 8;
+	expect_why(im, IMG_LEN, "section name table outside the file");
+	im = make_legacy(LEGACY_GOOD);
+	shdr(im, 1)->sh_size = ~0ull;
+	expect_why(im, IMG_LEN, "section name table outside the file");
+}
+
 static void test_load(void **state)
 {
 	struct img *im = make_good();
@@ -413,6 +863,15 @@ int main(void)
 		cmocka_unit_test(test_reject_hypercall_page_wrap),
 		cmocka_unit_test(test_reject_unaligned_start),
 		cmocka_unit_test(test_reject_note_past_segment),
+		cmocka_unit_test(test_shnote_only),
+		cmocka_unit_test(test_shnote_split_and_precedence),
+		cmocka_unit_test(test_legacy),
+		cmocka_unit_test(test_legacy_ignored_keys),
+		cmocka_unit_test(test_legacy_reject),
+		cmocka_unit_test(test_legacy_numbers),
+		cmocka_unit_test(test_section_table_reject),
+		cmocka_unit_test(test_shnote_reject),
+		cmocka_unit_test(test_section_names_reject),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_beyond_ram),
 	};

@@ -22,11 +22,18 @@ struct pv_kernel_info {
 	char features[256];
 	uint64_t pstart, pend;		/* p_paddr range of PT_LOAD segments */
 	uint64_t virt_kstart, virt_kend;
+	const char *notes_from;		/* "PT_NOTE", "SHT_NOTE", "__xen_guest" */
 };
 
 /* Parse and check an ELF64 x86-64 PV kernel. -EINVAL with *why set. */
 int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
 		 const char **why);
+/*
+ * elf_pv_parse's last resort: the legacy __xen_guest string, the section's
+ * size bytes at sec. Fills the fields its keys name; -EINVAL with *why set.
+ */
+int elf_xen_guest_parse(const uint8_t *sec, uint64_t size,
+			struct pv_kernel_info *k, const char **why);
 /* Copy PT_LOAD segments (by p_paddr) into ram; zero their .bss. */
 int elf_pv_load(const uint8_t *img, size_t len, const struct pv_kernel_info *k,
 		uint8_t *ram, uint64_t ram_size);
