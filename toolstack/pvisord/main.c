@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -248,6 +249,13 @@ int main(int argc, char **argv)
 	pthread_t sig_thread;
 	int c, lfd;
 
+	/*
+	 * Large buffers (a kernel image being loaded, tens of MiB) are
+	 * mapped and go back to the system when freed. A fixed threshold
+	 * turns off glibc's adaptive one, which after the first such free
+	 * would keep the next ones on the heap for the daemon's lifetime.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	while ((c = getopt_long(argc, argv, "fs:l:c:g:x:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': opts.foreground = true; break;
