@@ -177,8 +177,8 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 		return;
 	default:
 		if (vec == 0x80) {
-			/* int $0x80 came through its DPL3 gate. */
-			rc = pv_inject_soft_int(pv, vec, 0);
+			/* int $0x80 came through its DPL3 gate: RIP is past it. */
+			rc = pv_inject_soft_int_trap(pv, vec);
 			break;
 		}
 		if (vec >= 32) {

@@ -26,6 +26,7 @@ struct pv_vcpu {
 	struct cpu_state cpu;
 	const struct guest_mem *mem;
 	const struct cpuid_policy *cpuid;
+	const unsigned long *vm_assist;	/* the domain's VMASST_TYPE_* bits */
 	uint64_t efer;			/* the VM's real EFER, as reads see it */
 	unsigned int id;
 
@@ -51,7 +52,7 @@ struct pv_vcpu {
 	uint64_t ldt_base;		/* linear address */
 	unsigned int ldt_ents;
 	uint64_t virt_cr2;		/* last #PF address reported */
-	unsigned int iopl;		/* virtual IOPL (PHYSDEVOP_set_iopl), 0..3 */
+	unsigned int iopl;		/* virtual IOPL, 0..3 (set_iopl, iret) */
 	uint64_t debugreg[8];		/* set_debugreg values (not armed) */
 	bool fpu_ts;			/* virtual CR0.TS (fpu_taskswitch) */
 };
@@ -81,6 +82,20 @@ static inline int pv_write(const struct pv_vcpu *v, uint64_t va,
 
 void pv_vcpu_init(struct pv_vcpu *v, unsigned int id,
 		  const struct guest_mem *mem, struct vcpu_info *vi);
+/* Is VMASST_TYPE_type on for the vCPU's domain? */
+static inline bool pv_vm_assist(const struct pv_vcpu *v, unsigned int type)
+{
+	return v->vm_assist &&
+	       (__atomic_load_n(v->vm_assist, __ATOMIC_RELAXED) >> type) & 1;
+}
+
+/*
+ * May the vCPU, in its current mode, do what IOPL guards (port I/O,
+ * cli/sti)? As in Xen, the guest kernel counts as ring 1, or ring 0
+ * with VMASST_TYPE_architectural_iopl; guest user mode as ring 3.
+ */
+bool pv_iopl_ok(const struct pv_vcpu *v);
+
 /* Load CS/SS from selectors (RPL forced to 3); -EINVAL if invalid. */
 int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
 /* The same, for selectors known to be valid (the flat ones). */
@@ -106,9 +121,18 @@ int pv_bounce(struct pv_vcpu *v, uint64_t handler, unsigned int tbf,
  */
 int pv_inject_exception(struct pv_vcpu *v, unsigned int vec,
 			uint32_t error_code);
-/* Deliver `int n`: as a software interrupt if its DPL allows, else #GP. */
+/*
+ * Deliver `int n` with RIP at the instruction (insn_len bytes): as a
+ * software interrupt past it if the trap table's DPL allows, else as the
+ * #GP the CPU raises, (n << 3) | 2, with RIP still at the `int`.
+ */
 int pv_inject_soft_int(struct pv_vcpu *v, unsigned int vec,
 		       unsigned int insn_len);
+/*
+ * The same for an `int n` that came through a DPL3 host gate (0x80),
+ * which leaves RIP past the 2-byte instruction.
+ */
+int pv_inject_soft_int_trap(struct pv_vcpu *v, unsigned int vec);
 /* A #PF for the guest at addr: reports CR2 and fixes the U/S bit. */
 int pv_inject_page_fault(struct pv_vcpu *v, uint64_t addr,
 			 uint32_t error_code);

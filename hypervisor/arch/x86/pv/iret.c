@@ -18,11 +18,23 @@ static int pv_failsafe(struct pv_vcpu *v, const struct iret_context *ctx)
 	struct cpu_state *c = &v->cpu;
 	uint8_t saved_mask = v->vcpu_info->evtchn_upcall_mask;
 	uint64_t sp = c->gpr[GPR_RSP] & ~0xfull;
-	uint64_t frame[11] = {
-		ctx->rcx, ctx->r11, c->ds, c->es, c->fs, c->gs,
-		ctx->rip, ctx->cs | ((uint64_t)saved_mask << 32),
-		ctx->rflags, ctx->rsp, ctx->ss,
-	};
+	uint64_t rflags = ctx->rflags & ~(uint64_t)X86_EFLAGS_IOPL;
+	uint64_t frame[11];
+
+	/* The IOPL shown is the virtual one, as in every bounce frame. */
+	if (pv_vm_assist(v, VMASST_TYPE_architectural_iopl))
+		rflags |= (uint64_t)(v->iopl & 3) << 12;
+	frame[0] = ctx->rcx;
+	frame[1] = ctx->r11;
+	frame[2] = c->ds;
+	frame[3] = c->es;
+	frame[4] = c->fs;
+	frame[5] = c->gs;
+	frame[6] = ctx->rip;
+	frame[7] = ctx->cs | ((uint64_t)saved_mask << 32);
+	frame[8] = rflags;
+	frame[9] = ctx->rsp;
+	frame[10] = ctx->ss;
 
 	if (!v->failsafe_cb.address)
 		return -EINVAL;
@@ -50,6 +62,12 @@ int pv_do_iret(struct pv_vcpu *v)
 	if (pv_read(v, c->gpr[GPR_RSP], &ctx, sizeof(ctx)))
 		return -EFAULT;
 
+	/*
+	 * A guest with architectural IOPL sets it as a kernel would, even
+	 * when the frame then fails (Xen's failsafe comes later too).
+	 */
+	if (pv_vm_assist(v, VMASST_TYPE_architectural_iopl))
+		v->iopl = (ctx.rflags & X86_EFLAGS_IOPL) >> 12;
 	if ((ctx.cs & 3) == 3) {
 		rc = pv_toggle_guest_mode(v);
 		if (rc)
