@@ -18,23 +18,15 @@ static int pv_failsafe(struct pv_vcpu *v, const struct iret_context *ctx)
 	struct cpu_state *c = &v->cpu;
 	uint8_t saved_mask = v->vcpu_info->evtchn_upcall_mask;
 	uint64_t sp = c->gpr[GPR_RSP] & ~0xfull;
-	uint64_t rflags = ctx->rflags & ~(uint64_t)X86_EFLAGS_IOPL;
-	uint64_t frame[11];
-
 	/* The IOPL shown is the virtual one, as in every bounce frame. */
-	if (pv_vm_assist(v, VMASST_TYPE_architectural_iopl))
-		rflags |= (uint64_t)(v->iopl & 3) << 12;
-	frame[0] = ctx->rcx;
-	frame[1] = ctx->r11;
-	frame[2] = c->ds;
-	frame[3] = c->es;
-	frame[4] = c->fs;
-	frame[5] = c->gs;
-	frame[6] = ctx->rip;
-	frame[7] = ctx->cs | ((uint64_t)saved_mask << 32);
-	frame[8] = rflags;
-	frame[9] = ctx->rsp;
-	frame[10] = ctx->ss;
+	uint64_t rflags = (ctx->rflags & ~(uint64_t)X86_EFLAGS_IOPL) |
+		(pv_vm_assist(v, VMASST_TYPE_architectural_iopl) ?
+		 (uint64_t)(v->iopl & 3) << 12 : 0);
+	uint64_t frame[11] = {
+		ctx->rcx, ctx->r11, c->ds, c->es, c->fs, c->gs,
+		ctx->rip, ctx->cs | ((uint64_t)saved_mask << 32),
+		rflags, ctx->rsp, ctx->ss,
+	};
 
 	if (!v->failsafe_cb.address)
 		return -EINVAL;
