@@ -270,6 +270,11 @@ int pv_emulate_gp(struct pv_vcpu *v)
 		case 0x22:
 			rc = emulate_mov_cr(v, &in, true);
 			break;
+		case 0x21:		/* mov %dbN: debugreg.c moves RIP */
+		case 0x23:
+			return pv_emulate_mov_dr(v, &in.bytes[in.len],
+						 INSN_MAX_LEN - in.len, in.len,
+						 in.rex);
 		case 0x06:		/* clts */
 			v->fpu_ts = false;
 			v->cpu.cr0 &= ~(uint64_t)X86_CR0_TS;
