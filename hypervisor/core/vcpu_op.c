@@ -140,6 +140,12 @@ static int apply_context(struct vcpu *cur, struct vcpu *t,
 			 CALLBACKF_mask_events : 0,
 	};
 	pv->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
+	/* As Xen: each register through set_debugreg, refusals ignored. */
+	pv_debugreg_reset(pv);
+	for (unsigned int i = 0; i < 4; i++)
+		(void)pv_set_debugreg(pv, i, c->debugreg[i]);
+	(void)pv_set_debugreg(pv, 6, c->debugreg[6]);
+	(void)pv_set_debugreg(pv, 7, c->debugreg[7]);
 	cpu->dirty = true;
 
 	/* The PV MMU takes its references: GDT frames, then the roots. */

@@ -53,7 +53,10 @@ struct pv_vcpu {
 	unsigned int ldt_ents;
 	uint64_t virt_cr2;		/* last #PF address reported */
 	unsigned int iopl;		/* virtual IOPL, 0..3 (set_iopl, iret) */
-	uint64_t debugreg[8];		/* set_debugreg values (not armed) */
+	/* DR0-3, and at [6]/[7] DR6/DR7 as the guest sees them (debugreg.c). */
+	uint64_t debugreg[8];
+	uint32_t dr7_emul;		/* I/O breakpoint enables, not in [7] */
+	bool dr_dirty;			/* to be loaded into the VM */
 	bool fpu_ts;			/* virtual CR0.TS (fpu_taskswitch) */
 };
 
@@ -148,6 +151,26 @@ int pv_user_syscall(struct pv_vcpu *v, bool compat);
 int pv_emulate_gp(struct pv_vcpu *v);
 /* Xen's forced-emulation prefix (ud2; "xen"; cpuid) on #UD. */
 int pv_emulate_ud(struct pv_vcpu *v);
+
+/*
+ * Debug registers, as Xen's set_debugreg: 0, -ENODEV (#UD: no such
+ * register), -EINVAL (#GP: reserved bits) or -EPERM (#GP: not allowed).
+ */
+#define PV_DR6_DEFAULT	0xffff0ff0u
+#define PV_DR7_DEFAULT	0x00000400u
+int pv_set_debugreg(struct pv_vcpu *v, unsigned int reg, uint64_t val);
+int pv_get_debugreg(const struct pv_vcpu *v, unsigned int reg, uint64_t *val);
+/* Back to the reset values (no breakpoints). */
+void pv_debugreg_reset(struct pv_vcpu *v);
+/* A #DB left the VM with this DR6: merge it into the guest's DR6. */
+void pv_debug_trap(struct pv_vcpu *v, uint32_t hw_dr6);
+/*
+ * `mov` to or from %dbN at op (0x0f 0x21/0x23, n bytes readable, after
+ * prefix_len bytes of prefixes): 1 when done (RIP advanced, or #UD
+ * delivered), 0 for the guest's #GP, negative errno if #UD could not be.
+ */
+int pv_emulate_mov_dr(struct pv_vcpu *v, const uint8_t *op, unsigned int n,
+		      unsigned int prefix_len, uint8_t rex);
 
 /* Xen's PAT value: PV kernels build their cache attributes from it. */
 #define XEN_MSR_PAT	0x0000050100070406ull

@@ -306,6 +306,11 @@ int pv_emulate_gp(struct pv_vcpu *v)
 		pv_emulate_cpuid(v);
 		in.len += 2;
 		rc = 1;
+	} else if (in.bytes[in.len] == 0x0f &&
+		   (in.bytes[in.len + 1] == 0x21 || in.bytes[in.len + 1] == 0x23)) {
+		/* mov %dbN: debugreg.c checks the mode and moves RIP. */
+		return pv_emulate_mov_dr(v, &in.bytes[in.len],
+					 INSN_MAX_LEN - in.len, in.len, in.rex);
 	} else if (in.bytes[in.len] == 0x0f) {
 		/* Guest user mode gets nothing else privileged. */
 		rc = v->in_kernel ? emulate_kernel_0f(v, &in) : 0;
