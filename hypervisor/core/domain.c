@@ -134,6 +134,7 @@ static int vcpu_create(struct domain *d, unsigned int id)
 		return -EINVAL;	/* needs VCPUOP_register_vcpu_info first */
 	pv_vcpu_init(&v->pv, id, &d->mem, vi);
 	v->pv.cpuid = &d->cpuid;
+	v->pv.vm_assist = &d->vm_assist;
 	v->pv.efer = VM_EFER;
 	v->pv.cpu.cr0 = VM_CR0;
 	v->pv.cpu.cr4 = VM_CR4;

@@ -141,6 +141,39 @@ static void vcpu_deliver(struct vcpu *v, unsigned int vec, uint32_t ec,
 	vcpu_crash(v, why);
 }
 
+/*
+ * The guest's debug registers go into the VM only when they changed:
+ * breakpoints then fire inside the VM, at the guest's CPL3. A host that
+ * refuses them leaves them stored but unarmed (said once).
+ */
+static void vcpu_load_debugregs(struct vcpu *v)
+{
+	const uint64_t *dr = v->pv.debugreg;
+	int rc;
+
+	v->pv.dr_dirty = false;
+	/* DR6 in the VM stays at its default: a #DB then shows only news. */
+	rc = plat_vcpu_set_debugregs(v->plat, dr, PV_DR6_DEFAULT, dr[7]);
+	if (rc && !v->dr_warned) {
+		v->dr_warned = true;
+		pr_warn("vcpu %u: debug registers not armed: %s", v->id,
+			strerror(-rc));
+	}
+}
+
+/* A #DB in the VM: what the hardware said goes into the guest's DR6. */
+static void vcpu_debug_status(struct vcpu *v)
+{
+	uint64_t dr6;
+
+	if (plat_vcpu_get_dr6(v->plat, &dr6))
+		return;
+	if ((uint32_t)dr6 != PV_DR6_DEFAULT) {
+		pv_debug_trap(&v->pv, (uint32_t)dr6);
+		v->pv.dr_dirty = true;	/* and the VM's back to default */
+	}
+}
+
 static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 {
 	struct pv_vcpu *pv = &v->pv;
@@ -175,10 +208,14 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 	case X86_VEC_DF:
 		vcpu_crash(v, "double fault");
 		return;
+	case X86_VEC_DB:
+		vcpu_debug_status(v);
+		rc = pv_inject_exception(pv, vec, 0);
+		break;
 	default:
 		if (vec == 0x80) {
-			/* int $0x80 came through its DPL3 gate. */
-			rc = pv_inject_soft_int(pv, vec, 0);
+			/* int $0x80 came through its DPL3 gate: RIP is past it. */
+			rc = pv_inject_soft_int_trap(pv, vec);
 			break;
 		}
 		if (vec >= 32) {
@@ -356,6 +393,8 @@ void *vcpu_thread(void *arg)
 		 * before guest code runs again. in_guest is published first,
 		 * so a flusher either sees it and waits, or we see its ticket.
 		 */
+		if (!hold_state && v->pv.dr_dirty)
+			vcpu_load_debugregs(v);
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		if (!hold_state) {
 			uint64_t req = __atomic_load_n(&v->flush_req,

@@ -91,7 +91,11 @@ static int apply_context(struct vcpu *cur, struct vcpu *t,
 	cpu->gpr[GPR_R12] = r->r12; cpu->gpr[GPR_R13] = r->r13;
 	cpu->gpr[GPR_R14] = r->r14; cpu->gpr[GPR_R15] = r->r15;
 	cpu->rip = r->rip;
-	/* IOPL is virtual and real interrupts stay on, as in Xen. */
+	/*
+	 * IOPL is virtual and real interrupts stay on, as in Xen. Linux
+	 * starts its secondary vCPUs with IOPL 1 this way, not set_iopl.
+	 */
+	pv->iopl = (r->rflags & X86_EFLAGS_IOPL) >> 12;
 	cpu->rflags = ((r->rflags & X86_EFLAGS_GUEST_MASK) &
 		       ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) |
 		      X86_EFLAGS_FIXED | X86_EFLAGS_IF;
@@ -136,6 +140,12 @@ static int apply_context(struct vcpu *cur, struct vcpu *t,
 			 CALLBACKF_mask_events : 0,
 	};
 	pv->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
+	/* As Xen: each register through set_debugreg, refusals ignored. */
+	pv_debugreg_reset(pv);
+	for (unsigned int i = 0; i < 4; i++)
+		(void)pv_set_debugreg(pv, i, c->debugreg[i]);
+	(void)pv_set_debugreg(pv, 6, c->debugreg[6]);
+	(void)pv_set_debugreg(pv, 7, c->debugreg[7]);
 	cpu->dirty = true;
 
 	/* The PV MMU takes its references: GDT frames, then the roots. */

@@ -25,6 +25,7 @@ struct fixture {
 	struct vcpu_info vi;
 	struct pv_vcpu v;
 	struct cpuid_policy pol;
+	unsigned long assist;		/* the domain's vm_assist word */
 };
 
 static const struct cpuid_leaf host[] = {
@@ -47,6 +48,8 @@ static int setup(void **state)
 	assert_int_equal(cpuid_policy_build(&f->pol, host,
 					    sizeof(host) / sizeof(host[0])), 0);
 	f->v.cpuid = &f->pol;
+	f->v.vm_assist = &f->assist;
+	f->v.iopl = 1;		/* what Linux asks for with set_iopl */
 	*state = f;
 	return 0;
 }
@@ -167,7 +170,7 @@ static void test_port_in(void **state)
 	assert_int_equal(f->v.cpu.rip, RIP0 + 5);
 }
 
-/* cli/sti: #GP without a virtual IOPL; skipped (as on Xen) with one. */
+/* cli/sti: #GP at vIOPL 0; skipped (as on Xen) from 1 up. */
 static void test_cli_sti(void **state)
 {
 	struct fixture *f = *state;
@@ -341,6 +344,168 @@ static void test_user_mode_never_emulated(void **state)
 	assert_int_equal(f->v.cpu.rip, RIP0);
 }
 
+#define ARCH_IOPL	(1ul << VMASST_TYPE_architectural_iopl)
+
+/*
+ * Xen's iopl_ok(): the kernel is ring 1 (ring 0 with architectural
+ * IOPL), user mode ring 3; allowed when that ring <= the virtual IOPL.
+ */
+static void test_iopl_ok_matrix(void **state)
+{
+	struct fixture *f = *state;
+
+	for (unsigned int iopl = 0; iopl < 4; iopl++) {
+		f->v.iopl = iopl;
+		f->assist = 0;
+		assert_int_equal(pv_iopl_ok(&f->v), iopl >= 1);
+		f->assist = ARCH_IOPL;
+		assert_true(pv_iopl_ok(&f->v));
+		/* Other assists change nothing. */
+		f->assist = ~ARCH_IOPL;
+		assert_int_equal(pv_iopl_ok(&f->v), iopl >= 1);
+	}
+	/* No domain word at all (a vCPU outside a domain): no assist. */
+	f->v.vm_assist = NULL;
+	f->v.iopl = 0;
+	assert_false(pv_iopl_ok(&f->v));
+
+	f->v.vm_assist = &f->assist;
+	enter_user_mode(f);
+	for (unsigned int iopl = 0; iopl < 4; iopl++) {
+		f->v.iopl = iopl;
+		f->assist = 0;
+		assert_int_equal(pv_iopl_ok(&f->v), iopl == 3);
+		f->assist = ARCH_IOPL;	/* only the kernel's ring changes */
+		assert_int_equal(pv_iopl_ok(&f->v), iopl == 3);
+	}
+}
+
+/* vIOPL 0: the kernel's port I/O and cli/sti are the guest's #GP. */
+static void test_kernel_iopl0_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	f->v.iopl = 0;
+	PUT(f, 0xe6, 0x80);			/* out %al,$0x80 */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+	PUT(f, 0xe4, 0x60);			/* in $0x60,%al */
+	f->v.cpu.gpr[GPR_RAX] = 0x1234;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x1234);
+	PUT(f, 0x66, 0xef);			/* out %ax,(%dx) */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	PUT(f, 0xfa);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	PUT(f, 0xfb);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+
+	/* What IOPL does not guard is still emulated. */
+	PUT(f, 0x0f, 0x32);
+	f->v.cpu.gpr[GPR_RCX] = 0x277;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	PUT(f, 0x0f, 0x06);			/* clts */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 4);
+}
+
+/* Architectural IOPL: the kernel is ring 0, so vIOPL 0 is enough. */
+static void test_kernel_architectural_iopl(void **state)
+{
+	struct fixture *f = *state;
+
+	f->v.iopl = 0;
+	f->assist = ARCH_IOPL;
+	PUT(f, 0xe6, 0x80);			/* out %al,$0x80 */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	PUT(f, 0xec);				/* in (%dx),%al, dx = 0x42 */
+	f->v.cpu.gpr[GPR_RDX] = 0x42;
+	f->v.cpu.gpr[GPR_RAX] = 0x77;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0);	/* the PIT, as before */
+	PUT(f, 0xfa);
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 4);
+
+	/* Switched off again: back to ring 1. */
+	f->assist = 0;
+	PUT(f, 0xfb);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 4);
+}
+
+/* Each vIOPL from 1 up gives the kernel port I/O and cli/sti. */
+static void test_kernel_iopl_levels(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t rip = RIP0;
+
+	for (unsigned int iopl = 1; iopl < 4; iopl++) {
+		f->v.iopl = iopl;
+		PUT(f, 0xee);			/* out %al,(%dx) */
+		assert_int_equal(pv_emulate_gp(&f->v), 1);
+		assert_int_equal(f->v.cpu.rip, rip += 1);
+		PUT(f, 0xfb);			/* sti */
+		assert_int_equal(pv_emulate_gp(&f->v), 1);
+		assert_int_equal(f->v.cpu.rip, rip += 1);
+	}
+}
+
+/*
+ * vIOPL 3 gives guest user mode cli/sti (skipped) and port I/O, and
+ * nothing else privileged; below 3 it gets nothing, assist or not.
+ */
+static void test_user_iopl3(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t mask = f->vi.evtchn_upcall_mask;
+
+	enter_user_mode(f);
+	f->v.iopl = 3;
+
+	PUT(f, 0xfa);				/* cli */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 1);
+	assert_int_equal(f->vi.evtchn_upcall_mask, mask);
+	PUT(f, 0xfb);				/* sti */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	PUT(f, 0xe6, 0x80);			/* out %al,$0x80 */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 4);
+	PUT(f, 0xe5, 0x70);			/* in $0x70,%eax */
+	f->v.cpu.gpr[GPR_RAX] = 0x1234567800000000ull;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0xffffffffull);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 6);
+	assert_false(f->v.in_kernel);
+
+	/* Not emulated for user mode at any vIOPL. */
+	PUT(f, 0xf3, 0x6e);			/* rep outsb */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	PUT(f, 0x0f, 0x32);			/* rdmsr */
+	f->v.cpu.gpr[GPR_RCX] = 0x277;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	PUT(f, 0x0f, 0x06);			/* clts */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	PUT(f, 0x0f, 0x20, 0xd0);		/* mov %cr2,%rax */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 6);
+
+	for (unsigned int iopl = 0; iopl < 3; iopl++) {
+		f->v.iopl = iopl;
+		f->assist = iopl == 2 ? ARCH_IOPL : 0;
+		PUT(f, 0xfa);
+		assert_int_equal(pv_emulate_gp(&f->v), 0);
+		PUT(f, 0xee);
+		assert_int_equal(pv_emulate_gp(&f->v), 0);
+		assert_int_equal(f->v.cpu.rip, RIP0 + 6);
+	}
+}
+
 /*
  * Where the host faults CPUID at CPL3 (CPUID faulting on AMD-V/VT-x),
  * guest user mode's CPUID must still be answered from the policy.
@@ -392,6 +557,11 @@ int main(void)
 		T(test_user_mode_never_emulated),
 		T(test_user_mode_cpuid),
 		T(test_unreadable_rip),
+		T(test_iopl_ok_matrix),
+		T(test_kernel_iopl0_refused),
+		T(test_kernel_architectural_iopl),
+		T(test_kernel_iopl_levels),
+		T(test_user_iopl3),
 	};
 #undef T
 

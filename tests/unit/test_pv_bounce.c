@@ -26,6 +26,8 @@
 #define H_PF		0x10001400ull
 #define H_DE		0x10001000ull
 #define H_UD		0x10001600ull
+#define H_BP		0x10001a00ull
+#define H_OF		0x10001b00ull
 #define H_INT80		0x10008000ull
 #define H_EVENT		0x10002000ull
 #define H_SYSCALL	0x10003000ull
@@ -43,6 +45,7 @@ struct fixture {
 	uint64_t kcr3, ucr3;
 	struct vcpu_info vi;
 	struct pv_vcpu v;
+	unsigned long assist;		/* the domain's vm_assist word */
 };
 
 static int setup(void **state)
@@ -56,6 +59,7 @@ static int setup(void **state)
 	fm_map(&f->fm, f->kcr3, RO_VA, RO_PA, FM_LEAF_RO);
 
 	pv_vcpu_init(&f->v, 0, &f->fm.gm, &f->vi);
+	f->v.vm_assist = &f->assist;
 	f->v.kernel_cr3 = f->kcr3;
 	f->v.cpu.cr3 = f->kcr3;
 	f->v.kernel_sp = KSTACK_TOP;
@@ -356,6 +360,136 @@ static void test_soft_int_user(void **state)
 	assert_int_equal(f->v.cpu.rip, H_GP);
 }
 
+/*
+ * int $0x80 through its DPL3 host gate arrives with RIP past it. Refused,
+ * it is the #GP the CPU would raise for a DPL0 gate: RIP back at the int,
+ * error code (0x80 << 3) | 2, as Xen's int80 slow path reports it.
+ */
+static void test_soft_int_trap_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t fr[8];
+
+	f->v.trap_ctxt[0x80].address = H_INT80;
+	f->v.trap_ctxt[0x80].flags = 0;
+	f->v.cpu.rip = KRIP + 2;
+	assert_int_equal(pv_inject_soft_int_trap(&f->v, 0x80), 0);
+	assert_int_equal(f->v.cpu.rip, H_GP);
+	read_kstack(f, f->v.cpu.gpr[GPR_RSP], fr, 8);
+	assert_int_equal(fr[2], (0x80 << 3) | 2);
+	assert_int_equal(fr[3], KRIP);
+
+	/* No entry at all, from user mode: the same fault. */
+	teardown(state);
+	setup(state);
+	f = *state;
+	go_user(f);
+	f->v.cpu.rip = URIP + 2;
+	assert_int_equal(pv_inject_soft_int_trap(&f->v, 0x80), 0);
+	assert_int_equal(f->v.cpu.rip, H_GP);
+	read_kstack(f, KSTACK_TOP - 64, fr, 8);
+	assert_int_equal(fr[2], (0x80 << 3) | 2);
+	assert_int_equal(fr[3], URIP);
+	assert_int_equal(fr[4], FLAT_USER_CS);
+}
+
+/* Allowed, it is a trap: the handler sees RIP past the int. */
+static void test_soft_int_trap_allowed(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t fr[7];
+
+	f->v.trap_ctxt[0x80].address = H_INT80;
+	f->v.trap_ctxt[0x80].flags = 3;
+	f->v.cpu.rip = KRIP + 2;
+	assert_int_equal(pv_inject_soft_int_trap(&f->v, 0x80), 0);
+	assert_int_equal(f->v.cpu.rip, H_INT80);
+	read_kstack(f, f->v.cpu.gpr[GPR_RSP], fr, 7);
+	assert_int_equal(fr[2], KRIP + 2);
+}
+
+/*
+ * `int $3`/`int $4` (reported as #UD on some hosts, so decoded here) are
+ * #BP/#OF past the instruction whatever DPL the guest gave them: Xen's
+ * gates for them are DPL3 and it ignores the guest's choice.
+ */
+static void test_soft_int_bp_of(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t fr[7];
+
+	f->v.trap_ctxt[X86_VEC_BP].address = H_BP;
+	f->v.trap_ctxt[X86_VEC_BP].flags = 0;
+	f->v.trap_ctxt[X86_VEC_OF].address = H_OF;
+	f->v.trap_ctxt[X86_VEC_OF].flags = 0;
+	go_user(f);
+	assert_int_equal(pv_inject_soft_int(&f->v, 3, 2), 0);
+	assert_int_equal(f->v.cpu.rip, H_BP);
+	read_kstack(f, KSTACK_TOP - 56, fr, 7);
+	assert_int_equal(fr[2], URIP + 2);	/* no error code: rip */
+	assert_int_equal(fr[3], FLAT_USER_CS);
+
+	f->v.cpu.rip = KRIP;
+	assert_int_equal(pv_inject_soft_int(&f->v, 4, 2), 0);
+	assert_int_equal(f->v.cpu.rip, H_OF);
+	read_kstack(f, f->v.cpu.gpr[GPR_RSP], fr, 7);
+	assert_int_equal(fr[2], KRIP + 2);
+}
+
+/*
+ * VMASST_TYPE_architectural_iopl: bounce frames carry the virtual IOPL
+ * and iret sets it; without the assist, frames show 0 and iret leaves
+ * it alone. The real IOPL stays 0 either way.
+ */
+static void test_architectural_iopl_frames(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t fr[8], sp;
+
+	f->v.iopl = 2;
+	f->v.cpu.rflags |= X86_EFLAGS_IOPL;	/* never shown as is */
+	sp = (f->v.cpu.gpr[GPR_RSP] & ~0xfull) - 64;
+	assert_int_equal(pv_inject_exception(&f->v, X86_VEC_GP, 0), 0);
+	read_kstack(f, sp, fr, 8);
+	assert_int_equal(fr[5] & X86_EFLAGS_IOPL, 0);
+
+	f->assist = 1ul << VMASST_TYPE_architectural_iopl;
+	f->v.cpu.gpr[GPR_RSP] = KSTACK_VA + 0x1f88;
+	sp = (f->v.cpu.gpr[GPR_RSP] & ~0xfull) - 64;
+	assert_int_equal(pv_inject_exception(&f->v, X86_VEC_GP, 0), 0);
+	read_kstack(f, sp, fr, 8);
+	assert_int_equal(fr[5] & X86_EFLAGS_IOPL, 2u << 12);
+}
+
+static void put_iret(struct fixture *f, uint64_t sp,
+		     const struct iret_context *ctx);
+
+static void test_architectural_iopl_iret(void **state)
+{
+	struct fixture *f = *state;
+	struct iret_context ctx = {
+		.rip = 0x00000000a1000500ull, .cs = FLAT_KERNEL_CS & ~3u,
+		.rflags = X86_EFLAGS_IF | (3u << 12),
+		.rsp = KSTACK_VA + 0x1ff0, .ss = FLAT_KERNEL_SS,
+	};
+
+	f->v.iopl = 1;
+	put_iret(f, KSTACK_VA + 0x1000, &ctx);
+	assert_int_equal(pv_do_iret(&f->v), 0);
+	assert_int_equal(f->v.iopl, 1);		/* no assist: unchanged */
+
+	f->assist = 1ul << VMASST_TYPE_architectural_iopl;
+	put_iret(f, KSTACK_VA + 0x1000, &ctx);
+	assert_int_equal(pv_do_iret(&f->v), 0);
+	assert_int_equal(f->v.iopl, 3);
+	assert_int_equal(f->v.cpu.rflags & X86_EFLAGS_IOPL, 0);
+
+	ctx.rflags = X86_EFLAGS_IF;
+	put_iret(f, KSTACK_VA + 0x1000, &ctx);
+	assert_int_equal(pv_do_iret(&f->v), 0);
+	assert_int_equal(f->v.iopl, 0);
+}
+
 static void test_user_syscall(void **state)
 {
 	struct fixture *f = *state;
@@ -612,6 +746,11 @@ int main(void)
 		T(test_soft_int_kernel),
 		T(test_soft_int_kernel_dpl0_gp),
 		T(test_soft_int_user),
+		T(test_soft_int_trap_refused),
+		T(test_soft_int_trap_allowed),
+		T(test_soft_int_bp_of),
+		T(test_architectural_iopl_frames),
+		T(test_architectural_iopl_iret),
 		T(test_user_syscall),
 		T(test_user_syscall32),
 		T(test_user_syscall_no_callback),

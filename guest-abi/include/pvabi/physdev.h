@@ -59,8 +59,10 @@ struct physdev_irq_status_query {
 #define XENIRQSTAT_shared	(1U << _XENIRQSTAT_shared)
 
 /*
- * Virtual IOPL.  Both guest modes run at CPL3, so port I/O is emulated:
- * allowed in guest kernel mode when iopl >= 1, in user mode when 3.
+ * Virtual IOPL, 0..3 (more is -EINVAL), per vCPU.  Both guest modes run
+ * at CPL3, so port I/O and cli/sti are emulated: allowed in guest kernel
+ * mode when iopl >= 1 (any iopl with VMASST_TYPE_architectural_iopl), in
+ * user mode when 3; otherwise the guest gets #GP(0).
  */
 struct physdev_set_iopl {
 	uint32_t iopl;

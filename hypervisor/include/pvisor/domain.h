@@ -40,6 +40,7 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	bool online;
+	bool dr_warned;			/* the host refused debug registers */
 
 	/* Blocking (SCHEDOP_block): woken by events and kicks. */
 	pthread_mutex_t lock;

@@ -105,6 +105,13 @@ struct plat_exit {
  */
 int plat_vcpu_run(struct plat_vcpu *vcpu, struct cpu_state *cpu,
 		  struct plat_exit *exit);
+/*
+ * The VM's debug registers (KVM_SET/GET_DEBUGREGS), from the vCPU's own
+ * thread between runs. dr6 and dr7 must fit in 32 bits.
+ */
+int plat_vcpu_set_debugregs(struct plat_vcpu *vcpu, const uint64_t db[4],
+			    uint64_t dr6, uint64_t dr7);
+int plat_vcpu_get_dr6(struct plat_vcpu *vcpu, uint64_t *dr6);
 /* From any thread: make a running or about-to-run vCPU exit promptly. */
 void plat_vcpu_kick(struct plat_vcpu *vcpu);
 

@@ -26,6 +26,7 @@ struct pv_vcpu {
 	struct cpu_state cpu;
 	const struct guest_mem *mem;
 	const struct cpuid_policy *cpuid;
+	const unsigned long *vm_assist;	/* the domain's VMASST_TYPE_* bits */
 	uint64_t efer;			/* the VM's real EFER, as reads see it */
 	unsigned int id;
 
@@ -51,8 +52,11 @@ struct pv_vcpu {
 	uint64_t ldt_base;		/* linear address */
 	unsigned int ldt_ents;
 	uint64_t virt_cr2;		/* last #PF address reported */
-	unsigned int iopl;		/* virtual IOPL (PHYSDEVOP_set_iopl), 0..3 */
-	uint64_t debugreg[8];		/* set_debugreg values (not armed) */
+	unsigned int iopl;		/* virtual IOPL, 0..3 (set_iopl, iret) */
+	/* DR0-3, and at [6]/[7] DR6/DR7 as the guest sees them (debugreg.c). */
+	uint64_t debugreg[8];
+	uint32_t dr7_emul;		/* I/O breakpoint enables, not in [7] */
+	bool dr_dirty;			/* to be loaded into the VM */
 	bool fpu_ts;			/* virtual CR0.TS (fpu_taskswitch) */
 };
 
@@ -81,6 +85,20 @@ static inline int pv_write(const struct pv_vcpu *v, uint64_t va,
 
 void pv_vcpu_init(struct pv_vcpu *v, unsigned int id,
 		  const struct guest_mem *mem, struct vcpu_info *vi);
+/* Is VMASST_TYPE_type on for the vCPU's domain? */
+static inline bool pv_vm_assist(const struct pv_vcpu *v, unsigned int type)
+{
+	return v->vm_assist &&
+	       (__atomic_load_n(v->vm_assist, __ATOMIC_RELAXED) >> type) & 1;
+}
+
+/*
+ * May the vCPU, in its current mode, do what IOPL guards (port I/O,
+ * cli/sti)? As in Xen, the guest kernel counts as ring 1, or ring 0
+ * with VMASST_TYPE_architectural_iopl; guest user mode as ring 3.
+ */
+bool pv_iopl_ok(const struct pv_vcpu *v);
+
 /* Load CS/SS from selectors (RPL forced to 3); -EINVAL if invalid. */
 int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
 /* The same, for selectors known to be valid (the flat ones). */
@@ -106,9 +124,18 @@ int pv_bounce(struct pv_vcpu *v, uint64_t handler, unsigned int tbf,
  */
 int pv_inject_exception(struct pv_vcpu *v, unsigned int vec,
 			uint32_t error_code);
-/* Deliver `int n`: as a software interrupt if its DPL allows, else #GP. */
+/*
+ * Deliver `int n` with RIP at the instruction (insn_len bytes): as a
+ * software interrupt past it if the trap table's DPL allows, else as the
+ * #GP the CPU raises, (n << 3) | 2, with RIP still at the `int`.
+ */
 int pv_inject_soft_int(struct pv_vcpu *v, unsigned int vec,
 		       unsigned int insn_len);
+/*
+ * The same for an `int n` that came through a DPL3 host gate (0x80),
+ * which leaves RIP past the 2-byte instruction.
+ */
+int pv_inject_soft_int_trap(struct pv_vcpu *v, unsigned int vec);
 /* A #PF for the guest at addr: reports CR2 and fixes the U/S bit. */
 int pv_inject_page_fault(struct pv_vcpu *v, uint64_t addr,
 			 uint32_t error_code);
@@ -124,6 +151,26 @@ int pv_user_syscall(struct pv_vcpu *v, bool compat);
 int pv_emulate_gp(struct pv_vcpu *v);
 /* Xen's forced-emulation prefix (ud2; "xen"; cpuid) on #UD. */
 int pv_emulate_ud(struct pv_vcpu *v);
+
+/*
+ * Debug registers, as Xen's set_debugreg: 0, -ENODEV (#UD: no such
+ * register), -EINVAL (#GP: reserved bits) or -EPERM (#GP: not allowed).
+ */
+#define PV_DR6_DEFAULT	0xffff0ff0u
+#define PV_DR7_DEFAULT	0x00000400u
+int pv_set_debugreg(struct pv_vcpu *v, unsigned int reg, uint64_t val);
+int pv_get_debugreg(const struct pv_vcpu *v, unsigned int reg, uint64_t *val);
+/* Back to the reset values (no breakpoints). */
+void pv_debugreg_reset(struct pv_vcpu *v);
+/* A #DB left the VM with this DR6: merge it into the guest's DR6. */
+void pv_debug_trap(struct pv_vcpu *v, uint32_t hw_dr6);
+/*
+ * `mov` to or from %dbN at op (0x0f 0x21/0x23, n bytes readable, after
+ * prefix_len bytes of prefixes): 1 when done (RIP advanced, or #UD
+ * delivered), 0 for the guest's #GP, negative errno if #UD could not be.
+ */
+int pv_emulate_mov_dr(struct pv_vcpu *v, const uint8_t *op, unsigned int n,
+		      unsigned int prefix_len, uint8_t rex);
 
 /* Xen's PAT value: PV kernels build their cache attributes from it. */
 #define XEN_MSR_PAT	0x0000050100070406ull

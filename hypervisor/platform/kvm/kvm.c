@@ -301,6 +301,30 @@ void plat_vcpu_destroy(struct plat_vcpu *v)
 	free(v);
 }
 
+int plat_vcpu_set_debugregs(struct plat_vcpu *v, const uint64_t db[4],
+			    uint64_t dr6, uint64_t dr7)
+{
+	struct kvm_debugregs dr;
+
+	memset(&dr, 0, sizeof(dr));
+	memcpy(dr.db, db, sizeof(dr.db));
+	dr.dr6 = dr6;
+	dr.dr7 = dr7;
+	if (ioctl(v->fd, KVM_SET_DEBUGREGS, &dr))
+		return -errno;
+	return 0;
+}
+
+int plat_vcpu_get_dr6(struct plat_vcpu *v, uint64_t *dr6)
+{
+	struct kvm_debugregs dr;
+
+	if (ioctl(v->fd, KVM_GET_DEBUGREGS, &dr))
+		return -errno;
+	*dr6 = dr.dr6;
+	return 0;
+}
+
 static void state_to_kvm(struct kvm_run *run, const struct cpu_state *c)
 {
 	struct kvm_regs *r = &run->s.regs.regs;

@@ -106,8 +106,17 @@ static void lock_loop(unsigned int cpu)
 
 /* ---- vCPU1 ---------------------------------------------------------- */
 
+static volatile bool ap_port_io;	/* vCPU1's first `out` was emulated */
+
 static void ap_main(void)
 {
+	unsigned long gp = pvguest_trap_counts[13];
+
+	/* Linux's APs do port I/O on the IOPL VCPUOP_initialise gave them. */
+	asm volatile("1: out %%al, $0x80\n"
+		     "2:\n\t"
+		     PV_EXTABLE("1b", "2b") : : : "memory");
+	ap_port_io = pvguest_trap_counts[13] == gp;
 	local_irq_enable();
 	__atomic_store_n(&ap_state, AP_IDLE + 1, __ATOMIC_SEQ_CST);
 	for (;;) {
@@ -174,7 +183,7 @@ static void build_context(struct vcpu_guest_context *c)
 	c->user_regs.rsp = (uint64_t)(uintptr_t)(ap_stack + AP_STACK_SIZE);
 	c->user_regs.cs = FLAT_KERNEL_CS;
 	c->user_regs.ss = FLAT_KERNEL_SS;
-	c->user_regs.rflags = 0x1000;	/* IOPL 1, as Linux passes: cleared */
+	c->user_regs.rflags = 0x1000;	/* IOPL 1, as Linux passes: virtual */
 	for (unsigned int v = 0; v < 32; v++) {
 		c->trap_ctxt[v].vector = (uint8_t)v;
 		c->trap_ctxt[v].flags = (v == 3 || v == 4) ? 3 : 0;
@@ -278,6 +287,8 @@ static void test_bringup(void)
 		asm volatile("pause");
 	}
 	check(true, "vCPU1 runs (after %lu us)", (pv_now() - t0) / 1000);
+	check(ap_port_io, "vCPU1 started with IOPL 1 in its context may do "
+	      "port I/O (no #GP)");
 	check(pvguest_cpu_id() == 0, "we are vCPU0");
 }
 

@@ -171,13 +171,12 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 	return 0;
 }
 
-/* Port I/O from the guest kernel: reads float high, writes vanish. */
 /* The PIT's counters: see emulate_port_io. */
 #define PORT_PIT_FIRST	0x40
 #define PORT_PIT_LAST	0x42
 
 /*
- * Port I/O from the guest kernel: no device is behind any port, so reads
+ * Port I/O the virtual IOPL admits: no device is behind any port, so reads
  * float high and writes vanish, as a Xen domU sees it. One deviation: the
  * PIT counters read 0. Linux's quick PIT calibration waits for the counter
  * MSB to leave 0xff, so all-ones costs it 100,000 emulated reads (seconds
@@ -229,6 +228,63 @@ static void pv_emulate_cpuid(struct pv_vcpu *v)
 	v->cpu.gpr[GPR_RDX] = out[3];
 }
 
+bool pv_iopl_ok(const struct pv_vcpu *v)
+{
+	unsigned int cpl = 3;
+
+	if (v->in_kernel)
+		cpl = pv_vm_assist(v, VMASST_TYPE_architectural_iopl) ? 0 : 1;
+	return cpl <= v->iopl;
+}
+
+/*
+ * cli/sti and port I/O, for whichever guest mode the virtual IOPL admits
+ * (Xen's iopl_ok; no I/O bitmap). cli/sti are skipped, as Xen skips
+ * them: a guest that paired cli with popf could never unmask again,
+ * since popf cannot be trapped. The event mask is the guest's to set in
+ * its vcpu_info. Otherwise the guest gets the #GP(0) the CPU raised.
+ */
+static int emulate_iopl_insn(struct pv_vcpu *v, struct insn *in)
+{
+	uint8_t op = in->bytes[in->len];
+
+	if (!pv_iopl_ok(v))
+		return 0;
+	if (op == 0xfa || op == 0xfb) {
+		in->len += 1;
+		return 1;
+	}
+	if (in->rep)
+		return 0;	/* ins/outs are not emulated */
+	return emulate_port_io(v, in);
+}
+
+/* The privileged instructions only the guest kernel gets emulated. */
+static int emulate_kernel_0f(struct pv_vcpu *v, struct insn *in)
+{
+	switch (in->bytes[in->len + 1]) {
+	case 0x30:
+		in->len += 2;
+		return emulate_wrmsr(v);
+	case 0x32:
+		in->len += 2;
+		return emulate_rdmsr(v);
+	case 0x20:
+		return emulate_mov_cr(v, in, false);
+	case 0x22:
+		return emulate_mov_cr(v, in, true);
+	case 0x06:		/* clts */
+		v->fpu_ts = false;
+		v->cpu.cr0 &= ~(uint64_t)X86_CR0_TS;
+		in->len += 2;
+		return 1;
+	case 0x09:		/* wbinvd: nothing to write back */
+		in->len += 2;
+		return 1;
+	}
+	return 0;
+}
+
 int pv_emulate_gp(struct pv_vcpu *v)
 {
 	struct insn in;
@@ -240,68 +296,26 @@ int pv_emulate_gp(struct pv_vcpu *v)
 	skip_prefixes(v, &in);
 	if (in.len >= INSN_MAX_LEN - 1)
 		return 0;
-	/*
-	 * Guest user mode gets nothing privileged, but where the host
-	 * faults CPUID at CPL3 (architectural KVM with CPUID faulting on),
-	 * its CPUID must see the domain's policy, as on Xen.
-	 */
-	if (!v->in_kernel) {
-		if (in.bytes[in.len] != 0x0f || in.bytes[in.len + 1] != 0xa2)
-			return 0;
-		pv_emulate_cpuid(v);
-		v->cpu.rip += in.len + 2;
-		v->cpu.dirty = true;
-		return 1;
-	}
 
-	if (in.bytes[in.len] == 0x0f) {
-		switch (in.bytes[in.len + 1]) {
-		case 0x30:
-			rc = emulate_wrmsr(v);
-			in.len += 2;
-			break;
-		case 0x32:
-			rc = emulate_rdmsr(v);
-			in.len += 2;
-			break;
-		case 0x20:
-			rc = emulate_mov_cr(v, &in, false);
-			break;
-		case 0x22:
-			rc = emulate_mov_cr(v, &in, true);
-			break;
-		case 0x06:		/* clts */
-			v->fpu_ts = false;
-			v->cpu.cr0 &= ~(uint64_t)X86_CR0_TS;
-			in.len += 2;
-			rc = 1;
-			break;
-		case 0xa2:		/* cpuid, when the host faults it */
-			pv_emulate_cpuid(v);
-			in.len += 2;
-			rc = 1;
-			break;
-		case 0x09:		/* wbinvd: nothing to write back */
-			in.len += 2;
-			rc = 1;
-			break;
-		default:
-			rc = 0;
-		}
-	} else if (in.bytes[in.len] == 0xfa || in.bytes[in.len] == 0xfb) {
+	if (in.bytes[in.len] == 0x0f && in.bytes[in.len + 1] == 0xa2) {
 		/*
-		 * cli/sti with a virtual IOPL of at least 1 (Linux asks for it
-		 * with PHYSDEVOP_set_iopl) are skipped, as Xen skips them: a
-		 * guest that pairs cli with popf could never unmask again,
-		 * since popf cannot be trapped. The event mask is the guest's
-		 * to set in its vcpu_info.
+		 * Where the host faults CPUID (architectural KVM with CPUID
+		 * faulting on, at CPL3 for both guest modes), it must see the
+		 * domain's policy, as on Xen.
 		 */
-		rc = v->iopl >= 1;
-		in.len += 1;
-	} else if (!in.rep) {
-		rc = emulate_port_io(v, &in);
+		pv_emulate_cpuid(v);
+		in.len += 2;
+		rc = 1;
+	} else if (in.bytes[in.len] == 0x0f &&
+		   (in.bytes[in.len + 1] == 0x21 || in.bytes[in.len + 1] == 0x23)) {
+		/* mov %dbN: debugreg.c checks the mode and moves RIP. */
+		return pv_emulate_mov_dr(v, &in.bytes[in.len],
+					 INSN_MAX_LEN - in.len, in.len, in.rex);
+	} else if (in.bytes[in.len] == 0x0f) {
+		/* Guest user mode gets nothing else privileged. */
+		rc = v->in_kernel ? emulate_kernel_0f(v, &in) : 0;
 	} else {
-		rc = 0;
+		rc = emulate_iopl_insn(v, &in);
 	}
 	if (rc == 1) {
 		v->cpu.rip += in.len;

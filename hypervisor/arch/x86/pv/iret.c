@@ -18,10 +18,14 @@ static int pv_failsafe(struct pv_vcpu *v, const struct iret_context *ctx)
 	struct cpu_state *c = &v->cpu;
 	uint8_t saved_mask = v->vcpu_info->evtchn_upcall_mask;
 	uint64_t sp = c->gpr[GPR_RSP] & ~0xfull;
+	/* The IOPL shown is the virtual one, as in every bounce frame. */
+	uint64_t rflags = (ctx->rflags & ~(uint64_t)X86_EFLAGS_IOPL) |
+		(pv_vm_assist(v, VMASST_TYPE_architectural_iopl) ?
+		 (uint64_t)(v->iopl & 3) << 12 : 0);
 	uint64_t frame[11] = {
 		ctx->rcx, ctx->r11, c->ds, c->es, c->fs, c->gs,
 		ctx->rip, ctx->cs | ((uint64_t)saved_mask << 32),
-		ctx->rflags, ctx->rsp, ctx->ss,
+		rflags, ctx->rsp, ctx->ss,
 	};
 
 	if (!v->failsafe_cb.address)
@@ -50,6 +54,12 @@ int pv_do_iret(struct pv_vcpu *v)
 	if (pv_read(v, c->gpr[GPR_RSP], &ctx, sizeof(ctx)))
 		return -EFAULT;
 
+	/*
+	 * A guest with architectural IOPL sets it as a kernel would, even
+	 * when the frame then fails (Xen's failsafe comes later too).
+	 */
+	if (pv_vm_assist(v, VMASST_TYPE_architectural_iopl))
+		v->iopl = (ctx.rflags & X86_EFLAGS_IOPL) >> 12;
 	if ((ctx.cs & 3) == 3) {
 		rc = pv_toggle_guest_mode(v);
 		if (rc)

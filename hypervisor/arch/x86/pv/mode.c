@@ -15,8 +15,7 @@ void pv_vcpu_init(struct pv_vcpu *v, unsigned int id,
 	v->vcpu_info = vi;
 	v->in_kernel = true;
 	v->cpu.rflags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
-	v->debugreg[6] = 0xffff0ff0;	/* architectural reset values */
-	v->debugreg[7] = 0x00000400;
+	pv_debugreg_reset(v);
 	pv_load_mode_segments(v, FLAT_KERNEL_CS, FLAT_KERNEL_SS);
 }
 

@@ -22,7 +22,10 @@ long do_physdev_op(struct vcpu *v, const uint64_t a[6])
 			return -EFAULT;
 		if (iopl.iopl > 3)
 			return -EINVAL;
-		/* Grants cli/sti to the guest kernel; ports stay unbacked. */
+		/*
+		 * Per vCPU, as in Xen: who may do port I/O and cli/sti
+		 * (pv_iopl_ok); the ports themselves stay unbacked.
+		 */
 		v->pv.iopl = iopl.iopl;
 		return 0;
 	}

@@ -35,10 +35,15 @@ int pv_bounce(struct pv_vcpu *v, uint64_t handler, unsigned int tbf,
 	}
 	sp &= ~0xfull;
 
-	/* The virtual IF is the inverse of the upcall mask. */
+	/*
+	 * The virtual IF is the inverse of the upcall mask; the virtual
+	 * IOPL shows only to guests that asked for architectural IOPL.
+	 */
 	rflags &= ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
 	if (!saved_mask)
 		rflags |= X86_EFLAGS_IF;
+	if (pv_vm_assist(v, VMASST_TYPE_architectural_iopl))
+		rflags |= (uint64_t)(v->iopl & 3) << 12;
 
 	frame[n++] = c->gpr[GPR_RCX];
 	frame[n++] = c->gpr[GPR_R11];
@@ -102,11 +107,31 @@ int pv_inject_soft_int(struct pv_vcpu *v, unsigned int vec,
 	unsigned int dpl = TI_GET_DPL(ti);
 	bool allowed = v->in_kernel ? dpl >= 1 : dpl == 3;
 
+	vec &= 0xff;
+	/*
+	 * `int $3`/`int $4` cannot be told from int3/into (their host gates
+	 * are DPL3, as Xen's are): #BP/#OF past the instruction, whatever
+	 * DPL the guest chose.
+	 */
+	if (vec == X86_VEC_BP || vec == X86_VEC_OF) {
+		v->cpu.rip += insn_len;
+		v->cpu.dirty = true;
+		return pv_inject_exception(v, vec, 0);
+	}
+	/* A fault, not a trap: RIP stays at the `int` for fixups. */
 	if (!allowed || !ti->address)
 		return pv_inject_exception(v, X86_VEC_GP, (vec << 3) | 2);
 	v->cpu.rip += insn_len;
 	return pv_bounce(v, ti->address,
 			 TI_GET_IF(ti) ? PV_TBF_INTERRUPT : 0, 0);
+}
+
+int pv_inject_soft_int_trap(struct pv_vcpu *v, unsigned int vec)
+{
+	/* As Xen's int80 slow path: the instruction is taken as 2 bytes. */
+	v->cpu.rip -= 2;
+	v->cpu.dirty = true;
+	return pv_inject_soft_int(v, vec, 2);
 }
 
 int pv_user_syscall(struct pv_vcpu *v, bool compat)
