@@ -39,6 +39,10 @@ for name in "$@"; do
 	# Extra pvctl run options a test needs (e.g. --test-service NAME).
 	args=""
 	[ -f "tests/guests/$name/pvctl-args" ] && args=$(cat "tests/guests/$name/pvctl-args")
+	# ... and in the nested test VM (tests/vm), what its emulated CPU
+	# cannot do (the file says why).
+	[ "${PVISOR_VM:-}" = 1 ] && [ -f "tests/guests/$name/pvctl-args-vm" ] &&
+		args="$args $(grep -v '^#' "tests/guests/$name/pvctl-args-vm")"
 	timeout --kill-after=5 "$TIMEOUT" \
 		"$PVCTL" run --kernel "$elf" --memory "$MEMORY" $args >"$log" 2>&1 </dev/null
 	rc=$?

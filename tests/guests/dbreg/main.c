@@ -342,6 +342,27 @@ static void test_single_step(void)
 	      "handler (%#lx)", get_dr(6));
 }
 
+/*
+ * "bp-unarmed-ok" on the command line (tests/guests/run.sh gives it in
+ * the nested test VM only): there, QEMU's emulated AMD-V does not arm
+ * the VMCB's DR0-3/DR7 (fixed in QEMU 9.1), so no breakpoint can fire
+ * whatever pvisor does. Then "no #DB at all" is reported, not failed;
+ * any #DB that does come is checked in full.
+ */
+static bool bp_unarmed_ok;
+
+static bool cmdline_has(const struct start_info *si, const char *word)
+{
+	const char *p = (const char *)si->cmd_line;
+	size_t n = strlen(word);
+
+	for (; *p; p++)
+		if ((p == (const char *)si->cmd_line || p[-1] == ' ') &&
+		    !strncmp(p, word, n) && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 static void test_breakpoints(void)
 {
 	trap_set_handler(1, on_db);
@@ -350,11 +371,17 @@ static void test_breakpoints(void)
 	db_use_rf = false;
 	arm(0, (unsigned long)bp_target, DR7_L0);
 	bp_target();
+	if (!db_hits && bp_unarmed_ok) {
+		printk("dbreg: note: no #DB from DR0/DR7 on this CPU (nested "
+		       "QEMU TCG before 9.1 does not arm the VMCB's debug "
+		       "registers): breakpoint delivery unverified here\n");
+		HYPERVISOR_set_debugreg(7, 0);
+		HYPERVISOR_set_debugreg(0, 0);
+		trap_set_handler(1, NULL);
+		return;
+	}
 	check(db_hits == 1, "instruction breakpoint: %u #DB (want 1)",
 	      db_hits);
-	if (!db_hits)
-		printk("    no #DB at all: the VM did not arm DR0/DR7 (QEMU "
-		       "TCG before 9.1 ignores the VMCB's DR7 on VMRUN)\n");
 	if (db_hits) {
 		check(db_regs.vector == 1 &&
 		      db_regs.rip == (uint64_t)(uintptr_t)bp_target &&
@@ -405,8 +432,8 @@ void guest_main(struct start_info *si)
 {
 	long rc;
 
-	(void)si;
 	test_start("dbreg");
+	bp_unarmed_ok = cmdline_has(si, "bp-unarmed-ok");
 	rc = map_shared_info();
 	check(rc == 0, "map shared_info = %ld", rc);
 	rc = trap_init();
