@@ -56,7 +56,8 @@ pvisor: $(HOTPLUG_SCRIPTS)
 # the sandbox.
 SVC_SRCS := \
 	toolstack/svc/svc_broker.c \
-	toolstack/svc/svc_sandbox.c
+	toolstack/svc/svc_sandbox.c \
+	toolstack/svc/svc_ctl.c
 SVC_OBJS := $(SVC_SRCS:%.c=$(BUILD)/obj/%.o)
 
 # The block backend: one process per virtual disk, started by pvisord.

@@ -24,12 +24,6 @@
 
 #include "blkback.h"
 
-static int ctl_send(struct blkback *b, const struct blkback_msg *m)
-{
-	return send(b->ctl, m, sizeof(*m), MSG_NOSIGNAL) == sizeof(*m)
-		? 0 : -EPIPE;
-}
-
 void blk_log(struct blkback *b, const char *fmt, ...)
 {
 	struct blkback_msg m = { .type = BLKBACK_LOG };
@@ -38,44 +32,7 @@ void blk_log(struct blkback *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m.text, sizeof(m.text), fmt, ap);
 	va_end(ap);
-	ctl_send(b, &m);
-}
-
-/* One message and up to max fds; 0 at EOF (pvisord went away). */
-static ssize_t ctl_recv(struct blkback *b, struct blkback_msg *m, int *fds,
-			unsigned int max, unsigned int *nfds)
-{
-	char cbuf[CMSG_SPACE(8 * sizeof(int))];
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	ssize_t n;
-
-	*nfds = 0;
-	do
-		n = recvmsg(b->ctl, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c;
-	     c = CMSG_NXTHDR(&mh, c)) {
-		unsigned int k;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (unsigned int i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*nfds < max)
-				fds[(*nfds)++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (n > 0 && (size_t)n != sizeof(*m))
-		return -EPROTO;
-	return n;
+	svc_ctl_send(b->ctl, &m, sizeof(m));
 }
 
 /* The image: a regular file or block device, open as the disk needs. */
@@ -181,7 +138,7 @@ static int do_open(struct blkback *b, const struct blkback_msg *m, int *fds,
 	r.info.discard_granularity = BLK_PAGE;
 out:
 	r.status = rc;
-	ctl_send(b, &r);
+	svc_ctl_send(b->ctl, &r, sizeof(r));
 	return rc;
 }
 
@@ -204,7 +161,7 @@ static void do_connect(struct blkback *b, const struct blkback_msg *m,
 				 strerror(-r.status));
 		}
 	}
-	ctl_send(b, &r);
+	svc_ctl_send(b->ctl, &r, sizeof(r));
 	if (!r.status)	/* requests queued before we came */
 		blk_ring_poll(b, &b->queues[m->connect.queue]);
 }
@@ -215,7 +172,7 @@ static void finish_disconnect(struct blkback *b)
 	struct blkback_msg r = { .type = BLKBACK_DISCONNECTED };
 
 	blk_ring_disconnect(b);
-	ctl_send(b, &r);
+	svc_ctl_send(b->ctl, &r, sizeof(r));
 }
 
 static int serve(struct blkback *b)
@@ -260,7 +217,7 @@ static int serve(struct blkback *b)
 			finish_disconnect(b);
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
-		n = ctl_recv(b, &m, fds, 4, &nfds);
+		n = svc_ctl_recv(b->ctl, &m, sizeof(m), fds, 4, &nfds);
 		if (n <= 0) {
 			/* pvisord is done with us: give the ring back. */
 			blk_ring_disconnect(b);
@@ -275,7 +232,7 @@ static int serve(struct blkback *b)
 				struct blkback_msg r = {
 					.type = BLKBACK_DISCONNECTED };
 
-				ctl_send(b, &r);
+				svc_ctl_send(b->ctl, &r, sizeof(r));
 				break;
 			}
 			b->draining = true;
@@ -289,7 +246,7 @@ static int serve(struct blkback *b)
 			b->stats.broker_ops = b->br.ops;
 			r.stats = b->stats;
 
-			ctl_send(b, &r);
+			svc_ctl_send(b->ctl, &r, sizeof(r));
 			break;
 		}
 		default:
@@ -318,7 +275,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < BLKBACK_MAX_QUEUES; i++)
 		b.queues[i].notify_fd = b.queues[i].kick_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	n = ctl_recv(&b, &m, fds, 4, &nfds);
+	n = svc_ctl_recv(b.ctl, &m, sizeof(m), fds, 4, &nfds);
 	if (n <= 0 || m.type != BLKBACK_OPEN)
 		return 1;
 	if (do_open(&b, &m, fds, nfds))

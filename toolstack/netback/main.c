@@ -33,19 +33,13 @@ int64_t net_now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
 }
 
-static int ctl_send(struct netback *nb, const struct netback_msg *m)
-{
-	return send(nb->ctl, m, sizeof(*m), MSG_NOSIGNAL) == sizeof(*m)
-		? 0 : -EPIPE;
-}
-
 static void send_text(struct netback *nb, uint32_t type, const char *fmt,
 		      va_list ap)
 {
 	struct netback_msg m = { .type = type };
 
 	vsnprintf(m.text, sizeof(m.text), fmt, ap);
-	ctl_send(nb, &m);
+	svc_ctl_send(nb->ctl, &m, sizeof(m));
 }
 
 void net_log(struct netback *nb, const char *fmt, ...)
@@ -78,7 +72,7 @@ void net_log_err(struct netback *nb, enum net_err kind, const char *fmt, ...)
 			 (unsigned long long)nb->err_quiet[kind]);
 	nb->err_logged[kind] = now;
 	nb->err_quiet[kind] = 0;
-	ctl_send(nb, &m);
+	svc_ctl_send(nb->ctl, &m, sizeof(m));
 }
 
 void net_fatal(struct netback *nb, struct net_queue *q, const char *fmt, ...)
@@ -94,7 +88,7 @@ void net_fatal(struct netback *nb, struct net_queue *q, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m.text + n, sizeof(m.text) - (size_t)n, fmt, ap);
 	va_end(ap);
-	ctl_send(nb, &m);
+	svc_ctl_send(nb->ctl, &m, sizeof(m));
 }
 
 bool net_evt_clear(int fd)
@@ -117,53 +111,6 @@ void net_evt_kick(struct netback *nb, int fd)
 		nb->stats.kicks_out++;
 }
 
-/* One message and up to max fds; 0 at EOF (pvisord went away). */
-static ssize_t ctl_recv(struct netback *nb, struct netback_msg *m, int *fds,
-			unsigned int max, unsigned int *nfds)
-{
-	char cbuf[CMSG_SPACE(8 * sizeof(int))];
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	ssize_t n;
-
-	*nfds = 0;
-	do
-		n = recvmsg(nb->ctl, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c;
-	     c = CMSG_NXTHDR(&mh, c)) {
-		unsigned int k;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (unsigned int i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*nfds < max)
-				fds[(*nfds)++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (n > 0 && (size_t)n != sizeof(*m)) {
-		for (unsigned int i = 0; i < *nfds; i++)
-			close(fds[i]);
-		*nfds = 0;
-		return -EPROTO;
-	}
-	return n;
-}
-
-static void close_fds(int *fds, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		close(fds[i]);
-}
-
 /* Beyond every service's: the tap's flags (made non-blocking). */
 static const struct svc_syscall net_syscalls[] = {
 	{ .nr = SCMP_SYS(fcntl), .has_arg = true, .arg = 1, .val = F_GETFL },
@@ -177,7 +124,7 @@ static int do_open(struct netback *nb, const struct netback_msg *m, int *fds,
 	int rc;
 
 	if (nfds != 3) {
-		close_fds(fds, nfds);
+		svc_close_fds(fds, nfds);
 		snprintf(r.text, sizeof(r.text), "OPEN needs 3 fds, got %u",
 			 nfds);
 		rc = -EINVAL;
@@ -197,7 +144,7 @@ static int do_open(struct netback *nb, const struct netback_msg *m, int *fds,
 			 strerror(-rc));
 out:
 	r.status = rc;
-	ctl_send(nb, &r);
+	svc_ctl_send(nb->ctl, &r, sizeof(r));
 	return rc;
 }
 
@@ -207,7 +154,7 @@ static void do_connect(struct netback *nb, const struct netback_msg *m,
 	struct netback_msg r = { .type = NETBACK_CONNECTED };
 
 	if (nfds != 5) {
-		close_fds(fds, nfds);
+		svc_close_fds(fds, nfds);
 		r.status = -EINVAL;
 		snprintf(r.text, sizeof(r.text), "CONNECT needs 5 fds, got %u",
 			 nfds);
@@ -215,9 +162,9 @@ static void do_connect(struct netback *nb, const struct netback_msg *m,
 		r.status = net_queue_connect(nb, m, fds, r.text,
 					     sizeof(r.text));
 		if (r.status)
-			close_fds(fds, nfds);
+			svc_close_fds(fds, nfds);
 	}
-	ctl_send(nb, &r);
+	svc_ctl_send(nb->ctl, &r, sizeof(r));
 	if (!r.status) {
 		/* What the frontend queued and posted before we came. */
 		net_tx_run(&nb->q[m->connect.queue]);
@@ -232,7 +179,7 @@ static void do_disconnect(struct netback *nb)
 	for (unsigned int i = 0; i < NETBACK_MAX_QUEUES; i++)
 		net_queue_disconnect(nb, &nb->q[i]);
 	nb->fatal = false;
-	ctl_send(nb, &r);
+	svc_ctl_send(nb->ctl, &r, sizeof(r));
 }
 
 static void do_stats(struct netback *nb)
@@ -242,7 +189,7 @@ static void do_stats(struct netback *nb)
 	nb->stats.broker_batches = nb->br.batches;
 	nb->stats.broker_ops = nb->br.ops;
 	r.stats = nb->stats;
-	ctl_send(nb, &r);
+	svc_ctl_send(nb->ctl, &r, sizeof(r));
 }
 
 /* A queue is served: connected and the vif not stopped. */
@@ -339,7 +286,7 @@ static int serve(struct netback *nb)
 			queue_events(nb, &nb->q[i], &p[1 + 3 * i]);
 		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		n = ctl_recv(nb, &m, fds, 8, &nfds);
+		n = svc_ctl_recv(nb->ctl, &m, sizeof(m), fds, 8, &nfds);
 		if (n == 0)
 			return 0;	/* pvisord is done with us */
 		if (n < 0) {
@@ -352,15 +299,15 @@ static int serve(struct netback *nb)
 			do_connect(nb, &m, fds, nfds);
 			break;
 		case NETBACK_DISCONNECT:
-			close_fds(fds, nfds);
+			svc_close_fds(fds, nfds);
 			do_disconnect(nb);
 			break;
 		case NETBACK_STATS:
-			close_fds(fds, nfds);
+			svc_close_fds(fds, nfds);
 			do_stats(nb);
 			break;
 		default:
-			close_fds(fds, nfds);
+			svc_close_fds(fds, nfds);
 			net_log(nb, "unknown control message %u", m.type);
 		}
 	}
@@ -390,10 +337,10 @@ int main(int argc, char **argv)
 		q->rx_notify = q->rx_kick = -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	n = ctl_recv(&nb, &m, fds, 8, &nfds);
+	n = svc_ctl_recv(nb.ctl, &m, sizeof(m), fds, 8, &nfds);
 	if (n <= 0 || m.type != NETBACK_OPEN) {
 		if (n > 0)
-			close_fds(fds, nfds);
+			svc_close_fds(fds, nfds);
 		return 1;
 	}
 	if (do_open(&nb, &m, fds, nfds))

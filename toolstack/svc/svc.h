@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pvisor/gnt_broker.h"
 
@@ -73,5 +74,16 @@ struct svc_syscall {
  * never executable, exit) plus extra[0..n).
  */
 int svc_sandbox_enter(const struct svc_syscall *extra, size_t n);
+
+/*
+ * The control socket (svc_ctl.c). svc_ctl_recv: one message of len
+ * bytes and up to max fds (at most SVC_CTL_MAX_FDS); 0 at EOF (pvisord
+ * went away), -EPROTO for a packet of another size (its fds closed).
+ */
+#define SVC_CTL_MAX_FDS	8
+int svc_ctl_send(int ctl, const void *msg, size_t len);
+ssize_t svc_ctl_recv(int ctl, void *msg, size_t len, int *fds,
+		     unsigned int max, unsigned int *nfds);
+void svc_close_fds(int *fds, unsigned int n);
 
 #endif
