@@ -66,9 +66,7 @@ field() { sed -n "s/.*NETBENCH mode=$1 .* $2=\([0-9.]*\).*/\1/p" | tail -n 1; }
 
 echo "| measure | guest | veth | guest/veth | packets | exits/packet |"
 echo "|---|---:|---:|---:|---:|---:|"
-n=0
-# guest_row NAME UNIT FIELD RECV-MODE: the guest's figure, from the
-# receiver's line ($T/recv.out, or the guest's log), then the veth's
+# row NAME UNIT GUEST VETH PACKETS EXITS: one line of the table
 row() {
 	name=$1 unit=$2 g=$3 v=$4 p=$5 e=$6
 	ratio=$(awk -v g="$g" -v v="$v" 'BEGIN { if (v > 0) printf "%.3f", g / v; else print "-" }')

@@ -1059,14 +1059,12 @@ int pvd_vif_detach(struct pvd_vifs *s, const char *id, bool force,
 	until.tv_sec += DETACH_WAIT_S;
 	pthread_mutex_lock(&s->lock);
 	v = by_id(s, id);
+	if (v)
+		*devid = v->nic.devid;
 	if (!v) {
 		snprintf(err, errlen, "no vif %s (a device number or a MAC)",
 			 id);
 		rc = -ENOENT;
-	} else {
-		*devid = v->nic.devid;
-	}
-	if (!v) {
 	} else if (force || v->proc.ctl < 0) {
 		vif_remove(s, v);
 	} else {
