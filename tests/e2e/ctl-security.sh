@@ -170,6 +170,17 @@ else
 	verdict FAIL ctl/no-descriptor "opened: $(opened && echo yes || echo no): $out"
 fi
 
+# A vif's hotplug script runs as root: a member may name one of
+# pvisord's own scripts, never a file by path.
+out=$(as_member $HELPER raw "$PVISOR_SOCKET" create name=scr kernel=/k \
+	vif=script=/bin/sh 2>&1)
+if echo "$out" | grep -q "status=-22 " &&
+   echo "$out" | grep -q "only root may name a script by path"; then
+	verdict PASS ctl/vif-script-path-refused "$out"
+else
+	verdict FAIL ctl/vif-script-path-refused "$out"
+fi
+
 # --- bounded connections -------------------------------------------------
 as_member $HELPER flood "$PVISOR_SOCKET" 1000 9 >"$T/flood.out" 2>&1 &
 fpid=$!

@@ -114,6 +114,8 @@ expect daemon-bad-spec "$(raw_create 'vif=vifname=a b')" \
 	"status=-22" "vif 'vifname=a b': vif vifname 'a b' is not an interface name"
 expect daemon-backend "$(raw_create vif=backend=driverdom)" \
 	"backend 'driverdom': pvisor serves vifs from dom0 only"
+expect daemon-script-missing "$(raw_create vif=script=vif-nosuch)" \
+	"status=-22 " "script 'vif-nosuch':" "is not an executable file"
 expect daemon-too-many "$(raw_create vif= vif= vif= vif= vif= vif= vif= vif= vif=)" \
 	"status=-7" "create: more than 8 vifs"
 
