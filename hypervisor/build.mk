@@ -8,6 +8,8 @@ HV_SRCS += \
 	hypervisor/core/evtchn_op.c \
 	hypervisor/core/frame_state.c \
 	hypervisor/core/gnttab_dom0.c \
+	hypervisor/core/gnttab_map.c \
+	hypervisor/core/gnttab_peer.c \
 	hypervisor/core/gnttab_shm.c \
 	hypervisor/core/grant_table.c \
 	hypervisor/core/guest_mem.c \
@@ -29,6 +31,7 @@ HV_SRCS += \
 	hypervisor/arch/x86/pv/physdev.c \
 	hypervisor/arch/x86/pv/descriptor_tables.c \
 	hypervisor/arch/x86/pv/emul_priv.c \
+	hypervisor/arch/x86/pv/grant_pte.c \
 	hypervisor/arch/x86/pv/entry_area.c \
 	hypervisor/arch/x86/pv/insn.c \
 	hypervisor/arch/x86/pv/iret.c \

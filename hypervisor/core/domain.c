@@ -12,6 +12,8 @@
 #include "pvisor/domain.h"
 #include "pvisor/domain_events.h"
 #include "pvisor/entry_area.h"
+#include "pvisor/gnttab_map.h"
+#include "pvisor/gnttab_peer.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/layout.h"
 #include "pvisor/log.h"
@@ -37,7 +39,8 @@ static uint64_t hv_region_pages(uint64_t nr_pages, unsigned int vcpus)
 	uint64_t hvmap = 4;
 
 	return 64 + m2p + m2p_tables + directmap + vcpus * per_vcpu +
-	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES + hvmap;
+	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES +
+	       CONFIG_GNTTAB_MAP_SLOTS + hvmap;
 }
 
 /* The first two usable reserved slots: M2P, then the entry area. */
@@ -219,6 +222,10 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 		goto fail;
 	/* Before the memory slot exists: it remaps part of the region. */
 	rc = gnttab_domain_init(d);
+	if (!rc)
+		rc = gnttab_map_domain_init(d, CONFIG_GNTTAB_MAP_SLOTS);
+	if (!rc)
+		rc = gnttab_peer_register(d);
 	if (rc)
 		goto fail;
 	rc = plat_vm_map(d->vm, 1, HV_GPA_BASE, d->hv.nr_pages << PAGE_SHIFT,
@@ -424,6 +431,8 @@ void domain_destroy(struct domain *d)
 {
 	if (!d)
 		return;
+	/* Other domains stop finding its grants; their maps stay valid. */
+	gnttab_peer_unregister(d);
 	if (d->state == DOMAIN_RUNNING) {
 		domain_crash(d, "destroyed");
 		domain_wait(d);
@@ -441,6 +450,7 @@ void domain_destroy(struct domain *d)
 		free(v);
 	}
 	plat_vm_destroy(d->vm);
+	gnttab_map_domain_fini(d);
 	gnttab_domain_fini(d);
 	hv_region_fini(&d->hv);
 	if (d->mem.ram)

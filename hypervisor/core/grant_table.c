@@ -4,8 +4,8 @@
  * in the domain's hypervisor region) and grant_table_op, hypercall 20,
  * with Xen's per-op semantics and error codes: setup_table, query_size,
  * set_version/get_version (v1 only), get_status_frames, copy and
- * swap_grant_ref. Maps into a domU are refused with Xen's statuses (see
- * gnt_map_one). The entry protocol itself lives in gnttab_shm.c.
+ * swap_grant_ref. Maps and unmaps are gnttab_map.c's. The entry protocol
+ * itself lives in gnttab_shm.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/gnttab_map.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/log.h"
@@ -446,71 +447,7 @@ static long gnt_copy(struct vcpu *v, uint64_t uop, unsigned int count)
 	return 0;
 }
 
-/* ---- map / unmap / swap ----------------------------------------------- */
-
-/*
- * A domU mapping a grant: Xen's checks up to the point where it would
- * edit the caller's page tables, then GNTST_general_error. The only
- * table reachable is the caller's own (Xen allows a domain to map its
- * own grant by its numeric id), and a foreign frame could not appear in
- * this VM anyway: its memory is another memfd.
- */
-static int16_t gnt_map_one(struct vcpu *v, const struct gnttab_map_grant_ref *op)
-{
-	struct gnttab *g;
-
-	if (!(op->flags & (GNTMAP_host_map | GNTMAP_device_map)))
-		return GNTST_bad_gntref;
-	g = gnt_lookup(v, op->dom, false);
-	if (!g)
-		return GNTST_bad_domain;
-	if (op->ref >= gnttab_shm_nr_entries(&g->shm))
-		return GNTST_bad_gntref;
-	gnt_log_unimpl(v, GNTTABOP_map_grant_ref,
-		       "maps into a domU are not supported (general_error)");
-	return GNTST_general_error;
-}
-
-static long gnt_map(struct vcpu *v, uint64_t uop, unsigned int count)
-{
-	if (!gnt_handle_okay(v, uop, count,
-			     sizeof(struct gnttab_map_grant_ref)))
-		return -EFAULT;
-	for (unsigned int i = 0; i < count; i++) {
-		uint64_t va = uop + (uint64_t)i *
-				    sizeof(struct gnttab_map_grant_ref);
-		struct gnttab_map_grant_ref op;
-
-		if (domain_is_dying(v->d))
-			return 0;
-		if (pv_read(&v->pv, va, &op, sizeof(op)))
-			return -EFAULT;
-		if (gnt_put_status(v, va,
-				   offsetof(struct gnttab_map_grant_ref, status),
-				   gnt_map_one(v, &op)))
-			return -EFAULT;
-	}
-	return 0;
-}
-
-/* No map ever succeeds, so no handle is valid (Xen: GNTST_bad_handle). */
-static long gnt_unmap(struct vcpu *v, uint64_t uop, unsigned int count,
-		      size_t size, size_t status_off)
-{
-	if (!gnt_handle_okay(v, uop, count, size))
-		return -EFAULT;
-	for (unsigned int i = 0; i < count; i++) {
-		uint64_t va = uop + (uint64_t)i * size;
-		uint8_t op[32];
-
-		if (domain_is_dying(v->d))
-			return 0;
-		if (size > sizeof(op) || pv_read(&v->pv, va, op, size) ||
-		    gnt_put_status(v, va, status_off, GNTST_bad_handle))
-			return -EFAULT;
-	}
-	return 0;
-}
+/* ---- swap (map and unmap: gnttab_map.c) ------------------------------ */
 
 static long gnt_swap(struct vcpu *v, uint64_t uop, unsigned int count)
 {
@@ -551,17 +488,11 @@ long do_grant_table_op(struct vcpu *v, const uint64_t a[6])
 
 	switch (cmd & GNTTABOP_CMD_MASK) {
 	case GNTTABOP_map_grant_ref:
-		return gnt_map(v, uop, count);
+		return gnttab_map_op(v, uop, count);
 	case GNTTABOP_unmap_grant_ref:
-		return gnt_unmap(v, uop, count,
-				 sizeof(struct gnttab_unmap_grant_ref),
-				 offsetof(struct gnttab_unmap_grant_ref,
-					  status));
+		return gnttab_unmap_op(v, uop, count);
 	case GNTTABOP_unmap_and_replace:
-		return gnt_unmap(v, uop, count,
-				 sizeof(struct gnttab_unmap_and_replace),
-				 offsetof(struct gnttab_unmap_and_replace,
-					  status));
+		return gnttab_unmap_and_replace_op(v, uop, count);
 	case GNTTABOP_setup_table:
 		return gnt_setup_table(v, uop, count);
 	case GNTTABOP_copy:

@@ -4,7 +4,9 @@
  * a memfd (so dom0-side code can open it, as a service would), page
  * tables are built in it with the fake_mem helpers, the hypervisor region
  * is real (hv_region_init) and the grant table is made by the real
- * gnttab_domain_init(). One vCPU in guest kernel mode issues hypercalls.
+ * gnttab_domain_init(), with a grant-map window of GF_MAP_SLOTS and its
+ * table registered for maps. One vCPU in guest kernel mode issues
+ * hypercalls.
  */
 #ifndef TESTS_UNIT_GNT_FIXTURE_H
 #define TESTS_UNIT_GNT_FIXTURE_H
@@ -14,6 +16,8 @@
 
 #include "fake_mem.h"
 #include "pvisor/domain.h"
+#include "pvisor/gnttab_map.h"
+#include "pvisor/gnttab_peer.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/layout.h"
@@ -21,6 +25,7 @@
 #define GF_DOMID	3
 #define GF_RAM_PAGES	1024ull
 #define GF_HV_PAGES	256
+#define GF_MAP_SLOTS	8	/* grant-map window: small, to fill it */
 #define GF_OPS_VA	0x400000ull	/* 4 pages of argument space */
 #define GF_OPS_PA	0x10000ull
 #define GF_RO_VA	0x500000ull	/* a read-only page */
@@ -58,7 +63,9 @@ static inline int gnt_fix_init(struct gnt_fix *f)
 	f->d.mem.hv_base_pfn = HV_GPA_BASE >> PAGE_SHIFT;
 	f->d.mem.hv_nr_pages = f->d.hv.nr_pages;
 	f->d.mem.hv_access = f->d.hv.access;
-	if (gnttab_domain_init(&f->d))
+	if (gnttab_domain_init(&f->d) ||
+	    gnttab_map_domain_init(&f->d, GF_MAP_SLOTS) ||
+	    gnttab_peer_register(&f->d))
 		return -1;
 
 	f->cr3 = fm_alloc_table(&f->fm);
@@ -73,6 +80,8 @@ static inline int gnt_fix_init(struct gnt_fix *f)
 
 static inline void gnt_fix_fini(struct gnt_fix *f)
 {
+	gnttab_peer_unregister(&f->d);
+	gnttab_map_domain_fini(&f->d);
 	gnttab_domain_fini(&f->d);
 	hv_region_fini(&f->d.hv);
 	munmap(f->fm.gm.ram, GF_RAM_PAGES * PAGE_SIZE);

@@ -741,6 +741,7 @@ static void test_hc_map_unmap_swap(void **state)
 	assert_int_equal(m->status, GNTST_bad_gntref);
 	m->ref = 50;
 	gf_grant(f, 50, GF_DOMID, PG(0), 0);
+	/* No L1 for host_addr 0 (no page tables here): all undone. */
 	assert_int_equal(gf_op(f, GNTTABOP_map_grant_ref, OPS, 1), 0);
 	assert_int_equal(m->status, GNTST_general_error);
 	assert_int_equal(gf_flags(f, 50), GTF_permit_access);

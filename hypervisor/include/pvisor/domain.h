@@ -24,6 +24,8 @@
 
 struct domain;
 struct gnttab;
+struct gnttab_maptrack;
+struct gnttab_peer;
 
 enum domain_state {
 	DOMAIN_CREATED,		/* built, vCPUs not started */
@@ -136,6 +138,8 @@ struct domain {
 	uint64_t shared_info_pfn;
 	struct shared_info *shared_info;
 	struct gnttab *gnttab;		/* grant table (grant_table.c) */
+	struct gnttab_maptrack *maptrack; /* grant maps (gnttab_map.c) */
+	struct gnttab_peer *gnt_peer;	/* others map from here (gnttab_peer.c) */
 	struct evtchn_domain evtchn;	/* event channels (event_channel.c) */
 	struct domain_time time;	/* pvclock base (time.c) */
 	struct domain_timers timers;	/* timer thread (timer.c) */

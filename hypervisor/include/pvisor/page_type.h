@@ -165,6 +165,18 @@ int pt_update(struct pv_mm *mm, struct pt_writer *w, uint64_t gpa,
 	      uint64_t val, bool preserve_ad);
 
 /*
+ * Grant maps (arch/x86/pv/grant_pte.c): store val at gpa, an entry of an
+ * L1 table, without validating it (the caller vouches for its frame: one
+ * validation refuses to the guest) and without taking references for it.
+ * put_old drops what the old entry held; without it they move with the
+ * old entry, returned in *oldp, to wherever the caller puts it.
+ */
+int pt_set_l1e_unchecked(struct pv_mm *mm, struct pt_writer *w, uint64_t gpa,
+			 uint64_t val, bool put_old, uint64_t *oldp);
+/* Drop the references an L1 entry taken out of its table held. */
+void pt_put_l1e(struct pv_mm *mm, uint64_t e);
+
+/*
  * A writable frame's contents change behind the guest's back (plain
  * mmu_update, CLEAR_PAGE, COPY_PAGE): store 8 bytes, replaying it when
  * the VM's MMU may still cache the frame as a table.

@@ -60,4 +60,18 @@ void pv_mm_put_writable_frame(struct domain *d, uint64_t mfn);
 /* Give a frame's memory back to the host (balloon, last reference). */
 void pv_mm_release_frame(struct domain *d, uint64_t mfn);
 
+/*
+ * Grant maps (grant_pte.c), Xen's create/replace_grant_pv_mapping: write
+ * the L1 entry for a grant of window frame mfn at addr (a linear address
+ * in v's active tables, or with GNTMAP_contains_pte the entry's machine
+ * address), or check it still maps mfn as flags say and clear it (or
+ * move new_addr's entry there, clearing new_addr). GNTST_* results.
+ * Neither flushes: pv_grant_flush_tlb() on all of v's domain does.
+ */
+int16_t pv_grant_pte_create(struct vcpu *v, uint64_t addr, uint64_t mfn,
+			    uint32_t flags);
+int16_t pv_grant_pte_replace(struct vcpu *v, uint64_t addr, uint64_t mfn,
+			     uint64_t new_addr, uint32_t flags);
+void pv_grant_flush_tlb(struct vcpu *v);
+
 #endif

@@ -495,8 +495,7 @@ long do_mmuext_op(struct vcpu *v, const uint64_t a[6])
 
 /* ---- update_va_mapping -------------------------------------------- */
 
-/* The L1 that maps va in the active tables; L4-L2 must be present. */
-static int find_l1(struct vcpu *v, uint64_t va, uint64_t *l1_mfn)
+int mm_find_l1(struct vcpu *v, uint64_t va, uint64_t *l1_mfn)
 {
 	const struct pv_mm *mm = &v->d->mm;
 	uint64_t table = pv_active_cr3(&v->pv) & PTE_ADDR_MASK;
@@ -531,7 +530,7 @@ static long update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val,
 
 	mm_writer_init(&w, v);
 	mm_lock(d);
-	rc = find_l1(v, va, &l1_mfn);
+	rc = mm_find_l1(v, va, &l1_mfn);
 	if (!rc)
 		rc = pt_get_page(mm, l1_mfn, false);
 	if (!rc) {

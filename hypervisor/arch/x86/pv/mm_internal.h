@@ -47,6 +47,9 @@ static inline bool mm_addr_ok(uint64_t va)
  */
 int mm_pg_owner(struct domain *d, uint32_t domid);
 
+/* The L1 that maps va in v's active tables; L4-L2 must be present. */
+int mm_find_l1(struct vcpu *v, uint64_t va, uint64_t *l1_mfn);
+
 /* Flush vCPUs named by a guest bitmap of vCPU ids; -EFAULT if unreadable. */
 int mm_flush_vcpumask(struct vcpu *v, uint64_t bitmap_va);
 void mm_flush_all(struct vcpu *v);

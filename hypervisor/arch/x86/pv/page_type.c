@@ -436,6 +436,24 @@ store:
 	return rc;
 }
 
+void pt_put_l1e(struct pv_mm *mm, uint64_t e)
+{
+	put_l1e_target(mm, e);
+}
+
+int pt_set_l1e_unchecked(struct pv_mm *mm, struct pt_writer *w, uint64_t gpa,
+			 uint64_t val, bool put_old, uint64_t *oldp)
+{
+	uint64_t old;
+	int rc = store_entry(mm, w, gpa, val, false, &old);
+
+	if (put_old)
+		put_l1e_target(mm, old);
+	if (oldp)
+		*oldp = old;
+	return rc;
+}
+
 int pt_store_data(struct pv_mm *mm, struct pt_writer *w, uint64_t gpa,
 		  uint64_t val)
 {
