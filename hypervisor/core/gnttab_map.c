@@ -72,16 +72,24 @@ static void slot_drop(struct domain *d, struct gnttab_map_slot *s,
 	}
 }
 
-/* Give slot h its own (zero, never used) hv frame back. */
-static void slot_unwindow(struct domain *d, uint32_t h)
+/*
+ * Give slot h its own (zero, never used) hv frame back; the kernel can
+ * merge the region's mapping again. KVM's MMU notifiers drop whatever
+ * the VM still had for the slot, so after this (and before the pin goes)
+ * no vCPU can reach the granted page, even through an entry its MMU
+ * kept (shadow paging). False if it stays mapped.
+ */
+static bool slot_unwindow(struct domain *d, uint32_t h)
 {
 	struct gnttab_maptrack *mt = d->maptrack;
 	uint64_t idx = mt->hv_idx + h;
 
 	if (mmap(hv_page(&d->hv, idx), PAGE_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED, d->hv.fd,
-		 (off_t)(idx << PAGE_SHIFT)) == MAP_FAILED)
-		dom_log(d, LOG_WARN, "grant unmap: slot %u not restored\n", h);
+		 (off_t)(idx << PAGE_SHIFT)) != MAP_FAILED)
+		return true;
+	dom_log(d, LOG_WARN, "grant unmap: slot %u not restored: kept\n", h);
+	return false;
 }
 
 void gnttab_map_domain_fini(struct domain *d)
@@ -200,7 +208,18 @@ static int16_t map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
 	return GNTST_okay;
 
 out_window:
-	slot_unwindow(d, h);
+	if (!slot_unwindow(d, h)) {
+		/* The page stays in the slot: it keeps the pins till d dies. */
+		s = &mt->slots[h];
+		mt->free_head = s->next_free;
+		mt->in_use++;
+		*s = (struct gnttab_map_slot){
+			.peer = p, .ref = op->ref, .flags = op->flags,
+			.held = parts, .frame = frame, .closing = true,
+		};
+		pthread_mutex_unlock(&mt->lock);
+		return st;
+	}
 out_drop:
 	{
 		struct gnttab_map_slot tmp = {
@@ -319,9 +338,13 @@ static void unmap_complete(struct vcpu *v, uint32_t h, uint32_t done)
 	struct gnttab_peer *p = NULL;
 
 	pthread_mutex_lock(&mt->lock);
+	/* The page leaves the VM before the granter may have it back. */
+	if (s->closing && !slot_unwindow(d, h)) {
+		pthread_mutex_unlock(&mt->lock);
+		return;		/* slot, pins and peer stay until d dies */
+	}
 	slot_drop(d, s, done);
 	if (s->closing) {
-		slot_unwindow(d, h);
 		p = s->peer;
 		s->peer = NULL;
 		s->closing = false;
