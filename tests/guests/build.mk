@@ -11,6 +11,7 @@ GUEST_TESTS += exit-page-user-write console-io-huge
 GUEST_TESTS += gnttab-copy-to-l1 gnttab-copy-ballooned stubkick
 GUEST_TESTS += iopl
 GUEST_TESTS += dbreg
+GUEST_TESTS += gntmap
 
 $(foreach t,$(GUEST_TESTS),$(eval $(call pvguest_kernel,$(BUILD)/guests/$(t).elf,tests/guests/$(t)/main.c)))
 
