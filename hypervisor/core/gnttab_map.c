@@ -336,15 +336,21 @@ static void unmap_complete(struct vcpu *v, uint32_t h, uint32_t done)
 	struct gnttab_maptrack *mt = d->maptrack;
 	struct gnttab_map_slot *s = &mt->slots[h];
 	struct gnttab_peer *p = NULL;
+	bool last;
 
 	pthread_mutex_lock(&mt->lock);
-	/* The page leaves the VM before the granter may have it back. */
-	if (s->closing && !slot_unwindow(d, h)) {
+	/*
+	 * The last completion of a closing slot frees it (two vCPUs may
+	 * each have undone one part). The page leaves the VM before the
+	 * granter may have it back.
+	 */
+	last = s->closing && !(s->held & ~done);
+	if (last && !slot_unwindow(d, h)) {
 		pthread_mutex_unlock(&mt->lock);
 		return;		/* slot, pins and peer stay until d dies */
 	}
 	slot_drop(d, s, done);
-	if (s->closing) {
+	if (last) {
 		p = s->peer;
 		s->peer = NULL;
 		s->closing = false;
