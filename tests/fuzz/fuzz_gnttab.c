@@ -8,11 +8,15 @@
  * and the balloon do to its frames (frame_protect, frame_set_owned, as
  * pvisord does). Only public entry points are used.
  *
- * Checked after every call: no pin and no writable frame reference is
- * left behind, no GTF_reading/GTF_writing the hypervisor set survives,
- * frames typed as tables or ballooned out are unchanged, and every op
- * that reports GNTST_okay was allowed (a copy: Xen's domain, grant,
- * frame and bounds rules; with one op, also the bytes it moved).
+ * Checked after every call: the only pins and writable frame references
+ * left are those of the grant maps the domain holds (its maptrack: each
+ * part of a map one pin, a writable part one reference; their window
+ * slots show the granted frame, free slots their own zero page), no
+ * GTF_reading/GTF_writing survives without a pin, frames typed as tables
+ * or ballooned out are unchanged, and every op that reports GNTST_okay
+ * was allowed (a copy: Xen's domain, grant, frame and bounds rules; with
+ * one op, also the bytes it moved). At the end the maps are torn down as
+ * at the mapper's death and nothing may remain.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -305,6 +309,57 @@ static void engine(struct in *in)
 	}
 }
 
+/* ---- grant maps (the domain's maptrack is the model) ------------------ */
+
+static uint64_t window_maddr(uint32_t h)
+{
+	return h < GF_MAP_SLOTS ? gnttab_map_slot_mfn(&fix.d, h) << PAGE_SHIFT
+				: (uint64_t)h << PAGE_SHIFT;
+}
+
+/* Pins and writable references the maps held now account for. */
+NO_COV static void map_expect(grant_ref_t ref, uint64_t pfn, unsigned int *rd,
+			      unsigned int *wr, uint32_t *writers)
+{
+	const struct gnttab_maptrack *mt = fix.d.maptrack;
+
+	*rd = *wr = 0;
+	*writers = 0;
+	for (uint32_t h = 0; mt && h < mt->nr; h++) {
+		const struct gnttab_map_slot *sl = &mt->slots[h];
+		unsigned int n = (unsigned int)__builtin_popcount(sl->held);
+		bool ro = sl->flags & GNTMAP_readonly;
+
+		if (!sl->peer)
+			continue;
+		if (sl->ref == ref)
+			*(ro ? rd : wr) += n;
+		if (!ro && sl->frame == pfn)
+			*writers += n;
+	}
+}
+
+/* A slot in use shows the granted frame; a free one its zero page. */
+NO_COV static void check_window(void)
+{
+	static const uint8_t zero[PAGE_SIZE];
+	const struct gnttab_maptrack *mt = fix.d.maptrack;
+
+	for (uint32_t h = 0; mt && h < mt->nr; h++) {
+		const struct gnttab_map_slot *sl = &mt->slots[h];
+		const uint8_t *w = hv_page(&fix.d.hv, mt->hv_idx + h);
+
+		if (sl->peer && sl->held)
+			CHECK(!memcmp(w, gf_ram(&fix, (uint64_t)sl->frame <<
+						    PAGE_SHIFT), PAGE_SIZE));
+		else if (!sl->peer)
+			CHECK(!memcmp(w, zero, PAGE_SIZE));
+		/* Only device maps can succeed here: no page tables. */
+		if (sl->peer)
+			CHECK(!(sl->live & GNTMAP_host_map));
+	}
+}
+
 /* ---- one hypercall ---------------------------------------------------- */
 
 /* Structs as the program writes them; uop decides where they go. */
@@ -391,7 +446,33 @@ static void build_ops(struct in *in, unsigned int cmd, uint8_t *buf,
 			sz = sizeof(op.sv);
 			op.sv.version = u8(in) & 0x80 ? u32(in) : u8(in) % 3;
 			break;
-		default:	/* unmaps and the rest: raw bytes */
+		case GNTTABOP_unmap_grant_ref:
+		case GNTTABOP_unmap_and_replace: {
+			/* Mostly handles that exist, with their bus address. */
+			uint8_t k = u8(in);
+			uint32_t h = k & 0x80 ? u32(in) : k % (GF_MAP_SLOTS + 2);
+			uint64_t bus = u8(in) & 1 ? window_maddr(h) : u64(in);
+
+			sz = 24;
+			memset(op.raw, 0, sizeof(op.raw));
+			if (cmd == GNTTABOP_unmap_grant_ref) {
+				struct gnttab_unmap_grant_ref *u = (void *)op.raw;
+
+				u->host_addr = u8(in) & 1 ? 0 : pick_va(in);
+				u->dev_bus_addr = u8(in) & 1 ? bus : 0;
+				u->handle = h;
+				u->status = 99;
+			} else {
+				struct gnttab_unmap_and_replace *u = (void *)op.raw;
+
+				u->host_addr = pick_va(in);
+				u->new_addr = u8(in) & 1 ? 0 : pick_va(in);
+				u->handle = h;
+				u->status = 99;
+			}
+			break;
+		}
+		default:	/* the rest: raw bytes */
 			sz = 32;
 			for (unsigned int j = 0; j < sz; j += 8) {
 				uint64_t v = u8(in) & 1 ? u64(in) : u8(in);
@@ -466,24 +547,28 @@ static bool copy_is_wild(const struct gnttab_copy *c)
 	return d.pfn >= OPS_PFN && d.pfn <= OPS_PFN + 4;
 }
 
-NO_COV static void check_pins(bool all)
+NO_COV static void check_pin(grant_ref_t r)
 {
-	unsigned int rd, wr;
+	unsigned int rd, wr, xrd, xwr;
+	uint32_t xw;
 
-	if (all || wild) {
-		for (grant_ref_t r = 0; r < nr_entries(); r++) {
-			gnttab_pins(&fix.d.gnttab->shm, r, &rd, &wr);
-			CHECK(rd + wr == 0);
-		}
-		return;
-	}
-	for (unsigned int i = 0; i < nr_live; i++) {
-		gnttab_pins(&fix.d.gnttab->shm, live[i], &rd, &wr);
-		CHECK(rd + wr == 0);
-	}
+	gnttab_pins(&fix.d.gnttab->shm, r, &rd, &wr);
+	map_expect(r, ~0ull, &xrd, &xwr, &xw);
+	CHECK(rd == xrd && wr == xwr);
 }
 
-/* Entries of live refs with GTF_reading / GTF_writing set. */
+NO_COV static void check_pins(bool all)
+{
+	if (all || wild) {
+		for (grant_ref_t r = 0; r < nr_entries(); r++)
+			check_pin(r);
+		return;
+	}
+	for (unsigned int i = 0; i < nr_live; i++)
+		check_pin(live[i]);
+}
+
+/* Unpinned entries of live refs with GTF_reading / GTF_writing set. */
 NO_COV static void count_busy(unsigned int *reading, unsigned int *writing)
 {
 	uint32_t n = nr_entries();
@@ -492,7 +577,13 @@ NO_COV static void count_busy(unsigned int *reading, unsigned int *writing)
 	for (unsigned int i = 0; i < nr_live; i++) {
 		uint16_t fl;
 
+		unsigned int rd, wr;
+
 		if (live[i] >= n)
+			continue;
+		/* A map's pin explains its bits. */
+		gnttab_pins(&fix.d.gnttab->shm, live[i], &rd, &wr);
+		if (rd + wr)
 			continue;
 		fl = __atomic_load_n(&gf_entry(&fix, live[i])->flags,
 				     __ATOMIC_ACQUIRE);
@@ -506,7 +597,14 @@ NO_COV static void check_frames(void)
 	for (uint64_t pfn = 0; pfn < GF_RAM_PAGES; pfn++) {
 		const uint8_t *now = gf_ram(&fix, pfn << PAGE_SHIFT);
 
-		CHECK(frame_writers(frames(), pfn) == 0);
+		unsigned int rd, wr;
+		uint32_t xw;
+
+		map_expect(~0u, pfn, &rd, &wr, &xw);
+		CHECK(frame_writers(frames(), pfn) == xw);
+		/* Never a writable map of a table-typed frame. */
+		if (fstate[pfn] & F_PROTECTED)
+			CHECK(xw == 0);
 		if (fstate[pfn])
 			CHECK(!memcmp(snap[pfn], now, PAGE_SIZE));
 	}
@@ -599,11 +697,23 @@ static void check_others(unsigned int cmd, uint64_t uop, unsigned int count,
 		return;
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:
-		/* No map into a domU ever succeeds. */
+		/* A map that succeeds holds a slot for what it named. */
 		for (unsigned int i = 0; i < count && i < 1024; i++) {
-			if (!OP_STATUS(uop, i, gnttab_map_grant_ref, &st))
+			struct gnttab_map_grant_ref m;
+			const uint8_t *p = guest_ptr(uop + (uint64_t)i *
+						     sizeof(m), sizeof(m));
+
+			if (!p)
 				break;
-			CHECK(st < GNTST_okay && st >= GNTST_no_space);
+			memcpy(&m, p, sizeof(m));
+			CHECK(m.status <= GNTST_okay &&
+			      m.status >= GNTST_no_space);
+			if (m.status)
+				continue;
+			CHECK(m.dom == GF_DOMID && m.handle < GF_MAP_SLOTS &&
+			      m.dev_bus_addr == window_maddr(m.handle) &&
+			      (m.flags & GNTMAP_device_map) &&
+			      !(m.flags & GNTMAP_host_map));
 		}
 		break;
 	case GNTTABOP_unmap_grant_ref:
@@ -613,7 +723,9 @@ static void check_others(unsigned int cmd, uint64_t uop, unsigned int count,
 			    !OP_STATUS(uop, i, gnttab_unmap_grant_ref, &st) :
 			    !OP_STATUS(uop, i, gnttab_unmap_and_replace, &st))
 				break;
-			CHECK(st == GNTST_bad_handle);
+			CHECK(st == GNTST_okay || st == GNTST_bad_handle ||
+			      st == GNTST_bad_dev_addr ||
+			      st == GNTST_general_error);
 		}
 		break;
 	case GNTTABOP_swap_grant_ref:
@@ -820,8 +932,9 @@ static void hypercall(struct in *in)
 		wild = true;
 	check_pins(false);
 	check_frames();
+	check_window();
 	if (!wild) {
-		/* Only pins set these; none is left, so no new ones. */
+		/* Only pins set these: no new ones without a pin. */
 		count_busy(&rd1, &wr1);
 		CHECK(rd1 <= rd0 && wr1 <= wr0);
 	}
@@ -899,7 +1012,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
+	/* The mapper dies: every map's pin and reference goes. */
+	gnttab_map_domain_fini(&fix.d);
 	check_pins(true);
+	check_frames();
 	gnt_fix_fini(&fix);
 	return 0;
 }

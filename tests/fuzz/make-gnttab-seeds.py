@@ -13,6 +13,8 @@ something that succeeds, so the fuzzer starts from working calls:
   swap-map       swap two entries, map and unmap from a domU,
                  set_version 2, get_version, get_status_frames
   batch          one copy hypercall with four ops, good and bad
+  map-device     device maps of our own grant (rw, ro), their unmaps by
+                 handle and bus address, a double unmap
 
 usage: make-gnttab-seeds.py [OUT_DIR]   (default tests/fuzz/seeds/gnttab)
 """
@@ -25,7 +27,7 @@ DATA = 0          # pick_frame kind: DATA_PFN + k
 SELF, DOMU, DOM0 = 0, 3, 5   # pick_domid bytes: DOMID_SELF, GF_DOMID, 0
 
 CMD = {"copy": 0, "setup": 4, "query": 5, "swap": 6, "map": 8,
-       "unmap": 9, "set_version": 11, "get_version": 12,
+       "unmap": 9, "replace": 10, "set_version": 11, "get_version": 12,
        "status_frames": 13}
 
 
@@ -63,6 +65,12 @@ def call(cmd, uop_off, count, ops):
 
 def copy(flags, sdom, ddom, src, dst, soff, doff, length):
     return bytes([flags, sdom, ddom]) + src + dst + soff + doff + length
+
+
+def unmap(handle, host_va_off=None, bus=True):
+    """Handle (small), its window bus address or none, host_addr or 0."""
+    host = b"\x01" if host_va_off is None else b"\x00" + va_ops(host_va_off)
+    return bytes([handle, 1]) + host + bytes([1 if bus else 0])
 
 
 def main():
@@ -118,6 +126,14 @@ def main():
                      b"\0", raw16(100), raw16(200)),
                 copy(0, DOMU, SELF, frame(DATA, 0), frame(DATA, 1),
                      b"\0", b"\0", raw16(8))]),
+        "map-device":
+            grant(8, DOMU, frame(DATA, 10)) +
+            call("map", 0, 2, [bytes([1]) + ref(8) + bytes([DOMU]) +
+                               va_ops(0x600),
+                               bytes([5]) + ref(8) + bytes([DOMU]) +
+                               va_ops(0x600)]) +
+            call("unmap", 0, 2, [unmap(0), unmap(1)]) +
+            call("unmap", 0, 1, [unmap(0)]),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
