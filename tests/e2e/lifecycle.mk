@@ -47,3 +47,10 @@ CHECK_TARGETS += check-block
 check-block: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvblkback linux-guest linux-rootfs
 	$(Q)$(WITH_KVM) block 'BUILD=$(BUILD) sh tests/e2e/block.sh'
 .PHONY: check-block
+
+# Grant maps between domUs (tests/guests/gntmap as granter and mapper),
+# and a granter destroyed while its page is mapped.
+CHECK_TARGETS += check-gntmap-peers
+check-gntmap-peers: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/guests/gntmap.elf
+	$(Q)$(WITH_KVM) gntmap-peers 'BUILD=$(BUILD) sh tests/e2e/gntmap-peers.sh'
+.PHONY: check-gntmap-peers

@@ -20,8 +20,20 @@
  * Command line "bench=map" (or "none", the exit-count baseline) times
  * a host map + unmap pair per iteration instead (BENCH lines, see
  * bench/gnttab.sh); "tsc_khz=N", "iters=N".
+ *
+ * Two domains (tests/e2e/gntmap-peers.sh): "e2e=granter" grants one page
+ * read/write to each domid 1..PEER_MAX (ref PEER_REF + domid), says
+ * "gntmap: granted" and waits; "e2e=mapper peer=N" maps its ref from
+ * domain N, reads the granter's pattern, writes its domid and a marker,
+ * waits for the granter's acknowledgement (given while the granter sees
+ * GTF_reading|GTF_writing), unmaps; the granter then revokes. Both print
+ * PASS gntmap. With "hold=1" the granter never acknowledges (it waits to
+ * be destroyed) and the mapper keeps its map until the granter is gone
+ * (a map of its grant says bad_domain), then checks the page still reads
+ * and unmaps.
  */
 #include <pvabi/grant_table.h>
+#include <pvabi/sched.h>
 
 #include <pvguest/pvguest.h>
 
@@ -494,6 +506,123 @@ static void test_exhaustion(void)
 	revoke(100);
 }
 
+/* ---- two domains ------------------------------------------------------- */
+
+#define PEER_REF	200
+#define PEER_MAX	63
+#define PEER_MAGIC	0x6d61707065645f21UL
+#define PEER_ACK	0x61636b6e6f776c21UL
+#define PEER_WAIT	3000000		/* yields: minutes in the nested VM */
+
+static void yield(void)
+{
+	HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
+
+static void e2e_granter(bool hold)
+{
+	volatile uint64_t *w = (volatile uint64_t *)pages[6];
+	uint64_t who = 0;
+	long n;
+
+	memset(pages[6], 0, PAGE_SIZE);
+	for (int i = 8; i < 512; i++)
+		w[i] = 0x600d000000000000UL | (uint64_t)i;
+	for (uint32_t d = 1; d <= PEER_MAX; d++)
+		if (d != self)
+			grant(PEER_REF + d, (domid_t)d, mfn_of(pages[6]), 0);
+	printk("gntmap: granted (d%u)\n", self);
+	for (n = 0; n < PEER_WAIT && w[0] != PEER_MAGIC; n++)
+		yield();
+	if (!check(w[0] == PEER_MAGIC, "the mapper wrote through its map"))
+		return;
+	who = w[2];
+	if (!check(who >= 1 && who <= PEER_MAX && who != self,
+		   "mapper d%lu", who))
+		return;
+	check(gflags(PEER_REF + who) ==
+	      (GTF_permit_access | GTF_reading | GTF_writing),
+	      "its grant is in use while mapped: %#x", gflags(PEER_REF + who));
+	check(!revoke(PEER_REF + who), "revoking it now is refused");
+	if (hold) {
+		printk("gntmap: holding\n");
+		for (;;)
+			yield();
+	}
+	w[1] = PEER_ACK;
+	for (n = 0; n < PEER_WAIT &&
+		    (gflags(PEER_REF + who) & (GTF_reading | GTF_writing)); n++)
+		yield();
+	check(revoke(PEER_REF + who), "revoked after the mapper's unmap");
+	for (uint32_t d = 1; d <= PEER_MAX; d++)
+		revoke(PEER_REF + d);
+}
+
+static void e2e_mapper(domid_t peer, bool hold)
+{
+	volatile uint64_t *p = (volatile uint64_t *)spare[0];
+	uint64_t bus = 0;
+	uint32_t h = 0;
+	int16_t st = GNTST_general_error;
+	bool pattern = true;
+	long n;
+
+	/* The granter may still be starting: retry until it has granted. */
+	for (n = 0; n < PEER_WAIT; n++) {
+		st = map(peer, PEER_REF + self, GNTMAP_host_map, va(spare[0]),
+			 &h, &bus);
+		if (st == GNTST_okay)
+			break;
+		yield();
+	}
+	if (!check(st == GNTST_okay, "map d%u's ref %u: %d", peer,
+		   PEER_REF + self, st))
+		return;
+	check(bus >> PAGE_SHIFT >= start_info->nr_pages,
+	      "mapped through our window (frame %#lx)", bus >> PAGE_SHIFT);
+	for (int i = 8; i < 512; i++)
+		pattern &= p[i] == (0x600d000000000000UL | (uint64_t)i);
+	check(pattern, "the granter's page reads through the map");
+	st = map(peer, PEER_REF + self + 1, GNTMAP_host_map, va(spare[1]),
+		 NULL, NULL);
+	check(st == GNTST_general_error,
+	      "another domain's ref of it: %d (general_error)", st);
+	st = map(peer, PEER_REF + self, GNTMAP_host_map | GNTMAP_readonly,
+		 va(spare[1]), &handles[0], NULL);
+	check(st == GNTST_okay && write_faults(spare[1], 1) &&
+	      unmap(handles[0], va(spare[1]), 0) == GNTST_okay,
+	      "a second, read-only map of it: %d", st);
+	p[2] = self;
+	p[0] = PEER_MAGIC;
+	if (hold) {
+		uint32_t h2 = 0;
+		uint64_t b2 = 0;
+
+		printk("gntmap: holding the map of d%u\n", peer);
+		for (n = 0; n < PEER_WAIT; n++) {
+			st = map(peer, PEER_REF + self,
+				 GNTMAP_device_map | GNTMAP_readonly, 0, &h2,
+				 &b2);
+			if (st != GNTST_okay)
+				break;
+			unmap(h2, 0, b2);
+			yield();
+		}
+		check(st == GNTST_bad_domain, "the granter is gone: %d", st);
+		pattern = true;
+		for (int i = 8; i < 512; i++)
+			pattern &= p[i] == (0x600d000000000000UL | (uint64_t)i);
+		check(pattern && p[0] == PEER_MAGIC,
+		      "its page still reads through our map");
+	} else {
+		for (n = 0; n < PEER_WAIT && p[1] != PEER_ACK; n++)
+			yield();
+		check(p[1] == PEER_ACK, "the granter saw our write");
+	}
+	st = unmap(h, va(spare[0]), 0);
+	check(st == GNTST_okay && read_faults(spare[0]), "unmapped: %d", st);
+}
+
 /* ---- bench -------------------------------------------------------------- */
 
 static void bench_map(void)
@@ -562,6 +691,18 @@ void guest_main(struct start_info *si)
 		if (!strcmp(bench, "map"))
 			bench_map();
 		test_end();
+	}
+	for (const char *p = cl; *p; p++) {
+		if ((p == cl || p[-1] == ' ') && !strncmp(p, "e2e=", 4)) {
+			bool hold = cmdline_u64(cl, "hold");
+
+			if (!strncmp(p + 4, "granter", 7))
+				e2e_granter(hold);
+			else
+				e2e_mapper((domid_t)cmdline_u64(cl, "peer"),
+					   hold);
+			test_end();
+		}
 	}
 	test_host_map();
 	test_pte_and_replace();
