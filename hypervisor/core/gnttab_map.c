@@ -187,6 +187,8 @@ static int16_t map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
 		 PROT_READ | (ro ? 0 : PROT_WRITE), MAP_SHARED | MAP_FIXED,
 		 p->ram_fd, (off_t)((uint64_t)frame << PAGE_SHIFT)) ==
 	    MAP_FAILED) {
+		/* A failed MAP_FIXED may have left a hole: put the page back. */
+		slot_unwindow(d, h);
 		st = GNTST_general_error;
 		goto out_drop;
 	}

@@ -452,6 +452,56 @@ static void test_contains_pte_and_replace(void **state)
 	assert_int_equal(f->d.mm.pages[PG(5)].count, 0);
 }
 
+/*
+ * One unmap hypercall naming the two parts of a map separately (host,
+ * then device): the slot is freed once both are done; and an array that
+ * runs off guest memory still completes the unmaps before the fault.
+ */
+static void test_unmap_batch(void **state)
+{
+	struct gnt_fix *f = &((struct mfix *)*state)->g;
+	struct gnttab_unmap_grant_ref *u = gf_ops(f);
+	/* Two records that end exactly where the argument pages end. */
+	uint64_t tail = GF_OPS_PA + 4 * PAGE_SIZE - 2 * sizeof(*u);
+	struct gnttab_unmap_grant_ref *t = gf_ram(f, tail);
+	uint32_t h, h2;
+
+	gf_grant(f, 24, GF_DOMID, PG(10), 0);
+	assert_int_equal(map1(f, GF_DOMID, 24,
+			      GNTMAP_host_map | GNTMAP_device_map, MAP_VA, &h),
+			 GNTST_okay);
+	pins(f, 24, 0, 2);
+	u[0] = (struct gnttab_unmap_grant_ref){ .host_addr = MAP_VA,
+						.handle = h, .status = 99 };
+	u[1] = (struct gnttab_unmap_grant_ref){
+		.dev_bus_addr = slot_maddr(f, h), .handle = h, .status = 99 };
+	u[2] = u[1];
+	assert_int_equal(gf_op(f, GNTTABOP_unmap_grant_ref, OPS, 3), 0);
+	assert_int_equal(u[0].status, GNTST_okay);
+	assert_int_equal(u[1].status, GNTST_okay);
+	assert_int_equal(u[2].status, GNTST_bad_handle);
+	pins(f, 24, 0, 0);
+	assert_int_equal(writers(f, PG(10)), 0);
+	assert_int_equal(f->d.maptrack->in_use, 0);
+	assert_int_equal(*pte_of(f, MAP_VA), 0);
+
+	assert_int_equal(map1(f, GF_DOMID, 24, GNTMAP_device_map, 0, &h),
+			 GNTST_okay);
+	assert_int_equal(map1(f, GF_DOMID, 24, GNTMAP_device_map, 0, &h2),
+			 GNTST_okay);
+	t[0] = (struct gnttab_unmap_grant_ref){
+		.dev_bus_addr = slot_maddr(f, h), .handle = h, .status = 99 };
+	t[1] = (struct gnttab_unmap_grant_ref){
+		.dev_bus_addr = slot_maddr(f, h2), .handle = h2, .status = 99 };
+	/* Three records: the third is past the mapped pages. */
+	assert_int_equal(gf_op(f, GNTTABOP_unmap_grant_ref,
+			       GF_OPS_VA + (tail - GF_OPS_PA), 3), -EFAULT);
+	assert_int_equal(t[0].status, GNTST_okay);
+	assert_int_equal(t[1].status, GNTST_okay);
+	pins(f, 24, 0, 0);
+	assert_int_equal(f->d.maptrack->in_use, 0);
+}
+
 /* The granter goes while its page is mapped: the map stays sound. */
 static void test_granter_gone(void **state)
 {
@@ -491,6 +541,7 @@ int main(void)
 		T(test_host_map_linear),
 		T(test_host_map_bad_addr),
 		T(test_contains_pte_and_replace),
+		T(test_unmap_batch),
 		T(test_granter_gone),
 	};
 
