@@ -187,7 +187,7 @@ static int16_t map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
 		 PROT_READ | (ro ? 0 : PROT_WRITE), MAP_SHARED | MAP_FIXED,
 		 p->ram_fd, (off_t)((uint64_t)frame << PAGE_SHIFT)) ==
 	    MAP_FAILED) {
-		/* A failed MAP_FIXED may have left a hole: put the page back. */
+		/* A failed MAP_FIXED may leave a hole: restore the page. */
 		slot_unwindow(d, h);
 		st = GNTST_general_error;
 		goto out_drop;
@@ -349,7 +349,7 @@ static void unmap_complete(struct vcpu *v, uint32_t h, uint32_t done)
 	last = s->closing && !(s->held & ~done);
 	if (last && !slot_unwindow(d, h)) {
 		pthread_mutex_unlock(&mt->lock);
-		return;		/* slot, pins and peer stay until d dies */
+		return;		/* slot, pins and peer stay till d dies */
 	}
 	slot_drop(d, s, done);
 	if (last) {
@@ -423,7 +423,8 @@ static long unmap_batches(struct vcpu *v, uint64_t uop, unsigned int count,
 			st = unmap_one(v, &r, &done[n]);
 			handle[n] = r.handle;
 			flush |= done[n] & GNTMAP_host_map;
-			if (pv_write(&v->pv, va + status_off, &st, sizeof(st))) {
+			if (pv_write(&v->pv, va + status_off, &st,
+				     sizeof(st))) {
 				rc = -EFAULT;
 				n++;
 				i = count;

@@ -40,11 +40,11 @@ struct gnttab_map_slot {
 	struct gnttab_peer *peer;	/* the granter; NULL: slot free */
 	grant_ref_t ref;
 	uint32_t flags;			/* GNTMAP_* as mapped */
-	uint32_t live;			/* GNTMAP_host_map/device_map mapped */
-	uint32_t held;			/* parts whose pin and frame ref remain */
+	uint32_t live;			/* host/device parts still mapped */
+	uint32_t held;			/* parts whose pin, ref remain */
 	uint32_t frame;			/* the granter's frame */
 	uint32_t next_free;
-	bool closing;			/* unmapped, waiting for the TLB flush */
+	bool closing;			/* unmapped, flush pending */
 };
 
 struct gnttab_maptrack {

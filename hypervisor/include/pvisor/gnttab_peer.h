@@ -26,7 +26,7 @@ struct gnttab_peer {
 	domid_t domid;
 	unsigned int refs;		/* registry lock */
 	int ram_fd;			/* the granter's RAM (owned dup) */
-	int gnt_fd;			/* its grant-table memfd (owned dup) */
+	int gnt_fd;			/* its grant memfd (owned dup) */
 	void *gbase;			/* our mapping of the latter */
 	size_t gsize;
 	struct gnttab_shm shm;

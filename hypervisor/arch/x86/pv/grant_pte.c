@@ -27,7 +27,7 @@ static uint64_t grant_pte(uint64_t mfn, uint32_t flags)
 	if (!(flags & GNTMAP_readonly))
 		e |= _PAGE_RW;
 	e |= ((uint64_t)(flags >> _GNTMAP_guest_avail0) << 9) & _PAGE_AVAIL;
-	/* The kernel runs at CPL3: its entries get USER too, as validation does. */
+	/* The kernel runs at CPL3: USER too, as validation adds. */
 	return pt_adjust_entry(e, 1);
 }
 
@@ -119,7 +119,8 @@ int16_t pv_grant_pte_replace(struct vcpu *v, uint64_t addr, uint64_t mfn,
 		goto out;
 	if (grant_l1e(v, addr, flags & GNTMAP_contains_pte, &gpa, &l1))
 		goto out;
-	old = __atomic_load_n((uint64_t *)(mm->mem->ram + gpa), __ATOMIC_RELAXED);
+	old = __atomic_load_n((uint64_t *)(mm->mem->ram + gpa),
+			     __ATOMIC_RELAXED);
 	/* The entry must still be this grant's, as mapped. */
 	if (!((old ^ grant_pte(mfn, flags)) & match) &&
 	    !pt_set_l1e_unchecked(mm, &w.w, gpa, ne, false, NULL)) {
