@@ -39,8 +39,7 @@ static uint64_t hv_region_pages(uint64_t nr_pages, unsigned int vcpus)
 	uint64_t hvmap = 4;
 
 	return 64 + m2p + m2p_tables + directmap + vcpus * per_vcpu +
-	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES +
-	       CONFIG_GNTTAB_MAP_SLOTS + hvmap;
+	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES + hvmap;
 }
 
 /* The first two usable reserved slots: M2P, then the entry area. */
@@ -217,7 +216,9 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 	if (rc)
 		goto fail;
 
-	rc = hv_region_init(&d->hv, hv_region_pages(nr_pages, cfg->vcpus));
+	/* And the grant-map window (gnttab_map.h). */
+	rc = hv_region_init(&d->hv, hv_region_pages(nr_pages, cfg->vcpus) +
+			    CONFIG_GNTTAB_MAP_SLOTS);
 	if (rc)
 		goto fail;
 	/* Before the memory slot exists: it remaps part of the region. */
