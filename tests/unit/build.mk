@@ -10,7 +10,6 @@ UNIT_TESTS += test_elf
 UNIT_TESTS += test_bzimage
 UNIT_TESTS += test_pv_layout
 UNIT_TESTS += test_grant_table test_gnttab_dom0
-UNIT_TESTS += test_gnttab_map
 
 # xenstored and config-file tests link their own libraries (rules below).
 XS_UNIT_TESTS := test_xs_wire test_xs_tree test_xs_perms test_xs_tx \
@@ -20,6 +19,8 @@ UNIT_TESTS += test_event_channel
 UNIT_TESTS += test_time
 UNIT_TESTS += test_page_type test_ptwr_decode
 UNIT_TESTS += test_m2p_compat
+# Grant maps into a domU (gnttab_map.c).
+UNIT_TESTS += test_gnttab_map
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
