@@ -283,17 +283,32 @@ static void freeze(uint64_t pfn, uint8_t why)
 	fstate[pfn] |= why;
 }
 
+static void map_expect(grant_ref_t ref, uint64_t pfn, unsigned int *rd,
+		       unsigned int *wr, uint32_t *writers);
+
 static void engine(struct in *in)
 {
 	uint8_t s = u8(in);
 	uint64_t pfn = DATA_PFN + s / 4 % NR_DATA;
 
 	switch (s % 4) {
-	case 0:
-		/* No writer may be left between calls: typing must succeed. */
+	case 0: {
+		/*
+		 * Between calls the only writers are writable grant maps:
+		 * typing fails while one holds the frame, else succeeds.
+		 */
+		unsigned int rd, wr;
+		uint32_t xw;
+
+		map_expect(~0u, pfn, &rd, &wr, &xw);
+		if (xw) {
+			CHECK(!frame_protect(frames(), pfn));
+			break;
+		}
 		CHECK(frame_protect(frames(), pfn));
 		freeze(pfn, F_PROTECTED);
 		break;
+	}
 	case 1:
 		frame_unprotect(frames(), pfn);
 		fstate[pfn] &= ~F_PROTECTED;
