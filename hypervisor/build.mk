@@ -5,6 +5,7 @@ HV_SRCS += \
 	hypervisor/core/domain_events.c \
 	hypervisor/core/event_channel.c \
 	hypervisor/core/evtchn_dom0.c \
+	hypervisor/core/evtchn_fifo.c \
 	hypervisor/core/evtchn_op.c \
 	hypervisor/core/frame_state.c \
 	hypervisor/core/gnttab_dom0.c \
