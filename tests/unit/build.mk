@@ -15,7 +15,7 @@ UNIT_TESTS += test_grant_table test_gnttab_dom0
 XS_UNIT_TESTS := test_xs_wire test_xs_tree test_xs_perms test_xs_tx \
                  test_xs_watch test_xs_quota test_xs_ring
 UNIT_TESTS += $(XS_UNIT_TESTS) test_config
-UNIT_TESTS += test_event_channel
+UNIT_TESTS += test_event_channel test_evtchn_fifo
 UNIT_TESTS += test_time
 UNIT_TESTS += test_page_type test_ptwr_decode
 UNIT_TESTS += test_m2p_compat
