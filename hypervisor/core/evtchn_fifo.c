@@ -299,7 +299,9 @@ static int switch_to_fifo(struct evtchn_domain *ed, unsigned int vcpu,
 	for (evtchn_port_t p = 1; p < ed->valid; p++) {
 		struct evtchn *chn = evtchn_port_get(ed, p);
 
-		chn->fifo_pending = evtchn_port_ops_2l.is_pending(ed, p);
+		/* A free port's stale bit is no event (a reset left it). */
+		chn->fifo_pending = chn->state > ECS_RESERVED &&
+				    evtchn_port_ops_2l.is_pending(ed, p);
 		chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
 		chn->last_vcpu = 0;
 		chn->last_priority = 0;
@@ -366,7 +368,7 @@ int evtchn_expand_array(struct evtchn_domain *ed, uint64_t gfn)
 	     p++) {
 		struct evtchn *chn = evtchn_port_get(ed, p);
 
-		if (chn->fifo_pending) {
+		if (chn->fifo_pending && chn->state > ECS_RESERVED) {
 			chn->fifo_pending = false;
 			fifo_set_pending(ed, chn, p);
 		}
