@@ -4,7 +4,7 @@
 # `make check-guests` boots every one under pvctl (tests/guests/run.sh).
 
 GUEST_TESTS := hello traps usermode multicall cpuid hostile bench grants
-GUEST_TESTS += events timers smp dom0events
+GUEST_TESTS += events evtfifo timers smp dom0events
 GUEST_TESTS += mmu balloon m2pcompat
 GUEST_TESTS += fuzz
 GUEST_TESTS += exit-page-user-write console-io-huge
