@@ -7,11 +7,18 @@
  * ports each deliver exactly once, in the order they were raised; a
  * higher priority queue is consumed first; masked ports wait for
  * unmask; EVTCHNOP_reset returns to 2-level.
+ *
+ * With "bench=2l" or "bench=fifo" (and "iters=N") on the command line it
+ * only times N loopback round trips (send on one end, upcall for the
+ * other) under that ABI, for bench/events.sh:
+ *
+ *   BENCH evtchn_loop_rtt_<2l|fifo> iters=N us_per_op=U
  */
 #include <pvabi/event_channel.h>
 #include <pvabi/sched.h>
 
 #include <pvguest/events.h>
+#include <pvguest/time.h>
 #include <pvguest/traps.h>
 
 /* xl's default: ports 1..1023 (CONFIG_EVTCHN_MAX_PORT). */
@@ -441,8 +448,74 @@ static void test_reset(void)
 	check(rc == 0, "and reset again (%ld)", rc);
 }
 
+/* ---- bench mode -------------------------------------------------------- */
+
+/* The value of key (e.g. "iters=") on the command line, or NULL. */
+static const char *cmdline_arg(const char *cl, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = cl; *p; p++)
+		if ((p == cl || p[-1] == ' ') && !strncmp(p, key, n))
+			return p + n;
+	return NULL;
+}
+
+static unsigned long parse_ul(const char *s)
+{
+	unsigned long v = 0;
+
+	while (s && *s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned long)(*s++ - '0');
+	return v;
+}
+
+static void bench(const char *mode, unsigned long iters)
+{
+	bool fifo = !strncmp(mode, "fifo", 4);
+	evtchn_port_t a = 0, b = 0;
+	unsigned long before, got;
+	uint64_t t0, dt;
+	long rc = 0;
+
+	if (fifo) {
+		for (unsigned int i = 0; i < 1024; i++)
+			words[i] = W_MASKED;
+		rc = init_control(virt_to_mfn(cb_page), 0, 0, NULL);
+		cb = (struct evtchn_fifo_control_block *)(void *)cb_page;
+		trap_set_handler(PVGUEST_VEC_EVENT, fifo_upcall);
+		if (!rc)
+			rc = expand_array(virt_to_mfn((void *)words));
+	}
+	if (!rc)
+		rc = evtchn_alloc_unbound(DOMID_SELF, &a);
+	if (!rc)
+		rc = evtchn_bind_interdomain(DOMID_SELF, a, &b);
+	if (rc || a >= 1024 || b >= 1024)
+		test_fail("bench setup (%s): %ld", mode, rc);
+	if (fifo) {
+		/* Start idle and unmasked, as Linux leaves a bound port. */
+		wclear(b, W_PENDING);
+		wclear(a, W_MASKED);
+		wclear(b, W_MASKED);
+	}
+	local_irq_enable();	/* the 2-level bind event goes here */
+	before = fifo ? hits[b] : evtchn_count(b);
+	t0 = pv_now();
+	for (unsigned long i = 0; i < iters; i++)
+		evtchn_send(a);
+	dt = pv_now() - t0;
+	got = (fifo ? hits[b] : evtchn_count(b)) - before;
+	check(got == iters, "%lu of %lu round trips (%s)", got, iters, mode);
+	dt = iters ? dt / iters : 0;
+	printk("BENCH evtchn_loop_rtt_%s iters=%lu us_per_op=%lu.%02lu\n",
+	       fifo ? "fifo" : "2l", iters, dt / 1000, dt / 10 % 100);
+}
+
 void guest_main(struct start_info *si)
 {
+	const char *cl = (const char *)si->cmd_line;
+	const char *mode = cmdline_arg(cl, "bench=");
 	long rc;
 
 	test_start("evtfifo");
@@ -454,6 +527,12 @@ void guest_main(struct start_info *si)
 	if (rc)
 		test_fail("setup: %ld", rc);
 	check(irqs_disabled(), "events start masked");
+	if (mode) {
+		const char *it = cmdline_arg(cl, "iters=");
+
+		bench(mode, it ? parse_ul(it) : 1000);
+		test_end();
+	}
 
 	test_before();
 	test_init_control(si);
