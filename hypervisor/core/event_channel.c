@@ -535,7 +535,7 @@ int evtchn_bind_virq(struct evtchn_domain *ed, uint32_t virq, uint32_t vcpu)
 {
 	enum virq_type type;
 	struct evtchn *chn;
-	uint16_t *slot;
+	evtchn_port_t *slot;
 	int port;
 
 	if (virq >= NR_VIRQS)
@@ -561,7 +561,7 @@ int evtchn_bind_virq(struct evtchn_domain *ed, uint32_t virq, uint32_t vcpu)
 	take_port(ed, chn, ECS_VIRQ);
 	chn->notify_vcpu = (uint16_t)vcpu;
 	chn->u.virq = virq;
-	*slot = (uint16_t)port;
+	*slot = (evtchn_port_t)port;
 out:
 	pthread_mutex_unlock(&ed->lock);
 	return port;
@@ -738,7 +738,7 @@ void evtchn_send_virq(struct evtchn_domain *ed, unsigned int vcpu,
 		      uint32_t virq)
 {
 	unsigned int v;
-	uint16_t port;
+	evtchn_port_t port;
 
 	if (virq >= NR_VIRQS)
 		return;
