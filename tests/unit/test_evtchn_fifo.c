@@ -8,6 +8,7 @@
  * priorities, masking, the 2-level carry-over and reset.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -614,6 +615,179 @@ static void test_interdomain_mixed_abi(void **state)
 	dom_free(e);
 }
 
+/*
+ * Races: a guest vCPU consuming and masking/unmasking (Linux's code
+ * paths, lock-free on the guest side) while two senders raise ports of
+ * the same domain at once: its own IPIs (under its lock) and a peer's
+ * interdomain sends (under the peer's lock only). Afterwards nothing
+ * may be left pending unqueued, nothing linked, and the consumer's
+ * walk must never have run away (a cycle through a self-link).
+ */
+#define RACE_PORTS	48
+#define RACE_ROUNDS	3000
+
+struct race {
+	struct dom *d, *e;
+	evtchn_port_t ipi[RACE_PORTS], dport[RACE_PORTS], eport[RACE_PORTS];
+	volatile int senders_left;
+	unsigned long delivered[1024];
+	unsigned long steps, unmask_calls;
+	bool runaway;
+};
+
+static void *race_send_ipi(void *arg)
+{
+	struct race *r = arg;
+
+	for (unsigned int i = 0; i < RACE_ROUNDS; i++)
+		for (unsigned int k = 0; k < RACE_PORTS; k++)
+			evtchn_send(&r->d->ed, r->ipi[k]);
+	__atomic_fetch_sub(&r->senders_left, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *race_send_peer(void *arg)
+{
+	struct race *r = arg;
+
+	for (unsigned int i = 0; i < RACE_ROUNDS; i++)
+		for (unsigned int k = 0; k < RACE_PORTS; k++)
+			evtchn_send(&r->e->ed, r->eport[k]);
+	__atomic_fetch_sub(&r->senders_left, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Linux's clear_masked_cond, then EVTCHNOP_unmask if it was pending. */
+static void race_unmask(struct race *r, evtchn_port_t p)
+{
+	event_word_t w = __atomic_load_n(word(r->d, p), __ATOMIC_SEQ_CST), old;
+
+	for (;;) {
+		if (!(w & W_MASKED))
+			return;
+		if (w & W_PENDING) {
+			r->unmask_calls++;
+			evtchn_unmask(&r->d->ed, p);
+			return;
+		}
+		old = w & ~W_BUSY;
+		if (__atomic_compare_exchange_n(word(r->d, p), &old,
+						old & ~W_MASKED, false,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return;
+		w = old;
+	}
+}
+
+/* One pass over READY, as Linux's upcall; false once idle. */
+static bool race_consume(struct race *r, bool churn)
+{
+	struct dom *d = r->d;
+	uint32_t ready = __atomic_exchange_n(&cb(d, 0)->ready, 0,
+					     __ATOMIC_SEQ_CST) | d->ready[0];
+	bool any = ready != 0;
+
+	while (ready) {
+		unsigned int q = (unsigned int)__builtin_ctz(ready);
+		evtchn_port_t port = d->head[0][q], next;
+		event_word_t old, w;
+
+		if (!port)
+			port = __atomic_load_n(&cb(d, 0)->head[q],
+					       __ATOMIC_SEQ_CST);
+		if (!port || port >= 1024 || ++r->steps > 100000000ul) {
+			r->runaway = true;
+			return false;
+		}
+		old = __atomic_load_n(word(d, port), __ATOMIC_SEQ_CST);
+		do {
+			w = old & ~(W_LINKED | EVTCHN_FIFO_LINK_MASK);
+		} while (!__atomic_compare_exchange_n(word(d, port), &old, w,
+						      false, __ATOMIC_SEQ_CST,
+						      __ATOMIC_SEQ_CST));
+		next = old & EVTCHN_FIFO_LINK_MASK;
+		if (!next)
+			ready &= ~(1u << q);
+		d->head[0][q] = next;
+		if ((w & W_PENDING) && !(w & W_MASKED)) {
+			__atomic_fetch_and(word(d, port), ~W_PENDING,
+					   __ATOMIC_SEQ_CST);
+			r->delivered[port]++;
+		}
+		/* Now and then mask a port, and unmask it a little later. */
+		if (churn && r->steps % 7 == 0)
+			__atomic_fetch_or(word(d, port), W_MASKED,
+					  __ATOMIC_SEQ_CST);
+		if (churn && r->steps % 7 == 3)
+			race_unmask(r, port);
+		ready |= __atomic_exchange_n(&cb(d, 0)->ready, 0,
+					     __ATOMIC_SEQ_CST);
+	}
+	d->ready[0] = 0;
+	return any;
+}
+
+static void test_race_consumer_vs_senders(void **state)
+{
+	struct race *r = calloc(1, sizeof(*r));
+	pthread_t a, b;
+	unsigned int idle = 0;
+
+	(void)state;
+	r->d = dom_new(0);
+	r->e = dom_new(0);
+	r->d->ed.domid = 4;
+	assert_int_equal(evtchn_domain_register(&r->d->ed), 0);
+	assert_int_equal(evtchn_domain_register(&r->e->ed), 0);
+	go_fifo(r->d, 1);
+	for (unsigned int k = 0; k < RACE_PORTS; k++) {
+		int p = evtchn_bind_ipi(&r->d->ed, 0);
+		int u = evtchn_alloc_unbound(&r->d->ed, 3);
+		int q = evtchn_bind_interdomain(&r->e->ed, 4, (evtchn_port_t)u);
+
+		assert_true(p > 0 && u > 0 && q > 0);
+		r->ipi[k] = (evtchn_port_t)p;
+		r->dport[k] = (evtchn_port_t)u;
+		r->eport[k] = (evtchn_port_t)q;
+		/* Mixed priorities: several queues in play. */
+		assert_int_equal(evtchn_set_priority(&r->d->ed, u, k % 3), 0);
+	}
+	r->senders_left = 2;
+	assert_int_equal(pthread_create(&a, NULL, race_send_ipi, r), 0);
+	assert_int_equal(pthread_create(&b, NULL, race_send_peer, r), 0);
+	while (__atomic_load_n(&r->senders_left, __ATOMIC_SEQ_CST) &&
+	       !r->runaway)
+		race_consume(r, true);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	assert_false(r->runaway);
+
+	/* Drain: unmask everything (Linux's way), consume until idle. */
+	while (idle < 3 && !r->runaway) {
+		for (unsigned int k = 0; k < RACE_PORTS; k++) {
+			race_unmask(r, r->ipi[k]);
+			race_unmask(r, r->dport[k]);
+		}
+		idle = race_consume(r, false) ? 0 : idle + 1;
+	}
+	assert_false(r->runaway);
+	for (unsigned int k = 0; k < RACE_PORTS; k++) {
+		assert_int_equal(*word(r->d, r->ipi[k]), 0);
+		assert_int_equal(*word(r->d, r->dport[k]), 0);
+		assert_true(r->delivered[r->ipi[k]] > 0);
+		assert_true(r->delivered[r->dport[k]] > 0);
+	}
+	assert_int_equal(cb(r->d, 0)->ready, 0);
+	/* Every send after the last delivery would have left PENDING. */
+	assert_int_equal(evtchn_send(&r->d->ed, r->ipi[0]), 0);
+	assert_true(race_consume(r, false));
+	assert_int_equal(r->delivered[r->ipi[0]] > 1, 1);
+	dom_free(r->e);
+	dom_free(r->d);
+	free(r);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -633,6 +807,7 @@ int main(void)
 		T(test_fifo_port_limit),
 		T(test_hostile_words),
 		T(test_interdomain_mixed_abi),
+		cmocka_unit_test(test_race_consumer_vs_senders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
