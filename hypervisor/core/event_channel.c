@@ -114,7 +114,8 @@ static void take_port(struct evtchn_domain *ed, struct evtchn *chn,
 		      enum evtchn_state state)
 {
 	chn->state = state;
-	chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;	/* Xen's port init */
+	/* Xen's port init: FIFO's default queue, no leftover event. */
+	chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
 	chn->fifo_pending = false;
 	ed->active++;
 }

@@ -463,14 +463,16 @@ static void test_2l_pending_carried_over(void **state)
 	q = evtchn_bind_ipi(&d->ed, 0);
 	for (int i = 0; i < 1100; i++)
 		far = evtchn_bind_ipi(&d->ed, 0);
-	assert_int_equal(far, -ENOSPC);		/* 1023 ports: xl's default */
+	assert_int_equal(far, -ENOSPC);	/* 1023 ports: xl's default */
 	far = 1023;
-	d->si->evtchn_mask[0] = ~0ull;		/* masked: no 2-level upcall */
+	/* Masked: no 2-level upcall. */
+	d->si->evtchn_mask[0] = ~0ull;
 	d->si->evtchn_mask[far / 64] = ~0ull;
 	assert_int_equal(evtchn_send(&d->ed, p), 0);
 	assert_int_equal(evtchn_send(&d->ed, far), 0);
 	assert_int_equal(evtchn_send(&d->ed, 5), 0);
-	assert_int_equal(evtchn_close(&d->ed, 5), 0);	/* gone: not carried */
+	/* A closed port's event is not carried over. */
+	assert_int_equal(evtchn_close(&d->ed, 5), 0);
 	assert_int_equal(d->kicks[0], 0);
 
 	assert_int_equal(evtchn_init_control(&d->ed, CB_GFN, 0, 0), 0);

@@ -70,7 +70,7 @@ struct evtchn_fifo;
 
 struct evtchn {
 	uint8_t state;			/* enum evtchn_state */
-	uint8_t priority;		/* FIFO queue; EVTCHN_FIFO_PRIORITY_* */
+	uint8_t priority;		/* FIFO queue: 0 (first) .. 15 */
 	/* FIFO: pending while its event array page was missing. */
 	bool fifo_pending;
 	/* FIFO: the queue it was last linked on (kept across close). */
@@ -137,7 +137,7 @@ struct evtchn_domain {
 	unsigned int valid;		/* ports below this have storage */
 	unsigned int active;		/* ports not free or reserved */
 	struct evtchn **buckets;
-	evtchn_port_t *virq_port;	/* [vcpu * NR_VIRQS + virq], 0 = none */
+	evtchn_port_t *virq_port;	/* [vcpu * NR_VIRQS + virq]; 0 none */
 	/* SCHEDOP_poll: vCPUs polling, and the one port each waits for. */
 	uint64_t poll_mask[EVTCHN_MAX_VCPUS / 64];
 	int32_t poll_port[EVTCHN_MAX_VCPUS];	/* 0 none, -1 any port */

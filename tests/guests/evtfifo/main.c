@@ -24,7 +24,8 @@
 /* xl's default: ports 1..1023 (CONFIG_EVTCHN_MAX_PORT). */
 #define MAX_PORT	1023
 #define WORDS		2048		/* two event array pages */
-#define CB_LAST		(PAGE_SIZE - sizeof(struct evtchn_fifo_control_block))
+/* The last offset at which a control block fits in its page. */
+#define CB_LAST	(PAGE_SIZE - sizeof(struct evtchn_fifo_control_block))
 
 #define W_PENDING	(1u << EVTCHN_FIFO_PENDING)
 #define W_MASKED	(1u << EVTCHN_FIFO_MASKED)
@@ -197,7 +198,8 @@ static void test_init_control(struct start_info *si)
 	check(rc == -XEN_EINVAL, "init_control offset %lu (block past the "
 	      "page) -> -EINVAL (%ld)", CB_LAST + 8, rc);
 	rc = init_control(cb_gfn, 0, 1, NULL);
-	check(rc == -XEN_ENOENT, "init_control vcpu 1 of 1 -> -ENOENT (%ld)", rc);
+	check(rc == -XEN_ENOENT, "init_control vcpu 1 of 1 -> -ENOENT (%ld)",
+	      rc);
 	rc = init_control(si->nr_pages, 0, 0, NULL);
 	check(rc == -XEN_EINVAL, "init_control gfn past RAM -> -EINVAL (%ld)",
 	      rc);
@@ -207,7 +209,8 @@ static void test_init_control(struct start_info *si)
 	check(rc == -XEN_EINVAL,
 	      "init_control on the pinned L4 page table -> -EINVAL (%ld)", rc);
 	rc = set_priority(carry, 3);
-	check(rc == -XEN_ENOSYS, "failed init_control: still 2-level (%ld)", rc);
+	check(rc == -XEN_ENOSYS, "failed init_control: still 2-level (%ld)",
+	      rc);
 
 	rc = init_control(cb_gfn, 0, 0, &bits);
 	check(rc == 0 && bits == EVTCHN_FIFO_LINK_BITS,
