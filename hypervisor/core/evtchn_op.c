@@ -166,5 +166,8 @@ long do_event_channel_op_compat(struct vcpu *v, const uint64_t a[6])
 
 	if (pv_read(&v->pv, a[0], &cmd, sizeof(cmd)))
 		return -EFAULT;
+	/* Xen forwards only the ops of its day (up to unmask): no FIFO. */
+	if (cmd > EVTCHNOP_unmask)
+		return -ENOSYS;
 	return evtchn_op(v, cmd, a[0] + offsetof(struct evtchn_op, u));
 }

@@ -298,6 +298,12 @@ static void test_errors(evtchn_port_t a, evtchn_port_t b)
 		      "event_channel_op_compat(bind_ipi) -> %u",
 		      op.u.bind_ipi.port);
 		evtchn_close(op.u.bind_ipi.port);
+		/* Only the ops up to unmask go through it, as in Xen. */
+		op.cmd = EVTCHNOP_init_control;
+		rc = pv_hypercall1(__HYPERVISOR_event_channel_op_compat, &op);
+		check(rc == -XEN_ENOSYS,
+		      "event_channel_op_compat(init_control) -> -ENOSYS (%ld)",
+		      rc);
 	}
 
 	/* Closing one end of a pair leaves the other unbound. */
