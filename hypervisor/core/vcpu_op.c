@@ -140,6 +140,8 @@ static int apply_context(struct vcpu *cur, struct vcpu *t,
 			 CALLBACKF_mask_events : 0,
 	};
 	pv->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
+	/* Before the debug registers: DR4/DR5 and I/O breakpoints need DE. */
+	pv->guest_cr4 = pv_fixup_guest_cr4(pv, c->ctrlreg[4]);
 	/* As Xen: each register through set_debugreg, refusals ignored. */
 	pv_debugreg_reset(pv);
 	for (unsigned int i = 0; i < 4; i++)
