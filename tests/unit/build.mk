@@ -7,6 +7,7 @@ UNIT_TESTS += test_cpuid
 UNIT_TESTS += test_emul_priv
 UNIT_TESTS += test_debugreg
 UNIT_TESTS += test_physdev
+UNIT_TESTS += test_callbacks
 UNIT_TESTS += test_elf
 UNIT_TESTS += test_bzimage
 UNIT_TESTS += test_pv_layout

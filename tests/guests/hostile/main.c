@@ -104,6 +104,52 @@ static void bad_subops(void)
 	    HYPERVISOR_set_segment_base(SEGBASE_FS, P_NONCANON), "-EINVAL");
 }
 
+/* Xen's exact values for the PV ABI's odd corners (physdev, callbacks). */
+static void exact_codes(void)
+{
+	struct callback_unregister unreg = { .type = CALLBACKTYPE_syscall };
+	struct callback_register cb = { .type = 99, .address = P_NONCANON };
+	struct physdev_apic apic = { 0 };
+	struct physdev_eoi eoi = { .irq = 0 };
+	struct xen_memory_map map = { .nr_entries = 0 };
+
+	exact("callback_op(unregister syscall)",
+	      HYPERVISOR_callback_op(CALLBACKOP_unregister, &unreg),
+	      -XEN_EINVAL, "-EINVAL");
+	exact("callback_op(register, type 99, non-canonical)",
+	      HYPERVISOR_callback_op(CALLBACKOP_register, &cb), -XEN_EINVAL,
+	      "-EINVAL: the address is checked first");
+	exact("set_callbacks(non-canonical everywhere)",
+	      pv_hypercall3(__HYPERVISOR_set_callbacks, P_NONCANON,
+			    P_NONCANON, P_NONCANON), 0,
+	      "0: failures ignored");
+	exact("set_segment_base(GS_USER_SEL, 0x10000)",
+	      HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, 0x10000), 0,
+	      "0: never fails");
+	exact("physdev_op(eoi, pirq 0)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_eoi, &eoi), -XEN_EINVAL,
+	      "-EINVAL");
+	exact("physdev_op(eoi, NULL)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_eoi, NULL), -XEN_EFAULT,
+	      "-EFAULT");
+	exact("physdev_op(apic_read)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_apic_read, &apic), -XEN_EPERM,
+	      "-EPERM");
+	exact("physdev_op(apic_write, NULL)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_apic_write, NULL), -XEN_EFAULT,
+	      "-EFAULT");
+	exact("physdev_op(dbgp_op, NULL)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_dbgp_op, NULL), -XEN_EPERM,
+	      "-EPERM");
+	exact("physdev_op(IRQ_UNMASK_NOTIFY)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_IRQ_UNMASK_NOTIFY, NULL), 0,
+	      "0");
+	exact("memory_op(memory_map, 0 entries)",
+	      HYPERVISOR_memory_op(XENMEM_memory_map, &map), 0, "0");
+	check(map.nr_entries == 0, "  ... nr_entries stays 0 (%u)",
+	      map.nr_entries);
+}
+
 static void bad_console_pointers(void)
 {
 	const char *g = guard;
@@ -391,6 +437,7 @@ void guest_main(struct start_info *si)
 
 	bad_numbers();
 	bad_subops();
+	exact_codes();
 	bad_console_pointers();
 	bad_trap_tables();
 	bad_multicalls();

@@ -279,11 +279,12 @@ long do_memory_op(struct vcpu *v, const uint64_t a[6])
 
 		if (pv_read(&v->pv, a[1], &map, sizeof(map)))
 			return -EFAULT;
-		if (map.nr_entries < 1)
-			return -EINVAL;
-		if (pv_write(&v->pv, map.buffer, &e, sizeof(e)))
+		/* As Xen: as many entries as fit, none being no error. */
+		if (map.nr_entries > 1)
+			map.nr_entries = 1;
+		if (map.nr_entries &&
+		    pv_write(&v->pv, map.buffer, &e, sizeof(e)))
 			return -EFAULT;
-		map.nr_entries = 1;
 		return pv_write(&v->pv, a[1], &map, sizeof(map)) ? -EFAULT : 0;
 	}
 	}
