@@ -144,6 +144,12 @@ static void exact_codes(void)
 	exact("physdev_op(IRQ_UNMASK_NOTIFY)",
 	      HYPERVISOR_physdev_op(PHYSDEVOP_IRQ_UNMASK_NOTIFY, NULL), 0,
 	      "0");
+	exact("vcpu_op(send_nmi, 0, non-NULL)",
+	      HYPERVISOR_vcpu_op(VCPUOP_send_nmi, 0, &map), -XEN_EINVAL,
+	      "-EINVAL");
+	exact("vcpu_op(is_up, 1 << 32): vCPU 0",
+	      pv_hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1UL << 32, 0),
+	      1, "1: vcpuid is an unsigned int");
 	exact("memory_op(memory_map, 0 entries)",
 	      HYPERVISOR_memory_op(XENMEM_memory_map, &map), 0, "0");
 	check(map.nr_entries == 0, "  ... nr_entries stays 0 (%u)",
