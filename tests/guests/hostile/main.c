@@ -150,6 +150,10 @@ static void exact_codes(void)
 	exact("vcpu_op(is_up, 1 << 32): vCPU 0",
 	      pv_hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1UL << 32, 0),
 	      1, "1: vcpuid is an unsigned int");
+	exact("vm_assist(disable, m2p_strict + 1 << 32)",
+	      pv_hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_disable,
+			    (1UL << 32) | VMASST_TYPE_m2p_strict), 0,
+	      "0: type is an unsigned int");
 	exact("memory_op(memory_map, 0 entries)",
 	      HYPERVISOR_memory_op(XENMEM_memory_map, &map), 0, "0");
 	check(map.nr_entries == 0, "  ... nr_entries stays 0 (%u)",
@@ -235,7 +239,17 @@ static void bad_multicalls(void)
 		    HYPERVISOR_multicall(last, 0xffffffffU), "-EFAULT");
 		err("multicall(1 entry before guard, count 2)",
 		    HYPERVISOR_multicall(last, 2), "-EFAULT");
+		exact("multicall(1 entry before guard, count 2^32 + 1)",
+		      pv_hypercall2(__HYPERVISOR_multicall, last,
+				    (1UL << 32) | 1), -XEN_EFAULT,
+		      "-EFAULT: the count is not truncated");
 	}
+	exact("multicall(hypervisor hole, 0)",
+	      HYPERVISOR_multicall((void *)P_HV_START, 0), -XEN_EFAULT,
+	      "-EFAULT: the handle is checked first");
+	exact("multicall(non-canonical, 0)",
+	      HYPERVISOR_multicall((void *)P_NONCANON, 0), -XEN_EFAULT,
+	      "-EFAULT");
 
 	/* Bad entries inside a good batch: each fails alone. */
 	pv_multicall_set(&mc[0], 1000, 0, 0, 0, 0, 0, 0);
