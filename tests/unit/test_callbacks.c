@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The entry-configuration hypercalls (arch/x86/pv/callbacks.c) and
- * XENMEM_memory_map, against the values Xen returns for the same input
- * (xen/arch/x86/pv/callback.c, misc-hypercalls.c, x86 arch_memory_op).
+ * The entry-configuration hypercalls (arch/x86/pv/callbacks.c) against
+ * the values Xen returns for the same input (xen/arch/x86/pv/callback.c,
+ * misc-hypercalls.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include <pvabi/callback.h>
-#include <pvabi/memory.h>
 
 #include "fake_mem.h"
 #include "pvisor/domain.h"
@@ -202,41 +201,6 @@ static void test_fpu_taskswitch(void **state)
 	assert_int_equal(f->v->cpu.cr0 & X86_CR0_TS, 0);
 }
 
-static long memory_map(struct fixture *f, uint32_t nr, uint64_t buffer)
-{
-	struct xen_memory_map map = { .nr_entries = nr, .buffer = buffer };
-	const uint64_t a[6] = { XENMEM_memory_map, ARG_VA };
-
-	memcpy(fm_ptr(&f->fm, ARG_PA), &map, sizeof(map));
-	return do_memory_op(&f->vcpu, a);
-}
-
-/* XENMEM_memory_map copies min(nr_entries, the map's) entries. */
-static void test_memory_map(void **state)
-{
-	struct fixture *f = *state;
-	struct xen_memory_map map;
-	struct e820entry e;
-
-	assert_int_equal(memory_map(f, 4, ARG_VA + 0x100), 0);
-	memcpy(&map, fm_ptr(&f->fm, ARG_PA), sizeof(map));
-	memcpy(&e, fm_ptr(&f->fm, ARG_PA + 0x100), sizeof(e));
-	assert_int_equal(map.nr_entries, 1);
-	assert_int_equal(e.addr, 0);
-	assert_int_equal(e.size, FM_RAM_PAGES << PAGE_SHIFT);
-	assert_int_equal(e.type, E820_RAM);
-	/* Room for none: nothing copied, no error. */
-	assert_int_equal(memory_map(f, 0, HOLE_VA), 0);
-	memcpy(&map, fm_ptr(&f->fm, ARG_PA), sizeof(map));
-	assert_int_equal(map.nr_entries, 0);
-	assert_int_equal(memory_map(f, 1, HOLE_VA), -EFAULT);
-	{
-		const uint64_t a[6] = { XENMEM_memory_map, HOLE_VA };
-
-		assert_int_equal(do_memory_op(&f->vcpu, a), -EFAULT);
-	}
-}
-
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -247,7 +211,6 @@ int main(void)
 		T(test_set_callbacks),
 		T(test_set_segment_base),
 		T(test_fpu_taskswitch),
-		T(test_memory_map),
 	};
 #undef T
 

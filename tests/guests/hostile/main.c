@@ -112,6 +112,8 @@ static void exact_codes(void)
 	struct physdev_apic apic = { 0 };
 	struct physdev_eoi eoi = { .irq = 0 };
 	struct xen_memory_map map = { .nr_entries = 0 };
+	domid_t io = DOMID_IO, self = DOMID_SELF;
+	long rc;
 
 	exact("callback_op(unregister syscall)",
 	      HYPERVISOR_callback_op(CALLBACKOP_unregister, &unreg),
@@ -154,6 +156,12 @@ static void exact_codes(void)
 	      pv_hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_disable,
 			    (1UL << 32) | VMASST_TYPE_m2p_strict), 0,
 	      "0: type is an unsigned int");
+	exact("memory_op(current_reservation, DOMID_IO)",
+	      HYPERVISOR_memory_op(XENMEM_current_reservation, &io),
+	      -XEN_ESRCH, "-ESRCH");
+	rc = HYPERVISOR_memory_op(XENMEM_maximum_gpfn, &self);
+	check(rc >= 0, "%-58s -> %4ld (Xen: max_pfn - 1 from shared_info)",
+	      "memory_op(maximum_gpfn, DOMID_SELF)", rc);
 	exact("memory_op(memory_map, 0 entries)",
 	      HYPERVISOR_memory_op(XENMEM_memory_map, &map), 0, "0");
 	check(map.nr_entries == 0, "  ... nr_entries stays 0 (%u)",
