@@ -111,9 +111,11 @@ int pv_io_okay(const struct pv_vcpu *v, unsigned int port,
 
 /* Load CS/SS from selectors (RPL forced to 3); -EINVAL if invalid. */
 int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
+/* The same, for selectors known to be valid (the flat ones). */
+void pv_load_mode_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
 /*
- * The same, telling which fault an iretq to these selectors raises
- * instead (#GP/#NP/#SS and the error code the CPU would push).
+ * pv_load_segments, telling which fault an iretq to these selectors
+ * raises instead (#GP/#NP/#SS and the error code the CPU would push).
  */
 struct pv_seg_fault {
 	unsigned int vec;
@@ -121,8 +123,6 @@ struct pv_seg_fault {
 };
 int pv_iret_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss,
 		     struct pv_seg_fault *f);
-/* The same, for selectors known to be valid (the flat ones). */
-void pv_load_mode_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
 /*
  * A descriptor from the guest's own GDT (or LDT): 0, or -EINVAL when
  * the selector is outside the table. Checked and DPL-fixed as Xen does.

@@ -181,12 +181,13 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 #define PORT_PIT_LAST	0x42
 
 /*
- * Port I/O the virtual IOPL or the guest's I/O bitmap admits: no device is behind any port, so reads
- * float high and writes vanish, as a Xen domU sees it. One deviation: the
- * PIT counters read 0. Linux's quick PIT calibration waits for the counter
- * MSB to leave 0xff, so all-ones costs it 100,000 emulated reads (seconds
- * on a host where each is an exit); a counter stuck at 0 fails it at once,
- * and the PV clock supplies the TSC rate anyway.
+ * Port I/O the virtual IOPL or the guest's I/O bitmap admits: no device
+ * is behind any port, so reads float high and writes vanish, as a Xen
+ * domU sees it. One deviation: the PIT counters read 0. Linux's quick PIT
+ * calibration waits for the counter MSB to leave 0xff, so all-ones costs
+ * it 100,000 emulated reads (seconds on a host where each is an exit); a
+ * counter stuck at 0 fails it at once, and the PV clock supplies the TSC
+ * rate anyway.
  */
 static int emulate_port_io(struct pv_vcpu *v, struct insn *in)
 {

@@ -5,8 +5,6 @@
  */
 #include <errno.h>
 
-#include <pvabi/callback.h>
-
 #include "pvisor/pv_vcpu.h"
 
 int pv_do_iret(struct pv_vcpu *v)
