@@ -31,7 +31,9 @@ HV_SRCS += \
 	hypervisor/arch/x86/pv/descriptor_tables.c \
 	hypervisor/arch/x86/pv/emul_priv.c \
 	hypervisor/arch/x86/pv/entry_area.c \
+	hypervisor/arch/x86/pv/guest_cr4.c \
 	hypervisor/arch/x86/pv/insn.c \
+	hypervisor/arch/x86/pv/io_perm.c \
 	hypervisor/arch/x86/pv/iret.c \
 	hypervisor/arch/x86/pv/m2p_compat.c \
 	hypervisor/arch/x86/pv/memory_op.c \

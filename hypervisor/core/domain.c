@@ -138,6 +138,7 @@ static int vcpu_create(struct domain *d, unsigned int id)
 	v->pv.efer = VM_EFER;
 	v->pv.cpu.cr0 = VM_CR0;
 	v->pv.cpu.cr4 = VM_CR4;
+	v->pv.guest_cr4 = pv_fixup_guest_cr4(&v->pv, 0);
 
 	cfg = (struct plat_vcpu_config){
 		.cr0 = VM_CR0, .cr4 = VM_CR4, .efer = VM_EFER,
