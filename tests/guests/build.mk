@@ -4,6 +4,7 @@
 # `make check-guests` boots every one under pvctl (tests/guests/run.sh).
 
 GUEST_TESTS := hello traps usermode multicall cpuid hostile bench grants
+GUEST_TESTS += grantv2
 GUEST_TESTS += events timers smp dom0events
 GUEST_TESTS += mmu balloon m2pcompat
 GUEST_TESTS += fuzz
