@@ -7,10 +7,13 @@
  * grant_table_op, plus a dom0 service's copy bounded by a sub-page grant.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "gnt_fixture.h"
@@ -417,6 +420,114 @@ static void test_version_reserved(void **state)
 	assert_int_equal(gf_entry(f, 0)->frame, PG(0));
 }
 
+/*
+ * A backend pins and unpins a reserved entry while the guest switches
+ * versions back and forth: every switch succeeds (reserved pins are
+ * allowed), and whenever the pin is held and no switch is under way, its
+ * in-use bits are where the version in force keeps them. A pin racing a
+ * switch unlocked would leave them in the old place.
+ */
+struct race {
+	struct gnt_fix *f;
+	unsigned int seq;		/* odd while a switch is under way */
+	bool stop;
+	unsigned int pins, seen, bad, busy;
+};
+
+static void *race_pinner(void *arg)
+{
+	struct race *r = arg;
+	const struct gnttab_shm *t = shm(r->f);
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t frame = 0;
+		unsigned int s1, s2, ver;
+		uint16_t bits;
+
+		int16_t rc = gnttab_pin(t, 2, DOM0, 0, &frame);
+
+		if (rc == GNTST_eagain) {	/* switches back to back */
+			r->busy++;
+			continue;
+		}
+		if (rc != GNTST_okay) {
+			fprintf(stderr, "pin %d\n", rc);
+			r->bad++;
+			continue;
+		}
+		r->pins++;
+		if (frame != PG(1)) {
+			fprintf(stderr, "frame %#x\n", frame);
+			r->bad++;
+		}
+		s1 = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+		ver = gnttab_shm_version(t);
+		bits = ver == 2 ? __atomic_load_n(&t->status[2], __ATOMIC_ACQUIRE) :
+			(uint16_t)__atomic_load_n(&t->shared[2 * 2],
+						  __ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+		if (!(s1 & 1) && s1 == s2) {
+			r->seen++;
+			if ((bits & (GTF_reading | GTF_writing)) !=
+			    (GTF_reading | GTF_writing)) {
+				fprintf(stderr, "bits %#x v%u\n", bits, ver);
+				r->bad++;
+			}
+		}
+		rc = gnttab_unpin(t, 2, DOM0, false);
+		if (rc) {
+			fprintf(stderr, "unpin %d\n", rc);
+			r->bad++;
+		}
+	}
+	return NULL;
+}
+
+static void test_version_race(void **state)
+{
+	struct gnt_fix *f = *state;
+	struct race r = { .f = f };
+	unsigned int ok = 0, busy = 0, tries = 0;
+	int other = 0;
+	pthread_t th;
+
+	assert_int_equal(gnttab_seed(&f->d, 2, DOM0, PG(1)), 0);
+	assert_int_equal(pthread_create(&th, NULL, race_pinner, &r), 0);
+	/* Each switch, then a pin or two in the quiet after it. */
+	while (ok < 300 && tries++ < 100000) {
+		unsigned int want = gnttab_shm_version(shm(f)) == 1 ? 2 : 1;
+		unsigned int pins = __atomic_load_n(&r.pins, __ATOMIC_ACQUIRE);
+		int rc;
+
+		__atomic_fetch_add(&r.seq, 1, __ATOMIC_SEQ_CST);
+		rc = gnttab_switch_version(&f->d, want);
+		__atomic_fetch_add(&r.seq, 1, __ATOMIC_SEQ_CST);
+		/* -EBUSY: the pinner held the entry lock past our wait. */
+		if (rc == -EBUSY)
+			busy++;
+		else if (rc)
+			other = rc;
+		else
+			ok++;
+		for (unsigned int y = 0; y < 100000 &&
+		     __atomic_load_n(&r.pins, __ATOMIC_ACQUIRE) < pins + 2; y++)
+			sched_yield();
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	print_message("%u switches (%u busy), %u pins (%u busy), %u checked "
+		      "between switches\n", ok, busy, r.pins, r.busy, r.seen);
+	assert_int_equal(other, 0);
+	assert_int_equal(r.bad, 0);
+	assert_int_equal(ok, 300);
+	assert_true(r.seen > 0);
+	/* All pins gone: the entry as seeded, no bits anywhere. */
+	if (gnttab_shm_version(shm(f)) == 2)
+		assert_int_equal(gnttab_switch_version(&f->d, 1), 0);
+	assert_int_equal(gf_flags(f, 2), GTF_permit_access);
+	assert_int_equal(gf_entry(f, 2)->frame, PG(1));
+}
+
 /* ---- hypercalls -------------------------------------------------------- */
 
 static struct gnttab_get_status_frames *gsf(struct gnt_fix *f, uint32_t nr)
@@ -656,6 +767,7 @@ int main(void)
 		T(test_v2_swap),
 		T(test_version_switch),
 		T(test_version_reserved),
+		T(test_version_race),
 		T(test_hc_status_frames_v2),
 		T(test_hc_copy_v2),
 		T(test_dom0_sub_page),
