@@ -155,6 +155,12 @@ int gnttab_grow(struct domain *d, uint32_t nr)
 	return 0;
 }
 
+/*
+ * Unlike Xen, a switch back to v1 is not refused while the guest still
+ * maps a status frame (nothing counts mappings of hypervisor frames):
+ * the frame only stops being mappable, and a stale mapping reaches
+ * status words nobody reads under v1 (cleared at the next switch).
+ */
 int gnttab_switch_version(struct domain *d, unsigned int version)
 {
 	struct gnttab *g = d->gnttab;
