@@ -10,6 +10,7 @@ HV_SRCS += \
 	hypervisor/core/frame_state.c \
 	hypervisor/core/gnttab_dom0.c \
 	hypervisor/core/gnttab_shm.c \
+	hypervisor/core/gnttab_version.c \
 	hypervisor/core/grant_table.c \
 	hypervisor/core/guest_mem.c \
 	hypervisor/core/hv_region.c \

@@ -37,7 +37,8 @@ static uint64_t hv_region_pages(uint64_t nr_pages, unsigned int vcpus)
 	uint64_t hvmap = 4;
 
 	return 64 + m2p + m2p_tables + directmap + vcpus * per_vcpu +
-	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES + hvmap;
+	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES +
+	       GNTTAB_STATUS_FRAMES(CONFIG_GNTTAB_MAX_FRAMES) + hvmap;
 }
 
 /* The first two usable reserved slots: M2P, then the entry area. */

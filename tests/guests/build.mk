@@ -10,6 +10,7 @@ GUEST_TESTS += fuzz
 GUEST_TESTS += exit-page-user-write console-io-huge
 GUEST_TESTS += gnttab-copy-to-l1 gnttab-copy-ballooned stubkick
 GUEST_TESTS += iopl
+GUEST_TESTS += grantv2
 GUEST_TESTS += dbreg
 
 $(foreach t,$(GUEST_TESTS),$(eval $(call pvguest_kernel,$(BUILD)/guests/$(t).elf,tests/guests/$(t)/main.c)))

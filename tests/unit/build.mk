@@ -12,6 +12,7 @@ UNIT_TESTS += test_elf
 UNIT_TESTS += test_bzimage
 UNIT_TESTS += test_pv_layout
 UNIT_TESTS += test_grant_table test_gnttab_dom0
+UNIT_TESTS += test_gnttab_v2
 
 # xenstored and config-file tests link their own libraries (rules below).
 XS_UNIT_TESTS := test_xs_wire test_xs_tree test_xs_perms test_xs_tx \
