@@ -5,12 +5,14 @@ HV_SRCS += \
 	hypervisor/core/domain_events.c \
 	hypervisor/core/event_channel.c \
 	hypervisor/core/evtchn_dom0.c \
+	hypervisor/core/evtchn_fifo.c \
 	hypervisor/core/evtchn_op.c \
 	hypervisor/core/frame_state.c \
 	hypervisor/core/gnttab_dom0.c \
 	hypervisor/core/gnttab_map.c \
 	hypervisor/core/gnttab_peer.c \
 	hypervisor/core/gnttab_shm.c \
+	hypervisor/core/gnttab_version.c \
 	hypervisor/core/grant_table.c \
 	hypervisor/core/guest_mem.c \
 	hypervisor/core/hv_region.c \
@@ -33,7 +35,9 @@ HV_SRCS += \
 	hypervisor/arch/x86/pv/emul_priv.c \
 	hypervisor/arch/x86/pv/grant_pte.c \
 	hypervisor/arch/x86/pv/entry_area.c \
+	hypervisor/arch/x86/pv/guest_cr4.c \
 	hypervisor/arch/x86/pv/insn.c \
+	hypervisor/arch/x86/pv/io_perm.c \
 	hypervisor/arch/x86/pv/iret.c \
 	hypervisor/arch/x86/pv/m2p_compat.c \
 	hypervisor/arch/x86/pv/memory_op.c \

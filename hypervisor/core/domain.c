@@ -39,7 +39,8 @@ static uint64_t hv_region_pages(uint64_t nr_pages, unsigned int vcpus)
 	uint64_t hvmap = 4;
 
 	return 64 + m2p + m2p_tables + directmap + vcpus * per_vcpu +
-	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES + hvmap;
+	       vcpus / 8 + 8 + CONFIG_GNTTAB_MAX_FRAMES +
+	       GNTTAB_STATUS_FRAMES(CONFIG_GNTTAB_MAX_FRAMES) + hvmap;
 }
 
 /* The first two usable reserved slots: M2P, then the entry area. */
@@ -140,6 +141,7 @@ static int vcpu_create(struct domain *d, unsigned int id)
 	v->pv.efer = VM_EFER;
 	v->pv.cpu.cr0 = VM_CR0;
 	v->pv.cpu.cr4 = VM_CR4;
+	v->pv.guest_cr4 = pv_fixup_guest_cr4(&v->pv, 0);
 
 	cfg = (struct plat_vcpu_config){
 		.cr0 = VM_CR0, .cr4 = VM_CR4, .efer = VM_EFER,

@@ -11,6 +11,7 @@
 
 #include "pvisor/domain_events.h"
 #include "pvisor/log.h"
+#include "pvisor/pv_mm.h"
 
 static struct vcpu_info *hook_vcpu_info(void *ctx, unsigned int id)
 {
@@ -105,9 +106,37 @@ static void hook_kick(void *ctx, unsigned int id)
 	pthread_mutex_unlock(&v->lock);
 }
 
+/* FIFO pages: a RAM frame held as writable, as Xen's map_guest_page. */
+static int hook_map_frame(void *ctx, uint64_t gfn, void **va)
+{
+	struct domain *d = ctx;
+	void *frame = gmem_ram_frame(&d->mem, gfn);
+	int rc;
+
+	if (!frame)
+		return -EINVAL;
+	if (d->mm.pages) {
+		rc = pv_mm_get_writable_frame(d, gfn);
+		if (rc)
+			return rc;
+	}
+	*va = frame;
+	return 0;
+}
+
+static void hook_unmap_frame(void *ctx, uint64_t gfn)
+{
+	struct domain *d = ctx;
+
+	if (d->mm.pages)
+		pv_mm_put_writable_frame(d, gfn);
+}
+
 static const struct evtchn_hooks vcpu_hooks = {
 	.vcpu_info = hook_vcpu_info,
 	.kick = hook_kick,
+	.map_frame = hook_map_frame,
+	.unmap_frame = hook_unmap_frame,
 };
 
 /* When KVM cannot tell us, measure the TSC against the monotonic clock. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Event channels, 2-level ABI: ports, their bindings, and delivery into
- * shared_info (contract §2.8, §3.3). Semantics and error codes follow
+ * Event channels: ports, their bindings, and delivery through the
+ * domain's port ops: the 2-level ABI into shared_info here (contract
+ * §2.8, §3.3), FIFO in evtchn_fifo.c. Semantics and error codes follow
  * Xen's common/event_channel.c and event_2l.c; see event_channel.h for
  * the lock order.
  */
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "pvisor/event_channel.h"
+#include "pvisor/evtchn_fifo.h"
 
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct evtchn_domain *registry;
@@ -62,17 +64,47 @@ static int add_bucket(struct evtchn_domain *ed)
 	return 0;
 }
 
+static void abi_read_lock(struct evtchn_domain *ed)
+{
+	pthread_rwlock_rdlock(&ed->abi_lock);
+}
+
+static void abi_unlock(struct evtchn_domain *ed)
+{
+	pthread_rwlock_unlock(&ed->abi_lock);
+}
+
+/*
+ * Is this free port still on a guest FIFO queue? Reusing it before the
+ * guest unlinks it could misroute its first event (Xen's evtchn_is_busy).
+ */
+static bool port_busy(struct evtchn_domain *ed, evtchn_port_t port)
+{
+	bool busy = false;
+
+	if (!ed->ops)
+		return false;
+	abi_read_lock(ed);
+	if (ed->ops->is_busy)
+		busy = ed->ops->is_busy(ed, port);
+	abi_unlock(ed);
+	return busy;
+}
+
 /* The lowest free port, storage included; it stays free until used. */
 static int get_free_port(struct evtchn_domain *ed)
 {
 	for (unsigned int p = 1; p <= ed->max_port; p++) {
+		struct evtchn *chn;
+
 		if (p >= ed->valid) {
 			int rc = add_bucket(ed);
 
 			if (rc)
 				return rc;
 		}
-		if (evtchn_port_get(ed, p)->state == ECS_FREE)
+		chn = evtchn_port_get(ed, p);
+		if (chn->state == ECS_FREE && !port_busy(ed, p))
 			return (int)p;
 	}
 	return -ENOSPC;
@@ -82,21 +114,32 @@ static void take_port(struct evtchn_domain *ed, struct evtchn *chn,
 		      enum evtchn_state state)
 {
 	chn->state = state;
+	/* Xen's port init: FIFO's default queue, no leftover event. */
+	chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+	chn->fifo_pending = false;
 	ed->active++;
 }
 
 static void free_port(struct evtchn_domain *ed, struct evtchn *chn,
 		      evtchn_port_t port)
 {
+	/* The FIFO queue it may still sit on: its tail must be found. */
+	uint8_t last_priority = chn->last_priority;
+	uint16_t last_vcpu = chn->last_vcpu;
+
 	/* A later binding of this port must not inherit an old event. */
-	if (ed->si)
-		__atomic_fetch_and(&ed->si->evtchn_pending[port / 64],
-				   ~port_bit(port), __ATOMIC_SEQ_CST);
+	if (ed->ops) {
+		abi_read_lock(ed);
+		ed->ops->clear_pending(ed, port);
+		abi_unlock(ed);
+	}
 	if (chn->efd >= 0)
 		close(chn->efd);
 	memset(chn, 0, sizeof(*chn));
 	chn->efd = -1;
 	chn->state = ECS_FREE;
+	chn->last_priority = last_priority;
+	chn->last_vcpu = last_vcpu;
 	ed->active--;
 }
 
@@ -122,6 +165,15 @@ static void unlock_pair(struct evtchn_domain *a, struct evtchn_domain *b)
 
 /* ------------------------------------------------------------ delivery */
 
+void evtchn_mark_upcall(struct evtchn_domain *ed, unsigned int vcpu)
+{
+	struct vcpu_info *vi = ed->hooks->vcpu_info(ed->ctx, vcpu);
+
+	if (vi && !__atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
+				       __ATOMIC_SEQ_CST))
+		ed->hooks->kick(ed->ctx, vcpu);
+}
+
 /* Raise the upcall for one pending_sel word of vcpu's vcpu_info. */
 static void mark_vcpu(struct evtchn_domain *ed, unsigned int vcpu,
 		      unsigned int word)
@@ -134,9 +186,7 @@ static void mark_vcpu(struct evtchn_domain *ed, unsigned int vcpu,
 	if (__atomic_fetch_or(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST) &
 	    sel)
 		return;
-	if (!__atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
-				 __ATOMIC_SEQ_CST))
-		ed->hooks->kick(ed->ctx, vcpu);
+	evtchn_mark_upcall(ed, vcpu);
 }
 
 /* Wake the vCPUs polling port (or any port): masked ports too. */
@@ -164,14 +214,94 @@ static void check_pollers(struct evtchn_domain *ed, evtchn_port_t port)
 	}
 }
 
-/* Xen's evtchn_2l_set_pending; dom0 endpoints signal their eventfd. */
-static void set_pending(struct evtchn_domain *ed, struct evtchn *chn,
-			evtchn_port_t port)
+/* ------------------------------------------------- 2-level port ops */
+
+/*
+ * Ports past the bitmaps exist only if FIFO was on when they were bound
+ * (a reset races a binding): they have no bit, so they do nothing.
+ */
+static bool l2_port(evtchn_port_t port)
+{
+	return port <= EVTCHN_2L_MAX_PORT;
+}
+
+/* Xen's evtchn_2l_set_pending. */
+static bool l2_set_pending(struct evtchn_domain *ed, struct evtchn *chn,
+			   evtchn_port_t port)
 {
 	struct shared_info *si = ed->si;
 	unsigned int word = port / 64;
 
-	if (!si) {
+	if (!l2_port(port) ||
+	    (__atomic_fetch_or(&si->evtchn_pending[word], port_bit(port),
+			       __ATOMIC_SEQ_CST) & port_bit(port)))
+		return false;
+	if (!(__atomic_load_n(&si->evtchn_mask[word], __ATOMIC_SEQ_CST) &
+	      port_bit(port)))
+		mark_vcpu(ed, __atomic_load_n(&chn->notify_vcpu,
+					      __ATOMIC_RELAXED), word);
+	return true;
+}
+
+static void l2_clear_pending(struct evtchn_domain *ed, evtchn_port_t port)
+{
+	if (l2_port(port))
+		__atomic_fetch_and(&ed->si->evtchn_pending[port / 64],
+				   ~port_bit(port), __ATOMIC_SEQ_CST);
+}
+
+static void l2_unmask(struct evtchn_domain *ed, struct evtchn *chn,
+		      evtchn_port_t port)
+{
+	struct shared_info *si = ed->si;
+	unsigned int word = port / 64;
+
+	if (l2_port(port) &&
+	    (__atomic_fetch_and(&si->evtchn_mask[word], ~port_bit(port),
+				__ATOMIC_SEQ_CST) & port_bit(port)) &&
+	    (__atomic_load_n(&si->evtchn_pending[word], __ATOMIC_SEQ_CST) &
+	     port_bit(port)))
+		mark_vcpu(ed, chn->notify_vcpu, word);
+}
+
+static bool l2_is_pending(struct evtchn_domain *ed, evtchn_port_t port)
+{
+	return l2_port(port) &&
+	       (__atomic_load_n(&ed->si->evtchn_pending[port / 64],
+				__ATOMIC_SEQ_CST) & port_bit(port));
+}
+
+static bool l2_is_masked(struct evtchn_domain *ed, evtchn_port_t port)
+{
+	return !l2_port(port) ||
+	       (__atomic_load_n(&ed->si->evtchn_mask[port / 64],
+				__ATOMIC_SEQ_CST) & port_bit(port));
+}
+
+const struct evtchn_port_ops evtchn_port_ops_2l = {
+	.set_pending = l2_set_pending,
+	.clear_pending = l2_clear_pending,
+	.unmask = l2_unmask,
+	.is_pending = l2_is_pending,
+	.is_masked = l2_is_masked,
+};
+
+unsigned int evtchn_abi_max_port(const struct evtchn_domain *ed,
+				 const struct evtchn_port_ops *ops)
+{
+	unsigned int cap = ops == &evtchn_port_ops_fifo ?
+			   EVTCHN_FIFO_NR_CHANNELS - 1 : EVTCHN_2L_MAX_PORT;
+
+	return ed->max_port_cfg < cap ? ed->max_port_cfg : cap;
+}
+
+/* Deliver through the domain's ABI; dom0 endpoints signal their eventfd. */
+static void set_pending(struct evtchn_domain *ed, struct evtchn *chn,
+			evtchn_port_t port)
+{
+	bool news;
+
+	if (!ed->ops) {
 		uint64_t one = 1;
 
 		/* A full counter (EAGAIN) is readable already: nothing lost. */
@@ -179,14 +309,11 @@ static void set_pending(struct evtchn_domain *ed, struct evtchn *chn,
 			(void)0;
 		return;
 	}
-	if (__atomic_fetch_or(&si->evtchn_pending[word], port_bit(port),
-			      __ATOMIC_SEQ_CST) & port_bit(port))
-		return;
-	if (!(__atomic_load_n(&si->evtchn_mask[word], __ATOMIC_SEQ_CST) &
-	      port_bit(port)))
-		mark_vcpu(ed, __atomic_load_n(&chn->notify_vcpu,
-					      __ATOMIC_RELAXED), word);
-	check_pollers(ed, port);
+	abi_read_lock(ed);
+	news = ed->ops->set_pending(ed, chn, port);
+	abi_unlock(ed);
+	if (news)
+		check_pollers(ed, port);
 }
 
 /* -------------------------------------------------------------- setup */
@@ -196,7 +323,8 @@ int evtchn_domain_init(struct evtchn_domain *ed, domid_t domid,
 		       unsigned int max_port, const struct evtchn_hooks *hooks,
 		       void *ctx)
 {
-	unsigned int cap = si ? EVTCHN_2L_MAX_PORT : EVTCHN_DOM0_MAX_PORT;
+	unsigned int cap = si ? EVTCHN_FIFO_NR_CHANNELS - 1 :
+			   EVTCHN_DOM0_MAX_PORT;
 	int rc;
 
 	memset(ed, 0, sizeof(*ed));
@@ -209,7 +337,10 @@ int evtchn_domain_init(struct evtchn_domain *ed, domid_t domid,
 	ed->domid = domid;
 	ed->si = si;
 	ed->nr_vcpus = nr_vcpus;
-	ed->max_port = max_port;
+	/* Storage for the largest ABI; the current one bounds allocation. */
+	ed->max_port_cfg = max_port;
+	ed->ops = si ? &evtchn_port_ops_2l : NULL;
+	ed->max_port = si ? evtchn_abi_max_port(ed, ed->ops) : max_port;
 	ed->hooks = hooks;
 	ed->ctx = ctx;
 	ed->buckets = calloc(max_port / EVTCHN_BUCKET + 1,
@@ -225,6 +356,7 @@ int evtchn_domain_init(struct evtchn_domain *ed, domid_t domid,
 		goto fail;
 	ed->buckets[0][0].state = ECS_RESERVED;
 	pthread_mutex_init(&ed->lock, NULL);
+	pthread_rwlock_init(&ed->abi_lock, NULL);
 	return 0;
 
 fail:
@@ -294,12 +426,18 @@ void evtchn_domain_fini(struct evtchn_domain *ed)
 			evtchn_close_locked(ed, p);
 	}
 	evtchn_global_unlock();
+	pthread_mutex_lock(&ed->lock);
+	pthread_rwlock_wrlock(&ed->abi_lock);
+	evtchn_fifo_destroy(ed);
+	pthread_rwlock_unlock(&ed->abi_lock);
+	pthread_mutex_unlock(&ed->lock);
 	for (unsigned int b = 0; b < ed->valid / EVTCHN_BUCKET; b++)
 		free(ed->buckets[b]);
 	free(ed->buckets);
 	free(ed->virq_port);
 	ed->buckets = NULL;
 	ed->virq_port = NULL;
+	pthread_rwlock_destroy(&ed->abi_lock);
 	pthread_mutex_destroy(&ed->lock);
 }
 
@@ -398,7 +536,7 @@ int evtchn_bind_virq(struct evtchn_domain *ed, uint32_t virq, uint32_t vcpu)
 {
 	enum virq_type type;
 	struct evtchn *chn;
-	uint16_t *slot;
+	evtchn_port_t *slot;
 	int port;
 
 	if (virq >= NR_VIRQS)
@@ -424,7 +562,7 @@ int evtchn_bind_virq(struct evtchn_domain *ed, uint32_t virq, uint32_t vcpu)
 	take_port(ed, chn, ECS_VIRQ);
 	chn->notify_vcpu = (uint16_t)vcpu;
 	chn->u.virq = virq;
-	*slot = (uint16_t)port;
+	*slot = (evtchn_port_t)port;
 out:
 	pthread_mutex_unlock(&ed->lock);
 	return port;
@@ -533,6 +671,16 @@ int evtchn_reset(struct evtchn_domain *ed)
 		if (state != ECS_FREE)
 			evtchn_close(ed, p);
 	}
+	/* Back to 2-level, as Xen's evtchn_reset: the guest starts over. */
+	pthread_mutex_lock(&ed->lock);
+	if (ed->ops) {
+		pthread_rwlock_wrlock(&ed->abi_lock);
+		evtchn_fifo_destroy(ed);
+		ed->ops = &evtchn_port_ops_2l;
+		ed->max_port = evtchn_abi_max_port(ed, ed->ops);
+		pthread_rwlock_unlock(&ed->abi_lock);
+	}
+	pthread_mutex_unlock(&ed->lock);
 	return 0;
 }
 
@@ -591,7 +739,7 @@ void evtchn_send_virq(struct evtchn_domain *ed, unsigned int vcpu,
 		      uint32_t virq)
 {
 	unsigned int v;
-	uint16_t port;
+	evtchn_port_t port;
 
 	if (virq >= NR_VIRQS)
 		return;
@@ -625,9 +773,7 @@ bool evtchn_virq_bound(struct evtchn_domain *ed, unsigned int vcpu,
 
 int evtchn_unmask(struct evtchn_domain *ed, evtchn_port_t port)
 {
-	struct shared_info *si = ed->si;
 	struct evtchn *chn;
-	unsigned int word = port / 64;
 
 	pthread_mutex_lock(&ed->lock);
 	chn = evtchn_port_get(ed, port);
@@ -636,14 +782,33 @@ int evtchn_unmask(struct evtchn_domain *ed, evtchn_port_t port)
 		return -EINVAL;
 	}
 	/* Free ports are left alone (Xen's evtchn_usable). */
-	if (si && chn->state > ECS_RESERVED &&
-	    (__atomic_fetch_and(&si->evtchn_mask[word], ~port_bit(port),
-				__ATOMIC_SEQ_CST) & port_bit(port)) &&
-	    (__atomic_load_n(&si->evtchn_pending[word], __ATOMIC_SEQ_CST) &
-	     port_bit(port)))
-		mark_vcpu(ed, chn->notify_vcpu, word);
+	if (ed->ops && chn->state > ECS_RESERVED) {
+		abi_read_lock(ed);
+		ed->ops->unmask(ed, chn, port);
+		abi_unlock(ed);
+	}
 	pthread_mutex_unlock(&ed->lock);
 	return 0;
+}
+
+int evtchn_set_priority(struct evtchn_domain *ed, evtchn_port_t port,
+			uint32_t priority)
+{
+	struct evtchn *chn;
+	int rc = -EINVAL;
+
+	pthread_mutex_lock(&ed->lock);
+	chn = evtchn_port_get(ed, port);
+	if (chn && ed->ops) {
+		abi_read_lock(ed);
+		rc = ed->ops->set_priority ?
+		     ed->ops->set_priority(ed, chn, priority) : -ENOSYS;
+		abi_unlock(ed);
+	} else if (chn) {
+		rc = -ENOSYS;
+	}
+	pthread_mutex_unlock(&ed->lock);
+	return rc;
 }
 
 int evtchn_bind_vcpu(struct evtchn_domain *ed, evtchn_port_t port,
@@ -726,9 +891,11 @@ int evtchn_poll_port(struct evtchn_domain *ed, evtchn_port_t port)
 
 	pthread_mutex_lock(&ed->lock);
 	chn = evtchn_port_get(ed, port);
-	if (chn && chn->state > ECS_RESERVED && ed->si)
-		rc = !!(__atomic_load_n(&ed->si->evtchn_pending[port / 64],
-					__ATOMIC_SEQ_CST) & port_bit(port));
+	if (chn && chn->state > ECS_RESERVED && ed->ops) {
+		abi_read_lock(ed);
+		rc = ed->ops->is_pending(ed, port);
+		abi_unlock(ed);
+	}
 	pthread_mutex_unlock(&ed->lock);
 	return rc;
 }

@@ -2,8 +2,7 @@
 /*
  * event_channel_op (hypercall 32) and its compat form (16): copy the
  * guest's argument in, run the operation on the calling domain's event
- * state (event_channel.c), copy results out. Only the 2-level ABI: the
- * FIFO ops fail with -ENOSYS, which makes Linux pick 2-level.
+ * state (event_channel.c, evtchn_fifo.c), copy results out.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -11,6 +10,7 @@
 #include <pvabi/event_channel.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/evtchn_fifo.h"
 #include "pvisor/hypercall.h"
 
 /* A request naming a domain: only ourselves, as an unprivileged guest. */
@@ -36,6 +36,9 @@ static long evtchn_op(struct vcpu *v, uint64_t cmd, uint64_t arg)
 		struct evtchn_bind_vcpu bind_vcpu;
 		struct evtchn_unmask unmask;
 		struct evtchn_reset reset;
+		struct evtchn_init_control init;
+		struct evtchn_expand_array expand;
+		struct evtchn_set_priority prio;
 	} u;
 	size_t in, out_off = 0, out_len = 0;
 	long rc;
@@ -51,10 +54,12 @@ static long evtchn_op(struct vcpu *v, uint64_t cmd, uint64_t arg)
 	case EVTCHNOP_bind_vcpu: in = sizeof(u.bind_vcpu); break;
 	case EVTCHNOP_unmask: in = sizeof(u.unmask); break;
 	case EVTCHNOP_reset: in = sizeof(u.reset); break;
+	case EVTCHNOP_init_control: in = sizeof(u.init); break;
+	case EVTCHNOP_expand_array: in = sizeof(u.expand); break;
+	case EVTCHNOP_set_priority: in = sizeof(u.prio); break;
 	case EVTCHNOP_bind_pirq:
 		return -EPERM;		/* no physical IRQs for a domU */
 	default:
-		/* init_control, expand_array, set_priority: no FIFO ABI. */
 		return -ENOSYS;
 	}
 	if (pv_read(&v->pv, arg, &u, in))
@@ -118,6 +123,22 @@ static long evtchn_op(struct vcpu *v, uint64_t cmd, uint64_t arg)
 	case EVTCHNOP_unmask:
 		rc = evtchn_unmask(ed, u.unmask.port);
 		break;
+	case EVTCHNOP_init_control:
+		rc = evtchn_init_control(ed, u.init.control_gfn, u.init.offset,
+					 u.init.vcpu);
+		if (!rc) {
+			/* Xen writes the whole struct back on success. */
+			u.init.link_bits = EVTCHN_FIFO_LINK_BITS;
+			out_off = 0;
+			out_len = sizeof(u.init);
+		}
+		break;
+	case EVTCHNOP_expand_array:
+		rc = evtchn_expand_array(ed, u.expand.array_gfn);
+		break;
+	case EVTCHNOP_set_priority:
+		rc = evtchn_set_priority(ed, u.prio.port, u.prio.priority);
+		break;
 	default: /* EVTCHNOP_reset */
 		rc = check_self(v->d, u.reset.dom);
 		if (!rc)
@@ -145,5 +166,8 @@ long do_event_channel_op_compat(struct vcpu *v, const uint64_t a[6])
 
 	if (pv_read(&v->pv, a[0], &cmd, sizeof(cmd)))
 		return -EFAULT;
+	/* Xen forwards only the ops of its day (up to unmask): no FIFO. */
+	if (cmd > EVTCHNOP_unmask)
+		return -ENOSYS;
 	return evtchn_op(v, cmd, a[0] + offsetof(struct evtchn_op, u));
 }

@@ -262,6 +262,7 @@ out:
 static int dom0_copy(struct gnttab_dom0 *g, grant_ref_t ref, unsigned int off,
 		     void *buf, size_t len, bool to_guest)
 {
+	struct gnttab_pinned pin;
 	uint32_t frame;
 	uint8_t *page;
 	int16_t st;
@@ -270,10 +271,16 @@ static int dom0_copy(struct gnttab_dom0 *g, grant_ref_t ref, unsigned int off,
 		return 0;
 	if (off >= PAGE_BYTES || len > PAGE_BYTES - off)
 		return -EINVAL;
-	st = gnttab_pin(&g->shm, ref, g->self, to_guest ? 0 : GNTPIN_READONLY,
-			&frame);
+	st = gnttab_pin_window(&g->shm, ref, g->self,
+			       to_guest ? 0 : GNTPIN_READONLY, &pin);
 	if (st)
 		return gnttab_dom0_errno(st);
+	frame = pin.frame;
+	/* A v2 sub-page grant: only its window (Xen's copy says so too). */
+	if (off < pin.off || off + len > (size_t)pin.off + pin.len) {
+		gnttab_unpin(&g->shm, ref, g->self, !to_guest);
+		return gnttab_dom0_errno(GNTST_general_error);
+	}
 	st = frame_claim(&g->shm.frames, frame, to_guest);
 	if (st) {
 		gnttab_unpin(&g->shm, ref, g->self, !to_guest);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Grant tables, v1: each domain's table (a memfd whose shared frames sit
- * in the domain's hypervisor region) and grant_table_op, hypercall 20,
- * with Xen's per-op semantics and error codes: setup_table, query_size,
- * set_version/get_version (v1 only), get_status_frames, copy and
- * swap_grant_ref. Maps and unmaps are gnttab_map.c's. The entry protocol
- * itself lives in gnttab_shm.c.
+ * Grant tables, v1 and v2: each domain's table (a memfd whose shared and
+ * status frames sit in the domain's hypervisor region) and
+ * grant_table_op, hypercall 20, with Xen's per-op semantics and error
+ * codes: setup_table, query_size, set_version/get_version,
+ * get_status_frames, copy and swap_grant_ref. Maps and unmaps are
+ * gnttab_map.c's; the entry protocol itself lives in gnttab_shm.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,7 @@
 int gnttab_domain_init(struct domain *d)
 {
 	const uint32_t max = CONFIG_GNTTAB_MAX_FRAMES;
+	uint32_t nr_hv;
 	struct gnttab *g;
 	int64_t idx;
 	void *at;
@@ -59,16 +60,19 @@ int gnttab_domain_init(struct domain *d)
 		return rc;
 
 	/*
-	 * The guest-visible frames: reserve max pages of the hypervisor
-	 * region (so their frame numbers are fixed from the start) and put
-	 * the memfd's frames in their place in pvisord's mapping, which is
-	 * what the VM's memory slot points at.
+	 * The guest-visible frames: reserve max shared frames and the v2
+	 * status frames after them in the hypervisor region (so their frame
+	 * numbers are fixed from the start, whichever version is in force)
+	 * and put the memfd's first pages, which are those frames in that
+	 * order, in their place in pvisord's mapping, which is what the
+	 * VM's memory slot points at.
 	 */
-	idx = hv_alloc(&d->hv, max);
+	nr_hv = max + GNTTAB_STATUS_FRAMES(max);
+	idx = hv_alloc(&d->hv, nr_hv);
 	if (idx < 0)
 		return (int)idx;
 	g->hv_idx = (uint64_t)idx;
-	at = mmap(hv_page(&d->hv, g->hv_idx), (size_t)max << PAGE_SHIFT,
+	at = mmap(hv_page(&d->hv, g->hv_idx), (size_t)nr_hv << PAGE_SHIFT,
 		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, g->fd, 0);
 	if (at == MAP_FAILED)
 		return -errno;
@@ -101,6 +105,36 @@ uint64_t gnttab_frame_mfn(const struct domain *d, uint32_t i)
 	return hv_pfn(&d->hv, d->gnttab->hv_idx + i);
 }
 
+uint64_t gnttab_status_mfn(const struct domain *d, uint32_t i)
+{
+	return hv_pfn(&d->hv, d->gnttab->hv_idx + d->gnttab->shm.max_frames + i);
+}
+
+/*
+ * Let the guest map the status frames that go with nr shared frames
+ * (v2), or none (v1: Xen frees them). Under grow_lock.
+ */
+static void gnttab_status_access(struct domain *d, uint32_t nr, bool v2)
+{
+	struct gnttab *g = d->gnttab;
+	uint32_t all = GNTTAB_STATUS_FRAMES(g->shm.max_frames);
+	uint32_t on = v2 ? GNTTAB_STATUS_FRAMES(nr) : 0;
+
+	for (uint32_t i = 0; i < all; i++)
+		d->hv.access[g->hv_idx + g->shm.max_frames + i] =
+			i < on ? HV_ACCESS_READ | HV_ACCESS_WRITE : 0;
+}
+
+uint32_t gnttab_nr_status_frames(const struct domain *d)
+{
+	const struct gnttab *g = d->gnttab;
+
+	if (gnttab_shm_version(&g->shm) != 2)
+		return 0;
+	return GNTTAB_STATUS_FRAMES(__atomic_load_n(&g->shm.ctl->nr_frames,
+						    __ATOMIC_ACQUIRE));
+}
+
 int gnttab_grow(struct domain *d, uint32_t nr)
 {
 	struct gnttab *g = d->gnttab;
@@ -112,10 +146,35 @@ int gnttab_grow(struct domain *d, uint32_t nr)
 	cur = __atomic_load_n(&g->shm.ctl->nr_frames, __ATOMIC_RELAXED);
 	for (uint32_t i = cur; i < nr; i++)
 		d->hv.access[g->hv_idx + i] = HV_ACCESS_READ | HV_ACCESS_WRITE;
-	if (nr > cur)
+	if (nr > cur) {
+		/* v2 grows its status frames with it, as Xen's grow does. */
+		if (gnttab_shm_version(&g->shm) == 2)
+			gnttab_status_access(d, nr, true);
 		__atomic_store_n(&g->shm.ctl->nr_frames, nr, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&g->grow_lock);
 	return 0;
+}
+
+/*
+ * Unlike Xen, a switch back to v1 is not refused while the guest still
+ * maps a status frame (nothing counts mappings of hypervisor frames):
+ * the frame only stops being mappable, and a stale mapping reaches
+ * status words nobody reads under v1 (cleared at the next switch).
+ */
+int gnttab_switch_version(struct domain *d, unsigned int version)
+{
+	struct gnttab *g = d->gnttab;
+	int rc;
+
+	pthread_mutex_lock(&g->grow_lock);
+	rc = gnttab_shm_set_version(&g->shm, version);
+	if (!rc)
+		gnttab_status_access(d, __atomic_load_n(&g->shm.ctl->nr_frames,
+							__ATOMIC_RELAXED),
+				     gnttab_shm_version(&g->shm) == 2);
+	pthread_mutex_unlock(&g->grow_lock);
+	return rc;
 }
 
 int gnttab_seed(struct domain *d, grant_ref_t ref, domid_t backend,
@@ -123,14 +182,9 @@ int gnttab_seed(struct domain *d, grant_ref_t ref, domid_t backend,
 {
 	struct gnttab *g = d->gnttab;
 
-	if (!g || ref >= gnttab_shm_nr_entries(&g->shm) ||
-	    frame >= d->mem.nr_pages)
+	if (!g || frame >= d->mem.nr_pages)
 		return -EINVAL;
-	g->shm.shared[2 * (uint64_t)ref + 1] = frame;
-	__atomic_store_n(&g->shm.shared[2 * (uint64_t)ref],
-			 GTF_permit_access | ((uint32_t)backend << 16),
-			 __ATOMIC_RELEASE);
-	return 0;
+	return gnttab_shm_seed(&g->shm, ref, backend, frame);
 }
 
 /* ---- hypercall helpers ------------------------------------------------ */
@@ -253,7 +307,11 @@ static long gnt_query_size(struct vcpu *v, uint64_t uop, unsigned int count)
 	return pv_write(&v->pv, uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
-/* Only v1 exists here: Xen built with max_version 1 answers 2 -ENOSYS. */
+/*
+ * Xen's order: a version that does not exist is -EINVAL; the one in
+ * force is written back whatever happened. The switch itself (its
+ * -EBUSY, -EAGAIN, -ERANGE) is gnttab_shm_set_version's.
+ */
 static long gnt_set_version(struct vcpu *v, uint64_t uop)
 {
 	struct gnttab_set_version op;
@@ -261,13 +319,14 @@ static long gnt_set_version(struct vcpu *v, uint64_t uop)
 
 	if (pv_read(&v->pv, uop, &op, sizeof(op)))
 		return -EFAULT;
-	if (op.version == 1)
-		rc = 0;
-	else if (op.version == 2)
-		rc = -ENOSYS;
-	else
+	if (op.version != 1 && op.version != 2)
 		rc = -EINVAL;
-	op.version = 1;		/* the version in force, whatever happened */
+	else
+		rc = gnttab_switch_version(v->d, op.version);
+	if (rc && rc != -EINVAL)
+		dom_log(v->d, LOG_DEBUG, "grant table v%u refused: %ld\n",
+			op.version, rc);
+	op.version = gnttab_shm_version(&v->d->gnttab->shm);
 	if (pv_write(&v->pv, uop, &op, sizeof(op)))
 		return -EFAULT;
 	return rc;
@@ -276,18 +335,23 @@ static long gnt_set_version(struct vcpu *v, uint64_t uop)
 static long gnt_get_version(struct vcpu *v, uint64_t uop)
 {
 	struct gnttab_get_version op;
+	struct gnttab *g;
 
 	if (pv_read(&v->pv, uop, &op, sizeof(op)))
 		return -EFAULT;
-	if (!gnt_lookup(v, op.dom, true))
+	g = gnt_lookup(v, op.dom, true);
+	if (!g)
 		return -ESRCH;
-	op.version = 1;
+	op.version = gnttab_shm_version(&g->shm);
 	return pv_write(&v->pv, uop + offsetof(struct gnttab_get_version,
 					       version),
 			&op.version, sizeof(op.version)) ? -EFAULT : 0;
 }
 
-/* v1 tables have no status frames: asking for any is an error. */
+/*
+ * The status frames' numbers (v2). A v1 table has none, so asking for
+ * any is GNTST_general_error, as asking for more than exist is.
+ */
 static long gnt_get_status_frames(struct vcpu *v, uint64_t uop,
 				  unsigned int count)
 {
@@ -299,10 +363,28 @@ static long gnt_get_status_frames(struct vcpu *v, uint64_t uop,
 		return -EFAULT;
 	if (!gnt_handle_okay(v, op.frame_list, op.nr_frames, sizeof(uint64_t)))
 		return -EFAULT;
-	if (!gnt_lookup(v, op.dom, true))
+	if (!gnt_lookup(v, op.dom, true)) {
 		op.status = GNTST_bad_domain;
-	else
-		op.status = op.nr_frames ? GNTST_general_error : GNTST_okay;
+		goto out;
+	}
+	/* grow_lock: the count and the version, as one. */
+	pthread_mutex_lock(&v->d->gnttab->grow_lock);
+	if (op.nr_frames > gnttab_nr_status_frames(v->d)) {
+		op.status = GNTST_general_error;
+	} else {
+		op.status = GNTST_okay;
+		for (uint32_t i = 0; i < op.nr_frames; i++) {
+			uint64_t mfn = gnttab_status_mfn(v->d, i);
+
+			if (pv_write(&v->pv, op.frame_list + i * sizeof(mfn),
+				     &mfn, sizeof(mfn))) {
+				op.status = GNTST_bad_virt_addr;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&v->d->gnttab->grow_lock);
+out:
 	if (gnt_put_status(v, uop,
 			   offsetof(struct gnttab_get_status_frames, status),
 			   op.status))
@@ -323,6 +405,7 @@ struct gnt_buf {
 	bool ro;
 	bool claimed;			/* frame reference held on mfn */
 	uint64_t mfn;
+	uint16_t off, len;		/* the bytes granted (Xen's window) */
 };
 
 /* Xen: only DOMID_SELF may be named by frame; the domain must exist. */
@@ -337,10 +420,13 @@ static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
 			 bool is_gref, bool ro, struct gnt_buf *b)
 {
 	struct domain *d = v->d;
+	struct gnttab_pinned pin;
 	uint32_t frame;
 	int16_t rc;
 
 	b->ro = ro;
+	b->off = 0;
+	b->len = PAGE_SIZE;
 	if (!is_gref) {
 		/*
 		 * Hypervisor frames shared with the guest (its grant
@@ -366,13 +452,16 @@ static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
 		return b->page ? GNTST_okay : GNTST_bad_page;
 	}
 	b->g = gnt_lookup(v, p->domid, true);
-	rc = gnttab_pin(&b->g->shm, p->u.ref, d->id, ro ? GNTPIN_READONLY : 0,
-			&frame);
+	rc = gnttab_pin_window(&b->g->shm, p->u.ref, d->id,
+			       ro ? GNTPIN_READONLY : 0, &pin);
 	if (rc) {
 		b->g = NULL;
 		return rc;
 	}
 	b->ref = p->u.ref;
+	frame = pin.frame;
+	b->off = pin.off;		/* a v2 sub-page grant's window */
+	b->len = pin.len;
 	/* The granter's frame, under the same rules as its own copies. */
 	rc = frame_claim(&b->g->shm.frames, frame, !ro);
 	if (rc)
@@ -397,7 +486,16 @@ static void gnt_release(struct vcpu *v, struct gnt_buf *b)
 	b->claimed = false;
 }
 
-/* Xen's order: len 0, domains, source, dest, then the page bounds. */
+/* Inside the bytes b grants (all of a frame but for a sub-page grant). */
+static bool gnt_in_window(const struct gnt_buf *b, uint16_t off, uint16_t len)
+{
+	return off >= b->off && off + len <= b->off + b->len;
+}
+
+/*
+ * Xen's order: len 0, domains, source, dest, then the page bounds
+ * (GNTST_bad_copy_arg) and the grants' windows (GNTST_general_error).
+ */
 static int16_t gnt_copy_one(struct vcpu *v, const struct gnttab_copy *op)
 {
 	struct gnt_buf src = { 0 }, dst = { 0 };
@@ -419,6 +517,9 @@ static int16_t gnt_copy_one(struct vcpu *v, const struct gnttab_copy *op)
 		if (op->source.offset + op->len > PAGE_SIZE ||
 		    op->dest.offset + op->len > PAGE_SIZE)
 			rc = GNTST_bad_copy_arg;
+		else if (!gnt_in_window(&src, op->source.offset, op->len) ||
+			 !gnt_in_window(&dst, op->dest.offset, op->len))
+			rc = GNTST_general_error;
 		else	/* the two may be the same page */
 			memmove(dst.page + op->dest.offset,
 				src.page + op->source.offset, op->len);

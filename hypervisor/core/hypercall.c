@@ -140,8 +140,19 @@ long hypercall_preempt(struct vcpu *v, uint64_t a0, uint64_t a1, uint64_t a2,
  */
 long do_multicall(struct vcpu *v, const uint64_t a[6])
 {
-	/* Xen takes the count as an unsigned int: the high half is ignored. */
-	uint64_t list = a[0], count = (uint32_t)a[1];
+	/* The count is an unsigned long, as in Xen 4.19 on (no truncation). */
+	uint64_t list = a[0], count = a[1];
+	const struct guest_mem *m = &v->d->mem;
+
+	/*
+	 * Xen's guest_handle_okay first: a list in no guest's address range
+	 * (only its start is looked at), or a count whose size overflows,
+	 * is -EFAULT even for 0 calls.
+	 */
+	if (!x86_is_canonical(list) ||
+	    (list >= m->reserved_va_start && list < m->reserved_va_end) ||
+	    count >= ~0ull / sizeof(struct multicall_entry))
+		return -EFAULT;
 
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t va = list + i * sizeof(struct multicall_entry);

@@ -186,6 +186,9 @@ static void vcpu_trap(struct vcpu *v, unsigned int vec, uint32_t ec)
 			v->stats.emulated++;
 			return;
 		}
+		/* The exception the emulation raised could not be delivered. */
+		if (rc < 0)
+			break;
 		/* An IDT-sourced #GP is `int n` through a DPL0 gate. */
 		if ((ec & 3) != 2 || !vcpu_soft_int(v, &rc))
 			rc = pv_inject_exception(pv, vec, ec);

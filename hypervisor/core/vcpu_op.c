@@ -140,6 +140,8 @@ static int apply_context(struct vcpu *cur, struct vcpu *t,
 			 CALLBACKF_mask_events : 0,
 	};
 	pv->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
+	/* Before the debug registers: DR4/DR5 and I/O breakpoints need DE. */
+	pv->guest_cr4 = pv_fixup_guest_cr4(pv, c->ctrlreg[4]);
 	/* As Xen: each register through set_debugreg, refusals ignored. */
 	pv_debugreg_reset(pv);
 	for (unsigned int i = 0; i < 4; i++)
@@ -345,14 +347,12 @@ static long set_singleshot(struct vcpu *v, uint64_t arg)
 		return -EFAULT;
 	now = time_now(&v->d->time);
 	/*
-	 * Xen compares unsigned for VCPU_SSHOTTMR_future but arms the timer
-	 * with signed system time: a top-bit-set deadline is in the past.
+	 * Xen arms the timer with signed system time: a top-bit-set
+	 * deadline is in the past. A past deadline fires at once, and
+	 * VCPU_SSHOTTMR_future is ignored (Xen 4.18 on; it used to be
+	 * -ETIME, which old Linux retried forever).
 	 */
 	if (set.timeout_abs_ns < now || (int64_t)set.timeout_abs_ns < 0) {
-		/* Linux passes no flags: a past deadline fires at once. */
-		if ((set.flags & VCPU_SSHOTTMR_future) &&
-		    set.timeout_abs_ns < now)
-			return -ETIME;
 		timer_stop_singleshot(v);
 		timer_fire(v);
 		return 0;
@@ -364,7 +364,9 @@ static long set_singleshot(struct vcpu *v, uint64_t arg)
 long do_vcpu_op(struct vcpu *v, const uint64_t a[6])
 {
 	struct domain *d = v->d;
-	uint64_t cmd = a[0], id = a[1], arg = a[2];
+	/* Xen's types: int cmd, unsigned int vcpuid. */
+	uint32_t cmd = (uint32_t)a[0], id = (uint32_t)a[1];
+	uint64_t arg = a[2];
 	struct vcpu_set_periodic_timer per;
 	struct vcpu_runstate_info rs;
 	struct vcpu *t;
@@ -413,8 +415,11 @@ long do_vcpu_op(struct vcpu *v, const uint64_t a[6])
 		return register_time_area(t, arg, v);
 	case VCPUOP_get_physid:
 		return -EINVAL;		/* only for dom0's pinned vCPUs */
+	case VCPUOP_send_nmi:
+		/* Xen's argument check; no virtual NMIs to raise yet. */
+		return arg ? -EINVAL : -ENOSYS;
 	}
-	return -ENOSYS;			/* send_nmi: no virtual NMIs yet */
+	return -ENOSYS;
 }
 
 long do_set_timer_op(struct vcpu *v, const uint64_t a[6])

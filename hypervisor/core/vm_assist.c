@@ -16,7 +16,8 @@
 
 long do_vm_assist(struct vcpu *v, const uint64_t a[6])
 {
-	uint64_t cmd = a[0], type = a[1];
+	/* Xen's unsigned int cmd and type. */
+	uint32_t cmd = (uint32_t)a[0], type = (uint32_t)a[1];
 	unsigned long bit;
 
 	if (type >= 64 || !((1ul << type) & VMASST_VALID_PV))

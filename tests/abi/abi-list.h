@@ -1130,6 +1130,15 @@ ABI_SIZE(struct physdev_set_iobitmap)
 ABI_FIELD(struct physdev_set_iobitmap, bitmap)
 ABI_SCALAR(struct physdev_set_iobitmap, nr_ports)
 
+ABI_SIZE(struct physdev_apic)
+ABI_SCALAR(struct physdev_apic, apic_physbase)
+ABI_SCALAR(struct physdev_apic, reg)
+ABI_SCALAR(struct physdev_apic, value)
+
+ABI_SIZE(struct physdev_irq)
+ABI_SCALAR(struct physdev_irq, irq)
+ABI_SCALAR(struct physdev_irq, vector)
+
 ABI_CONST(PHYSDEVOP_IRQ_UNMASK_NOTIFY)
 ABI_CONST(PHYSDEVOP_irq_status_query)
 ABI_CONST(PHYSDEVOP_set_iopl)

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # The stock Debian kernel on pvisor, through pvisord and pvctl: boot to
 # the busybox shell, run commands on hvc0 and check their output, check
-# dmesg, shutdown through xenstore, reboot from inside, 2 vCPUs, and a
-# domain destroyed mid-boot that leaves nothing behind.
+# dmesg (FIFO event channels), shutdown through xenstore, reboot from
+# inside, 2 vCPUs (a FIFO control block each), 2-level event channels
+# (xen.fifo_events=0), and a domain destroyed mid-boot that leaves
+# nothing behind.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -51,10 +53,10 @@ if wait_for deb "^SLEPT [0-9]" 90 && wait_for deb "^SPLATS=[0-9]" 90 &&
 else
 	bad commands-on-hvc0 "missing output" deb
 fi
-# dmesg: Xen PV platform, PV clock, events, grant tables, xenbus
+# dmesg: Xen PV platform, PV clock, FIFO events, grant tables, xenbus
 if grep -q "Hypervisor detected: Xen PV" "$T/deb.log" &&
    grep -q "clocksource: Switched to clocksource xen" "$T/deb.log" &&
-   grep -q "xen:events: Using 2-level ABI" "$T/deb.log" &&
+   grep -q "xen:events: Using FIFO-based ABI" "$T/deb.log" &&
    grep -q "Grant table initialized" "$T/deb.log" &&
    ! grep -q -e "cut here" -e "Oops" -e "BUG:" -e "Kernel panic" "$T/deb.log" &&
    "$PVCTL" xenstore read "/local/domain/$("$PVCTL" list | awk '$1=="deb"{print $2}')/control/feature-poweroff" 2>/dev/null | grep -q 1; then
@@ -94,7 +96,8 @@ fi
 # 4. two vCPUs, both online
 create smp 2 256
 if wait_for smp "shell on /dev/hvc0" "$BOOT_TIMEOUT" &&
-   grep -q "smp: Brought up 1 node, 2 CPUs" "$T/smp.log"; then
+   grep -q "smp: Brought up 1 node, 2 CPUs" "$T/smp.log" &&
+   grep -q "xen:events: Using FIFO-based ABI" "$T/smp.log"; then
 	ok two-vcpus
 else
 	bad two-vcpus "not both online" smp
@@ -102,11 +105,13 @@ fi
 "$PVCTL" destroy smp 2>/dev/null; wait_gone smp
 
 # 5. pvctl run: no daemon, the PV console on stdin/stdout, exit status
-# from the guest's shutdown reason (poweroff: 0)
+# from the guest's shutdown reason (poweroff: 0). This boot keeps the
+# 2-level event channel ABI (xen.fifo_events=0).
 # Type only once the shell is up, however slow the host is.
 mkfifo "$T/run.in"
 timeout "$BOOT_TIMEOUT" "$PVCTL" run --kernel "$KERNEL" --ramdisk "$INITRD" \
-	--memory 256 --cmdline "console=hvc0 nr_cpus=1" <"$T/run.in" >"$T/run.log" 2>&1 &
+	--memory 256 --cmdline "console=hvc0 nr_cpus=1 xen.fifo_events=0" \
+	<"$T/run.in" >"$T/run.log" 2>&1 &
 rpid=$!
 exec 7>"$T/run.in"
 wait_for run "shell on /dev/hvc0" "$BOOT_TIMEOUT"
@@ -118,7 +123,8 @@ rc=$?
 exec 7>&-
 out=$(cat "$T/run.log")
 if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^RUN-42" &&
-   echo "$out" | grep -q "shell on /dev/hvc0"; then
+   echo "$out" | grep -q "shell on /dev/hvc0" &&
+   echo "$out" | grep -q "xen:events: Using 2-level ABI"; then
 	ok pvctl-run-console
 else
 	verdict FAIL linux/pvctl-run-console "exit $rc"

@@ -4,12 +4,13 @@
 # `make check-guests` boots every one under pvctl (tests/guests/run.sh).
 
 GUEST_TESTS := hello traps usermode multicall cpuid hostile bench grants
-GUEST_TESTS += events timers smp dom0events
+GUEST_TESTS += events evtfifo timers smp dom0events
 GUEST_TESTS += mmu balloon m2pcompat
 GUEST_TESTS += fuzz
 GUEST_TESTS += exit-page-user-write console-io-huge
 GUEST_TESTS += gnttab-copy-to-l1 gnttab-copy-ballooned stubkick
 GUEST_TESTS += iopl
+GUEST_TESTS += grantv2
 GUEST_TESTS += dbreg
 GUEST_TESTS += gntmap
 

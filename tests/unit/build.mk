@@ -6,16 +6,19 @@ UNIT_TESTS += test_pv_bounce
 UNIT_TESTS += test_cpuid
 UNIT_TESTS += test_emul_priv
 UNIT_TESTS += test_debugreg
+UNIT_TESTS += test_physdev
+UNIT_TESTS += test_callbacks test_vcpu_op test_memory_op
 UNIT_TESTS += test_elf
 UNIT_TESTS += test_bzimage
 UNIT_TESTS += test_pv_layout
 UNIT_TESTS += test_grant_table test_gnttab_dom0
+UNIT_TESTS += test_gnttab_v2
 
 # xenstored and config-file tests link their own libraries (rules below).
 XS_UNIT_TESTS := test_xs_wire test_xs_tree test_xs_perms test_xs_tx \
                  test_xs_watch test_xs_quota test_xs_ring
 UNIT_TESTS += $(XS_UNIT_TESTS) test_config
-UNIT_TESTS += test_event_channel
+UNIT_TESTS += test_event_channel test_evtchn_fifo
 UNIT_TESTS += test_time
 UNIT_TESTS += test_page_type test_ptwr_decode
 UNIT_TESTS += test_m2p_compat

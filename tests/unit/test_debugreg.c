@@ -69,6 +69,7 @@ static int setup(void **state)
 					    sizeof(host_plain) /
 					    sizeof(host_plain[0])), 0);
 	f->v->cpuid = &f->pol;
+	f->v->guest_cr4 = pv_fixup_guest_cr4(f->v, 0);
 	*state = f;
 	return 0;
 }
@@ -205,6 +206,13 @@ static void test_dr7_reserved_and_gd(void **state)
 	assert_true(f->v->dr_dirty);
 }
 
+/* The guest sets CR4.DE as Xen lets it: through pv_fixup_guest_cr4. */
+static void set_guest_de(struct fixture *f)
+{
+	f->v->guest_cr4 = pv_fixup_guest_cr4(f->v, f->v->guest_cr4 | CR4_DE);
+	assert_true(f->v->guest_cr4 & CR4_DE);
+}
+
 static void test_dr7_io_breakpoints(void **state)
 {
 	struct fixture *f = *state;
@@ -218,8 +226,12 @@ static void test_dr7_io_breakpoints(void **state)
 	assert_int_equal(hc_set(f, 7, DR7_RW0_IO), 0);
 	assert_int_equal(get(f, 7), 0x400 | DR7_RW0_IO);
 
-	/* With CR4.DE: accepted, read back whole, never armed in the VM. */
+	/* The VM's real CR4.DE is not the guest's: still refused. */
 	f->v->cpu.cr4 |= CR4_DE;
+	assert_int_equal(hc_set(f, 7, DR7_L0 | DR7_RW0_IO), -EPERM);
+
+	/* With the guest's CR4.DE: accepted, read back whole, not armed. */
+	set_guest_de(f);
 	assert_int_equal(hc_set(f, 7, DR7_L0 | DR7_RW0_IO | DR7_G1 |
 			 DR7_RW1_W), 0);
 	assert_int_equal(get(f, 7), 0x400 | DR7_L0 | DR7_RW0_IO | DR7_G1 |
@@ -246,7 +258,7 @@ static void test_dr4_dr5(void **state)
 	assert_int_equal(hc_set(f, 4, 1ull << 32), -EINVAL);
 	assert_int_equal(hc_set(f, 5, DR7_GD), -EPERM);
 	/* With CR4.DE they do not exist. */
-	f->v->cpu.cr4 |= CR4_DE;
+	set_guest_de(f);
 	assert_int_equal(hc_set(f, 4, 0), -ENODEV);
 	assert_int_equal(hc_set(f, 5, 0x400), -ENODEV);
 	assert_int_equal(hc_get(f, 4), -ENODEV);
@@ -353,7 +365,7 @@ static void test_mov_dr_nonexistent_is_ud(void **state)
 
 	/* %db4 with CR4.DE: #UD too. Without a handler: an error. */
 	f->v->cpu.rip = RIP0;
-	f->v->cpu.cr4 |= CR4_DE;
+	set_guest_de(f);
 	f->v->trap_ctxt[X86_VEC_UD].address = 0;
 	PUT(f, 0x0f, 0x21, 0xe0);		/* mov %db4,%rax */
 	assert_true(pv_emulate_gp(f->v) < 0);

@@ -18,6 +18,13 @@
 #define CODE_VA		0x0000000000600000ull
 #define CODE_PA		0x80000ull
 #define RIP0		(CODE_VA + 0x100)
+#define KSTACK_VA	0x0000000000c00000ull
+#define KSTACK_PA	0x100000ull
+#define BMP_VA		0x0000000000d00000ull	/* kernel tables only */
+#define BMP_PA		0x110000ull
+#define H_PF		0x0000000000601400ull
+#define H_DB		0x0000000000601100ull
+#define CR4_DE		0x8ull
 
 struct fixture {
 	struct fake_mem fm;
@@ -41,7 +48,14 @@ static int setup(void **state)
 	fm_init(&f->fm, FM_RAM_PAGES);
 	f->kcr3 = fm_alloc_table(&f->fm);
 	fm_map_range(&f->fm, f->kcr3, CODE_VA, CODE_PA, 2, FM_LEAF_RO);
+	fm_map_range(&f->fm, f->kcr3, KSTACK_VA, KSTACK_PA, 2, FM_LEAF_RW);
+	/* Two bitmap pages, then a hole. */
+	fm_map_range(&f->fm, f->kcr3, BMP_VA, BMP_PA, 2, FM_LEAF_RW);
 	pv_vcpu_init(&f->v, 0, &f->fm.gm, &f->vi);
+	f->v.cpu.gpr[GPR_RSP] = KSTACK_VA + 0x1f88;
+	f->v.kernel_sp = KSTACK_VA + 2 * PAGE_SIZE;
+	f->v.trap_ctxt[X86_VEC_PF].address = H_PF;
+	f->v.trap_ctxt[X86_VEC_DB].address = H_DB;
 	f->v.kernel_cr3 = f->kcr3;
 	f->v.cpu.cr3 = f->kcr3;
 	f->v.cpu.rip = RIP0;
@@ -50,6 +64,8 @@ static int setup(void **state)
 	f->v.cpuid = &f->pol;
 	f->v.vm_assist = &f->assist;
 	f->v.iopl = 1;		/* what Linux asks for with set_iopl */
+	f->v.cpu.cr4 = 0x620;	/* the VM's real CR4 */
+	f->v.guest_cr4 = pv_fixup_guest_cr4(&f->v, 0);
 	*state = f;
 	return 0;
 }
@@ -540,6 +556,257 @@ static void test_unreadable_rip(void **state)
 	assert_int_equal(f->v.cpu.rip, CODE_VA + 2 * PAGE_SIZE);
 }
 
+
+/*
+ * CR4 as Xen shows it to a PV guest: PAE, OSFXSR, OSXMMEXCPT (and MCE)
+ * of the real CR4, plus DE when the guest sets it; writes never fault,
+ * other bits are dropped.
+ */
+static void test_mov_cr4(void **state)
+{
+	struct fixture *f = *state;
+
+	PUT(f, 0x0f, 0x20, 0xe0);		/* mov %cr4,%rax */
+	f->v.cpu.gpr[GPR_RAX] = ~0ull;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x620);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 3);
+
+	/* DE sticks; TSD, PSE, PGE, VMXE, SMEP are not the guest's. */
+	PUT(f, 0x0f, 0x22, 0xe0);		/* mov %rax,%cr4 */
+	f->v.cpu.gpr[GPR_RAX] = 0x620 | CR4_DE | 0x4 | 0x10 | 0x80 |
+				0x2000 | 0x100000;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.guest_cr4, 0x628);
+	assert_int_equal(f->v.cpu.cr4, 0x620);	/* the VM's is untouched */
+	PUT(f, 0x0f, 0x20, 0xe1);		/* mov %cr4,%rcx */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RCX], 0x628);
+
+	/* Clearing what the guest only observes changes nothing either. */
+	PUT(f, 0x0f, 0x22, 0xe1);		/* mov %rcx,%cr4 */
+	f->v.cpu.gpr[GPR_RCX] = 0;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.guest_cr4, 0x620);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 12);
+
+	/* Guest user mode: #GP, as any control register access. */
+	enter_user_mode(f);
+	PUT(f, 0x0f, 0x22, 0xe0);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.guest_cr4, 0x620);
+}
+
+/* Without DE in the CPUID policy, CR4.DE cannot be set (Xen's fixup). */
+static void test_cr4_de_needs_policy(void **state)
+{
+	static const struct cpuid_leaf no_de[] = {
+		{ .leaf = 0, .eax = 1, .ebx = 0x756e6547 },
+		{ .leaf = 1, .eax = 0x906ea, .edx = 0xbfebfbff & ~4u },
+	};
+	struct fixture *f = *state;
+
+	assert_int_equal(cpuid_policy_build(&f->pol, no_de, 2), 0);
+	PUT(f, 0x0f, 0x22, 0xe0);		/* mov %rax,%cr4 */
+	f->v.cpu.gpr[GPR_RAX] = 0x620 | CR4_DE;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.guest_cr4, 0x620);
+	assert_int_equal(pv_set_debugreg(&f->v, 7, 0x401 | (2u << 16)), -EPERM);
+}
+
+static uint8_t *bmp(struct fixture *f)
+{
+	return fm_ptr(&f->fm, BMP_PA);
+}
+
+/*
+ * vIOPL 0: the I/O bitmap decides, a clear bit allowing the port, for
+ * ports below nr_ports only (Xen's guest_io_okay).
+ */
+static void test_iobitmap_kernel(void **state)
+{
+	struct fixture *f = *state;
+
+	f->v.iopl = 0;
+	memset(bmp(f), 0xff, 2 * PAGE_SIZE);
+	bmp(f)[0x80 >> 3] = 0xfe;		/* 0x80 allowed, 0x81-0x87 not */
+	bmp(f)[0x88 >> 3] = 0xfe;		/* 0x88 allowed */
+	f->v.iobmp = BMP_VA;
+	f->v.iobmp_nr = 0x100;
+
+	PUT(f, 0xe6, 0x80);			/* out %al,$0x80 */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	PUT(f, 0xe4, 0x81);			/* in $0x81,%al */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	/* A word at 0x87 needs 0x87 and 0x88: the first is refused. */
+	PUT(f, 0x66, 0xef);			/* out %ax,(%dx) */
+	f->v.cpu.gpr[GPR_RDX] = 0x87;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	bmp(f)[0x80 >> 3] = 0x7e;		/* now 0x87 too */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 4);
+	/* A dword at 0x86 covers 0x86..0x89, so 0x86 and 0x89 too. */
+	PUT(f, 0xed);				/* in (%dx),%eax */
+	f->v.cpu.gpr[GPR_RDX] = 0x86;
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	bmp(f)[0x80 >> 3] = 0x3e;
+	bmp(f)[0x88 >> 3] = 0xfc;
+	f->v.cpu.gpr[GPR_RAX] = 0;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0xffffffffull);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 5);
+
+	/* cli/sti are the virtual IOPL's alone. */
+	PUT(f, 0xfa);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+
+	/* nr_ports bounds the bitmap: port + size must fit. */
+	memset(bmp(f), 0, 2 * PAGE_SIZE);
+	f->v.iobmp_nr = 0x81;
+	PUT(f, 0xe6, 0x80);
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	PUT(f, 0xe6, 0x81);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	PUT(f, 0x66, 0xe7, 0x80);		/* out %ax,$0x80: 0x80-0x81 */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	f->v.iobmp_nr = 0x10000;		/* the last port */
+	f->v.cpu.gpr[GPR_RDX] = 0xffff;
+	PUT(f, 0xee);
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	PUT(f, 0x66, 0xef);			/* 0xffff-0x10000: beyond */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+
+	/* Unset again (nr_ports 0): nothing allowed. */
+	f->v.iobmp_nr = 0;
+	PUT(f, 0xe6, 0x80);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+
+	/* A virtual IOPL that allows does not look at the bitmap. */
+	f->v.iopl = 1;
+	f->v.iobmp = 0x0000000000900000ull;	/* unmapped */
+	f->v.iobmp_nr = 0x10000;
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+}
+
+/*
+ * Guest user mode: the same bitmap, read through the kernel's tables
+ * (Xen switches to them), where user mode has no mapping of it.
+ */
+static void test_iobitmap_user(void **state)
+{
+	struct fixture *f = *state;
+
+	memset(bmp(f), 0xff, PAGE_SIZE);
+	bmp(f)[0x70 >> 3] = 0xfe;
+	f->v.iobmp = BMP_VA;
+	f->v.iobmp_nr = 0x400;
+	f->v.iopl = 0;
+	enter_user_mode(f);
+
+	PUT(f, 0xe4, 0x70);			/* in $0x70,%al */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	assert_false(f->v.in_kernel);
+	PUT(f, 0xe4, 0x71);
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	PUT(f, 0xfb);				/* sti: still not user mode's */
+	assert_int_equal(pv_emulate_gp(&f->v), 0);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+}
+
+/*
+ * An unreadable bitmap is the guest's #PF at the byte that could not be
+ * read, the instruction not done; both bytes are always read, so the
+ * second may fault even when the port's bit is in the first.
+ */
+static void test_iobitmap_fault(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t frame[8];
+
+	f->v.iopl = 0;
+	memset(bmp(f), 0, 2 * PAGE_SIZE);
+	f->v.iobmp = BMP_VA + 2 * PAGE_SIZE - 1;	/* last mapped byte */
+	f->v.iobmp_nr = 8;
+	PUT(f, 0xe6, 0x00);			/* out %al,$0x0 */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, H_PF);
+	assert_int_equal(f->v.virt_cr2, BMP_VA + 2 * PAGE_SIZE);
+	assert_int_equal(pv_read(&f->v, f->v.cpu.gpr[GPR_RSP], frame,
+				 sizeof(frame)), 0);
+	assert_int_equal(frame[2], 0);		/* rcx, r11, ec: read, kernel */
+	assert_int_equal(frame[3], RIP0);	/* at the instruction */
+
+	/* From user mode: U/S set, delivered to the kernel all the same. */
+	f->v.cpu.rip = RIP0;
+	f->v.iobmp = BMP_VA + 2 * PAGE_SIZE;	/* first byte unmapped */
+	enter_user_mode(f);
+	PUT(f, 0xe6, 0x00);
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_true(f->v.in_kernel);
+	assert_int_equal(f->v.cpu.rip, H_PF);
+	assert_int_equal(f->v.virt_cr2, BMP_VA + 2 * PAGE_SIZE);
+	assert_int_equal(pv_read(&f->v, f->v.cpu.gpr[GPR_RSP], frame,
+				 sizeof(frame)), 0);
+	assert_int_equal(frame[2], 4);
+
+	/* No #PF handler: an error, the domain's end. */
+	f->v.trap_ctxt[X86_VEC_PF].address = 0;
+	f->v.cpu.rip = RIP0;
+	assert_int_equal(pv_toggle_guest_mode(&f->v), 0);
+	assert_true(pv_emulate_gp(&f->v) < 0);
+	assert_int_equal(f->v.cpu.rip, RIP0);
+}
+
+/*
+ * I/O breakpoints (CR4.DE, DR7 RW=10b) fire on emulated port I/O: #DB
+ * after the instruction, with DR6.Bn, as Xen's check_guest_io_breakpoint.
+ */
+static void test_io_breakpoint(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t dr6, frame[7];
+
+	f->v.guest_cr4 = pv_fixup_guest_cr4(&f->v, CR4_DE);
+	assert_int_equal(pv_set_debugreg(&f->v, 1, 0x80), 0);
+	assert_int_equal(pv_set_debugreg(&f->v, 2, 0x71), 0);
+	/* L1, RW1 = I/O, LEN1 = 1; L2, RW2 = I/O, LEN2 = 4 (0x70-0x73). */
+	assert_int_equal(pv_set_debugreg(&f->v, 7, 0x404 | 0x10 |
+					 (2u << 20) | (2u << 24) |
+					 (3u << 26)), 0);
+
+	PUT(f, 0xe6, 0x81);			/* out %al,$0x81: no hit */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+	PUT(f, 0xe6, 0x80);			/* out %al,$0x80: DR1 */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, H_DB);
+	assert_int_equal(pv_read(&f->v, f->v.cpu.gpr[GPR_RSP], frame,
+				 sizeof(frame)), 0);
+	assert_int_equal(frame[2], RIP0 + 4);	/* a trap: past the out */
+	assert_int_equal(pv_get_debugreg(&f->v, 6, &dr6), 0);
+	assert_int_equal(dr6, 0xffff0ff0 | 2);
+
+	/* A word at 0x7f reaches 0x80: DR1; the DR2 hit replaces it. */
+	f->v.cpu.rip = RIP0;
+	f->v.cpu.gpr[GPR_RSP] = KSTACK_VA + 0x1f88;
+	f->v.cpu.gpr[GPR_RDX] = 0x73;
+	PUT(f, 0xec);				/* in (%dx),%al: 0x73, DR2 */
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, H_DB);
+	assert_int_equal(pv_get_debugreg(&f->v, 6, &dr6), 0);
+	assert_int_equal(dr6, 0xffff0ff0 | 4);
+
+	/* CR4.DE cleared again: the enables stay but nothing fires. */
+	f->v.cpu.rip = RIP0;
+	f->v.guest_cr4 = pv_fixup_guest_cr4(&f->v, 0);
+	PUT(f, 0xe6, 0x80);
+	assert_int_equal(pv_emulate_gp(&f->v), 1);
+	assert_int_equal(f->v.cpu.rip, RIP0 + 2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -562,6 +829,12 @@ int main(void)
 		T(test_kernel_architectural_iopl),
 		T(test_kernel_iopl_levels),
 		T(test_user_iopl3),
+		T(test_mov_cr4),
+		T(test_cr4_de_needs_policy),
+		T(test_iobitmap_kernel),
+		T(test_iobitmap_user),
+		T(test_iobitmap_fault),
+		T(test_io_breakpoint),
 	};
 #undef T
 

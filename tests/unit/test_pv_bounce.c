@@ -697,6 +697,137 @@ static void test_iret_unreadable(void **state)
 	assert_int_equal(pv_do_iret(&f->v), -EPERM);
 }
 
+
+/* A guest GDT in fake RAM, frame GDT_PFN, and the fault handlers. */
+#define GDT_PFN		0x120ull
+#define H_NP		0x10001b80ull
+#define H_SS		0x10001c00ull
+#define D_CODE64	0x00affa000000ffffull	/* DPL 3, present */
+#define D_DATA		0x00cff2000000ffffull	/* DPL 3, present */
+#define D_NOT_PRESENT	(1ull << 47)
+
+static void guest_gdt(struct fixture *f)
+{
+	uint64_t *g = (uint64_t *)(void *)fm_ptr(&f->fm, GDT_PFN << PAGE_SHIFT);
+
+	memset(g, 0, PAGE_SIZE);
+	g[2] = D_CODE64;			/* 0x10 */
+	g[3] = D_DATA;				/* 0x18 */
+	g[4] = D_CODE64 & ~D_NOT_PRESENT;	/* 0x20: not present */
+	g[5] = D_DATA & ~D_NOT_PRESENT;		/* 0x28: not present */
+	g[6] = D_CODE64 & ~(3ull << 45);	/* 0x30: DPL 0 */
+	g[7] = D_DATA & ~(1ull << 41);		/* 0x38: read-only data */
+	f->v.gdt_frames[0] = GDT_PFN;
+	f->v.gdt_ents = 16;
+	f->v.trap_ctxt[X86_VEC_NP].address = H_NP;
+	f->v.trap_ctxt[X86_VEC_SS].address = H_SS;
+}
+
+/* iret to cs:ss from the kernel; returns the vector's handler reached. */
+static uint64_t iret_fault(struct fixture *f, uint16_t cs, uint16_t ss,
+			   uint64_t *ec)
+{
+	struct iret_context ctx = {
+		.rax = 0x5a, .rip = 0x00000000a1000800ull, .cs = cs,
+		.rflags = X86_EFLAGS_IF, .rsp = KSTACK_VA + 0x1f00, .ss = ss,
+	};
+	uint64_t frame[8];
+
+	f->v.cpu.rip = KRIP;
+	put_iret(f, KSTACK_VA + 0x1000, &ctx);
+	assert_int_equal(pv_do_iret(&f->v), 0);
+	read_kstack(f, f->v.cpu.gpr[GPR_RSP], frame, 8);
+	*ec = frame[2];
+	if (f->v.cpu.rip == 0x00000000a1000800ull)
+		return 0;			/* no fault */
+	/* As at the iret's target: rip, rax, the selectors given. */
+	assert_int_equal(frame[3], 0x00000000a1000800ull);
+	assert_int_equal((uint16_t)frame[4], cs & ~3u);
+	assert_int_equal(frame[7], ss | 3u);
+	assert_int_equal(f->v.cpu.gpr[GPR_RAX], 0x5a);
+	return f->v.cpu.rip;
+}
+
+/*
+ * A bad CS or SS in the iret frame: the fault iretq raises, with the
+ * selector as the CPU reports it (Xen lets the real iretq fault).
+ */
+static void test_iret_segment_faults(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ec;
+
+	/* Without a GDT, the kernel's 0x10 does not exist. */
+	assert_int_equal(iret_fault(f, 0x10, 0x18, &ec), H_GP);
+	assert_int_equal(ec, 0x10);
+	guest_gdt(f);
+	assert_int_equal(iret_fault(f, 0x10, 0x18, &ec), 0);
+	assert_int_equal(f->v.cpu.cs, 0x13);
+	/*
+	 * CS (RPL 0: back to the kernel): null, outside the table, data,
+	 * DPL 0, not present.
+	 */
+	assert_int_equal(iret_fault(f, 0x0, 0x18, &ec), H_GP);
+	assert_int_equal(ec, 0);
+	assert_int_equal(iret_fault(f, 0x80, 0x18, &ec), H_GP);
+	assert_int_equal(ec, 0x80);
+	assert_int_equal(iret_fault(f, 0x18, 0x18, &ec), H_GP);
+	assert_int_equal(ec, 0x18);
+	assert_int_equal(iret_fault(f, 0x30, 0x18, &ec), H_GP);
+	assert_int_equal(ec, 0x30);
+	assert_int_equal(iret_fault(f, 0x20, 0x18, &ec), H_NP);
+	assert_int_equal(ec, 0x20);
+	/* The LDT: none set, every selector is outside it (TI kept). */
+	assert_int_equal(iret_fault(f, 0x0c, 0x18, &ec), H_GP);
+	assert_int_equal(ec, 0x0c);
+	/* SS: null, code, read-only, outside the table, not present. */
+	assert_int_equal(iret_fault(f, 0x10, 0x3, &ec), H_GP);
+	assert_int_equal(ec, 0);
+	assert_int_equal(iret_fault(f, 0x10, 0x10, &ec), H_GP);
+	assert_int_equal(ec, 0x10);
+	assert_int_equal(iret_fault(f, 0x10, 0x3b, &ec), H_GP);
+	assert_int_equal(ec, 0x38);
+	assert_int_equal(iret_fault(f, 0x10, 0x1f, &ec), H_GP);
+	assert_int_equal(ec, 0x1c);
+	assert_int_equal(iret_fault(f, 0x10, 0x2b, &ec), H_SS);
+	assert_int_equal(ec, 0x28);
+	/* CS is checked first. */
+	assert_int_equal(iret_fault(f, 0x20, 0x2b, &ec), H_NP);
+	assert_int_equal(ec, 0x20);
+}
+
+/* To user mode: the fault comes from there, onto the kernel stack. */
+static void test_iret_segment_fault_user(void **state)
+{
+	struct fixture *f = *state;
+	struct iret_context ctx = {
+		.rip = URIP, .cs = FLAT_USER_CS, .rflags = X86_EFLAGS_IF,
+		.rsp = USP, .ss = 0x2b,
+	};
+	uint64_t frame[8];
+
+	guest_gdt(f);
+	f->v.user_cr3 = f->ucr3;
+	put_iret(f, KSTACK_VA + 0x1000, &ctx);
+	assert_int_equal(pv_do_iret(&f->v), 0);
+	assert_true(f->v.in_kernel);
+	assert_int_equal(f->v.cpu.rip, H_SS);
+	assert_int_equal(f->v.cpu.gpr[GPR_RSP], KSTACK_TOP - 8 * 8);
+	read_kstack(f, KSTACK_TOP - 8 * 8, frame, 8);
+	assert_int_equal(frame[2], 0x28);
+	assert_int_equal(frame[3], URIP);
+	assert_int_equal((uint16_t)frame[4], FLAT_USER_CS);
+	assert_int_equal(frame[6], USP);
+	assert_int_equal(frame[7], 0x2b);
+
+	/* No handler for the fault: an error (the domain is crashed). */
+	f->v.trap_ctxt[X86_VEC_GP].address = 0;
+	ctx.cs = FLAT_KERNEL_CS & ~3u;
+	ctx.ss = 0;
+	put_iret(f, KSTACK_VA + 0x1000, &ctx);
+	assert_int_equal(pv_do_iret(&f->v), -ENOENT);
+}
+
 static void test_upcall(void **state)
 {
 	struct fixture *f = *state;
@@ -760,6 +891,8 @@ int main(void)
 		T(test_iret_to_user_without_user_cr3),
 		T(test_iret_in_syscall),
 		T(test_iret_unreadable),
+		T(test_iret_segment_faults),
+		T(test_iret_segment_fault_user),
 		T(test_upcall),
 	};
 #undef T

@@ -68,9 +68,28 @@ struct physdev_set_iopl {
 	uint32_t iopl;
 };
 
+/*
+ * The I/O bitmap, per vCPU: ports below nr_ports (0..65536) whose bit is
+ * clear are allowed where the virtual IOPL does not allow them. Read from
+ * guest memory at each access, two bytes at a time, through the kernel's
+ * page tables; nr_ports 0 turns it off.
+ */
 struct physdev_set_iobitmap {
 	XEN_GUEST_HANDLE(uint8_t) bitmap;
 	uint32_t nr_ports;
+};
+
+/* apic_read/apic_write: the I/O APICs, dom0's alone. */
+struct physdev_apic {
+	uint64_t apic_physbase;
+	uint32_t reg;
+	uint32_t value;
+};
+
+/* alloc_irq_vector, free_irq_vector. */
+struct physdev_irq {
+	uint32_t irq;
+	uint32_t vector;
 };
 
 #endif /* PVABI_PHYSDEV_H */

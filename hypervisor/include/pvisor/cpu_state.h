@@ -44,6 +44,13 @@ struct cpu_state {
 
 #define X86_CR0_TS	0x00000008u
 
+#define X86_CR4_TSD		0x00000004u
+#define X86_CR4_DE		0x00000008u
+#define X86_CR4_PAE		0x00000020u
+#define X86_CR4_MCE		0x00000040u
+#define X86_CR4_OSFXSR		0x00000200u
+#define X86_CR4_OSXMMEXCPT	0x00000400u
+
 #define X86_VEC_DE	0
 #define X86_VEC_DB	1
 #define X86_VEC_NMI	2

@@ -10,10 +10,13 @@
 #include <pvabi/xen.h>
 
 /*
- * Xen's 2-level event channels, as plain functions over one domain's
- * event state and its shared_info page. Nothing here knows about KVM or
- * vCPU threads: delivery reaches vCPUs through two hooks, so the logic
- * is unit-testable and can later move into the VM as a fast path.
+ * Xen's event channels, as plain functions over one domain's event
+ * state: ports and bindings here, delivery through a per-domain set of
+ * port operations (the 2-level bitmaps in shared_info, or the FIFO
+ * queues of evtchn_fifo.c once the guest asks for them). Nothing here
+ * knows about KVM or vCPU threads: delivery reaches vCPUs and guest
+ * frames through hooks, so the logic is unit-testable and can later
+ * move into the VM as a fast path.
  *
  * Locking (outermost first):
  *   1. evtchn_global_lock (event_channel.c): the domain registry and the
@@ -22,12 +25,18 @@
  *      interdomain channel alive while either end is changed.
  *   2. evtchn_domain.lock: every port of one domain. Two of them are
  *      taken in address order, and only under the global lock.
- *   3. vCPU locks, taken by the kick hook (struct vcpu.lock: a leaf).
+ *   3. evtchn_domain.abi_lock (rwlock): which port ops the domain uses
+ *      and the FIFO pages behind them. Every use of the port ops holds
+ *      it for reading; switching ABI, adding event array pages and
+ *      control blocks hold it for writing (with evtchn_domain.lock).
+ *   4. the FIFO queue lock (evtchn_fifo.c): queue tails and linking.
+ *   5. vCPU locks, taken by the kick hook (struct vcpu.lock: a leaf).
  * A send on an interdomain port holds only the sender's lock: the peer
  * port cannot change state without that lock too, so it stays bound.
- * Pending/mask bits and vcpu_info live in guest-writable memory: they are
- * only ever touched with atomic operations, and no value read from there
- * is trusted beyond the bit it names.
+ * Pending/mask bits, FIFO event words and control blocks, and vcpu_info
+ * live in guest-writable memory: they are only ever touched with atomic
+ * operations, and no value read from there is trusted beyond the bit it
+ * names (a LINK field is written by us, never followed).
  */
 
 #ifndef CONFIG_EVTCHN_MAX_PORT
@@ -57,9 +66,16 @@ enum evtchn_state {
 enum virq_type { VIRQ_TYPE_VCPU, VIRQ_TYPE_DOMAIN, VIRQ_TYPE_GLOBAL };
 
 struct evtchn_domain;
+struct evtchn_fifo;
 
 struct evtchn {
 	uint8_t state;			/* enum evtchn_state */
+	uint8_t priority;		/* FIFO queue: 0 (first) .. 15 */
+	/* FIFO: pending while its event array page was missing. */
+	bool fifo_pending;
+	/* FIFO: the queue it was last linked on (kept across close). */
+	uint8_t last_priority;
+	uint16_t last_vcpu;
 	uint16_t notify_vcpu;
 	int efd;			/* dom0 endpoints: eventfd; else -1 */
 	union {
@@ -78,7 +94,37 @@ struct evtchn_hooks {
 	struct vcpu_info *(*vcpu_info)(void *ctx, unsigned int vcpu);
 	/* Wake it from block/poll, or make it leave the VM promptly. */
 	void (*kick)(void *ctx, unsigned int vcpu);
+	/*
+	 * FIFO pages: one of the guest's own RAM frames, held with a
+	 * writable type reference until unmap_frame (never a page table or
+	 * descriptor page). 0 and *va, or -EINVAL. NULL: no FIFO ABI.
+	 */
+	int (*map_frame)(void *ctx, uint64_t gfn, void **va);
+	void (*unmap_frame)(void *ctx, uint64_t gfn);
 };
+
+/*
+ * How ports are made pending, masked and queued: one set per ABI.
+ * Callers hold abi_lock for reading; chn is port's channel.
+ */
+struct evtchn_port_ops {
+	/* Mark pending and queue/notify; true when it was not pending. */
+	bool (*set_pending)(struct evtchn_domain *ed, struct evtchn *chn,
+			    evtchn_port_t port);
+	void (*clear_pending)(struct evtchn_domain *ed, evtchn_port_t port);
+	/* The guest asked to unmask: clear, and deliver if pending. */
+	void (*unmask)(struct evtchn_domain *ed, struct evtchn *chn,
+		       evtchn_port_t port);
+	bool (*is_pending)(struct evtchn_domain *ed, evtchn_port_t port);
+	bool (*is_masked)(struct evtchn_domain *ed, evtchn_port_t port);
+	/* Still on a guest queue: the port may not be reallocated yet. */
+	bool (*is_busy)(struct evtchn_domain *ed, evtchn_port_t port);
+	/* NULL: the ABI has no priorities (-ENOSYS, as Xen). */
+	int (*set_priority)(struct evtchn_domain *ed, struct evtchn *chn,
+			    uint32_t priority);
+};
+
+extern const struct evtchn_port_ops evtchn_port_ops_2l;
 
 struct evtchn_domain {
 	pthread_mutex_t lock;
@@ -87,15 +133,19 @@ struct evtchn_domain {
 	struct shared_info *si;
 	unsigned int nr_vcpus;
 	unsigned int max_port;		/* highest port that may be allocated */
+	unsigned int max_port_cfg;	/* the configured limit, any ABI */
 	unsigned int valid;		/* ports below this have storage */
 	unsigned int active;		/* ports not free or reserved */
 	struct evtchn **buckets;
-	uint16_t *virq_port;		/* [vcpu * NR_VIRQS + virq], 0 = none */
+	evtchn_port_t *virq_port;	/* [vcpu * NR_VIRQS + virq]; 0 none */
 	/* SCHEDOP_poll: vCPUs polling, and the one port each waits for. */
 	uint64_t poll_mask[EVTCHN_MAX_VCPUS / 64];
 	int32_t poll_port[EVTCHN_MAX_VCPUS];	/* 0 none, -1 any port */
 	const struct evtchn_hooks *hooks;
 	void *ctx;
+	pthread_rwlock_t abi_lock;
+	const struct evtchn_port_ops *ops;	/* NULL: dom0 endpoints */
+	struct evtchn_fifo *fifo;		/* FIFO state, or NULL */
 	bool registered;
 	struct evtchn_domain *next;	/* registry */
 };
@@ -129,7 +179,11 @@ int evtchn_status(struct evtchn_domain *ed, evtchn_port_t port,
 int evtchn_bind_vcpu(struct evtchn_domain *ed, evtchn_port_t port,
 		     uint32_t vcpu);
 int evtchn_unmask(struct evtchn_domain *ed, evtchn_port_t port);
+/* Close every port and go back to the 2-level ABI. */
 int evtchn_reset(struct evtchn_domain *ed);
+/* FIFO only (-ENOSYS under 2-level); init_control is in evtchn_fifo.h. */
+int evtchn_set_priority(struct evtchn_domain *ed, evtchn_port_t port,
+			uint32_t priority);
 
 /* Does domid exist (for -ESRCH vs -EPERM on foreign-domain requests)? */
 bool evtchn_domain_exists(domid_t domid);
@@ -170,5 +224,10 @@ int evtchn_close_locked(struct evtchn_domain *ed, evtchn_port_t port);
 /* Raise ed's own port if it is bound to peer; -EINVAL otherwise. */
 int evtchn_raise_bound(struct evtchn_domain *ed, evtchn_port_t port,
 		       const struct evtchn_domain *peer);
+/* Set vcpu's evtchn_upcall_pending; kick it when that is news. */
+void evtchn_mark_upcall(struct evtchn_domain *ed, unsigned int vcpu);
+/* The highest port the domain may allocate under ABI ops. */
+unsigned int evtchn_abi_max_port(const struct evtchn_domain *ed,
+				 const struct evtchn_port_ops *ops);
 
 #endif

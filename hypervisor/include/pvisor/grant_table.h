@@ -19,10 +19,11 @@ struct domain;
 struct vcpu;
 
 /*
- * A domain's grant table (v1 only), as pvisord holds it: a memfd laid out
- * as gnttab_shm.h says, whose shared frames also appear in the domain's
- * hypervisor region, so the guest maps them by frame number (setup_table)
- * and those numbers never change as the table grows. The memfd is what a
+ * A domain's grant table (v1 or v2), as pvisord holds it: a memfd laid
+ * out as gnttab_shm.h says, whose shared frames, then status frames, also
+ * appear in the domain's hypervisor region, so the guest maps them by
+ * frame number (setup_table, get_status_frames) and those numbers never
+ * change as the table grows or changes version. The memfd is what a
  * dom0 service gets (with the guest's RAM memfd) to honour the grants.
  */
 struct gnttab {
@@ -31,8 +32,9 @@ struct gnttab {
 	size_t size;
 	struct gnttab_shm shm;
 	uint64_t hv_idx;		/* hv page index of shared frame 0 */
+					/* (status frame 0: hv_idx + max) */
 	uint8_t *ram;			/* the granter's RAM */
-	pthread_mutex_t grow_lock;	/* serialises growth of nr_frames */
+	pthread_mutex_t grow_lock;	/* serialises growth and versions */
 	uint32_t unimpl_logged;		/* bit n: GNTTABOP n reported */
 };
 
@@ -55,11 +57,24 @@ int gnttab_domain_fd(const struct domain *d);
 int gnttab_seed(struct domain *d, grant_ref_t ref, domid_t backend,
 		uint32_t frame);
 
-/* Grow to nr frames (never shrinks); -EINVAL beyond the maximum. */
+/*
+ * Grow to nr frames (never shrinks), and under v2 the status frames with
+ * them; -EINVAL beyond the maximum.
+ */
 int gnttab_grow(struct domain *d, uint32_t nr);
+
+/*
+ * GNTTABOP_set_version's switch (gnttab_shm_set_version), and which
+ * status frames the guest may map: 0 or a negative errno.
+ */
+int gnttab_switch_version(struct domain *d, unsigned int version);
 
 /* Machine frame number of shared frame i. */
 uint64_t gnttab_frame_mfn(const struct domain *d, uint32_t i);
+/* Machine frame number of status frame i (v2). */
+uint64_t gnttab_status_mfn(const struct domain *d, uint32_t i);
+/* Status frames in use now: none under v1. */
+uint32_t gnttab_nr_status_frames(const struct domain *d);
 
 /* Hypercall 20. */
 long do_grant_table_op(struct vcpu *v, const uint64_t a[6]);

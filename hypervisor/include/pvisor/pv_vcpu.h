@@ -53,11 +53,14 @@ struct pv_vcpu {
 	unsigned int ldt_ents;
 	uint64_t virt_cr2;		/* last #PF address reported */
 	unsigned int iopl;		/* virtual IOPL, 0..3 (set_iopl, iret) */
+	uint64_t iobmp;			/* I/O bitmap, guest linear (set_iobitmap) */
+	unsigned int iobmp_nr;		/* ports it covers, 0..65536 */
 	/* DR0-3, and at [6]/[7] DR6/DR7 as the guest sees them (debugreg.c). */
 	uint64_t debugreg[8];
 	uint32_t dr7_emul;		/* I/O breakpoint enables, not in [7] */
 	bool dr_dirty;			/* to be loaded into the VM */
 	bool fpu_ts;			/* virtual CR0.TS (fpu_taskswitch) */
+	uint64_t guest_cr4;		/* CR4 as the guest sees it (guest_cr4.c) */
 };
 
 /* Bounce flags. */
@@ -98,16 +101,39 @@ static inline bool pv_vm_assist(const struct pv_vcpu *v, unsigned int type)
  * with VMASST_TYPE_architectural_iopl; guest user mode as ring 3.
  */
 bool pv_iopl_ok(const struct pv_vcpu *v);
+/*
+ * May the vCPU access bytes ports from port? The virtual IOPL, else the
+ * guest's I/O bitmap (io_perm.c): 1 yes, 0 no (#GP(0) for the guest),
+ * -EFAULT when the bitmap could not be read at *fault_va (#PF for it).
+ */
+int pv_io_okay(const struct pv_vcpu *v, unsigned int port,
+	       unsigned int bytes, uint64_t *fault_va);
 
 /* Load CS/SS from selectors (RPL forced to 3); -EINVAL if invalid. */
 int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
 /* The same, for selectors known to be valid (the flat ones). */
 void pv_load_mode_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss);
 /*
+ * pv_load_segments, telling which fault an iretq to these selectors
+ * raises instead (#GP/#NP/#SS and the error code the CPU would push).
+ */
+struct pv_seg_fault {
+	unsigned int vec;
+	uint32_t error_code;
+};
+int pv_iret_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss,
+		     struct pv_seg_fault *f);
+/*
  * A descriptor from the guest's own GDT (or LDT): 0, or -EINVAL when
  * the selector is outside the table. Checked and DPL-fixed as Xen does.
  */
 int pv_guest_desc(const struct pv_vcpu *v, uint16_t sel, uint64_t *desc);
+/*
+ * The guest's view of CR4 after it asks for cr4: the bits it may own
+ * (CR4.DE, if its CPUID policy has DE) plus those it may see of the
+ * VM's real CR4 (v->cpu.cr4). As Xen's pv_fixup_guest_cr4.
+ */
+uint64_t pv_fixup_guest_cr4(const struct pv_vcpu *v, uint64_t cr4);
 /* Switch guest kernel <-> user: page-table root and GS bases. */
 int pv_toggle_guest_mode(struct pv_vcpu *v);
 
@@ -145,8 +171,11 @@ int pv_user_syscall(struct pv_vcpu *v, bool compat);
 
 /*
  * Privileged-instruction emulation for the guest kernel, which runs at
- * CPL3 and so faults on them. Return 1 when emulated (RIP advanced), 0
- * when the fault is the guest's to handle, negative errno on failure.
+ * CPL3 and so faults on them. Return 1 when handled: emulated (RIP
+ * advanced), or another exception delivered in its place (#PF reading
+ * the I/O bitmap, #DB after an I/O breakpoint, #UD); 0 when the #GP is
+ * the guest's to handle; negative errno when an exception could not be
+ * delivered.
  */
 int pv_emulate_gp(struct pv_vcpu *v);
 /* Xen's forced-emulation prefix (ud2; "xen"; cpuid) on #UD. */
@@ -164,6 +193,12 @@ int pv_get_debugreg(const struct pv_vcpu *v, unsigned int reg, uint64_t *val);
 void pv_debugreg_reset(struct pv_vcpu *v);
 /* A #DB left the VM with this DR6: merge it into the guest's DR6. */
 void pv_debug_trap(struct pv_vcpu *v, uint32_t hw_dr6);
+/*
+ * Which I/O breakpoints (DR6 B0-B3 bits) an emulated access to bytes
+ * ports from port hits; 0 unless the guest has CR4.DE.
+ */
+uint32_t pv_io_breakpoint_match(const struct pv_vcpu *v, unsigned int port,
+				unsigned int bytes);
 /*
  * `mov` to or from %dbN at op (0x0f 0x21/0x23, n bytes readable, after
  * prefix_len bytes of prefixes): 1 when done (RIP advanced, or #UD

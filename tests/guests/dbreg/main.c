@@ -10,7 +10,15 @@
  * RF in the iret frame stepping over it, and a write watchpoint (a
  * trap, after the store, B1 in DR6), each bounced as vector 1 through
  * the trap table.
+ *
+ * CR4 as Xen shows it: PAE, OSFXSR, OSXMMEXCPT of the real CR4, DE the
+ * guest's own (bits it may not own are dropped, never #GP). With CR4.DE,
+ * DR4/DR5 are #UD/-ENODEV and I/O breakpoints (DR7 RW=10b) are accepted;
+ * port I/O being emulated, they fire there as a #DB after the in/out,
+ * on any host (no breakpoint hardware involved).
  */
+#include <pvabi/physdev.h>
+
 #include <pvguest/user.h>
 
 #define SYS_EXIT	60
@@ -23,6 +31,14 @@
 #define DR7_RW1_W	(1UL << 20)
 #define DR7_LEN1_8	(2UL << 22)
 #define EFLAGS_RF	0x10000UL
+#define CR4_DE		0x8UL
+#define CR4_PAE		0x20UL
+#define CR4_PGE		0x80UL
+#define CR4_VMXE	0x2000UL
+#define CR4_VISIBLE	0x660UL		/* PAE MCE OSFXSR OSXMMEXCPT */
+#define DR7_L1		0x4UL
+#define DR7_RW1_IO	(2UL << 20)
+#define DR7_LEN1_4	(3UL << 22)
 
 static long get_dr(int reg)
 {
@@ -164,6 +180,133 @@ static void test_mov_dr_kernel(void)
 		asm volatile("mov %%db4, %0" : "=r"(d4));
 		check(d4 == DR6_DEFAULT, "mov from %%db4 reads DR6: %#lx", d4);
 	}
+}
+
+/* ---- CR4.DE and I/O breakpoints ------------------------------------- */
+
+static unsigned long read_cr4(void)
+{
+	unsigned long v;
+
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void write_cr4(unsigned long v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static unsigned int io_db_hits;
+static struct guest_regs io_db_regs;
+static unsigned long io_db_dr6;
+
+static bool on_io_db(struct guest_regs *r)
+{
+	if (!io_db_hits++) {
+		io_db_regs = *r;
+		io_db_dr6 = (unsigned long)get_dr(6);
+	}
+	HYPERVISOR_set_debugreg(6, DR6_DEFAULT);
+	return true;
+}
+
+asm(".text\n"
+    ".globl io_out80, io_out80_after, io_in70, io_in70_after\n"
+    "io_out80:\n"
+    "	out %al, $0x80\n"
+    "io_out80_after:\n"
+    "	ret\n"
+    "io_in70:\n"
+    "	mov $0x73, %edx\n"
+    "	in (%dx), %al\n"
+    "io_in70_after:\n"
+    "	ret\n");
+
+void io_out80(void);
+void io_in70(void);
+extern char io_out80_after[], io_in70_after[];
+
+static void test_cr4_de(void)
+{
+	struct physdev_set_iopl iopl = { .iopl = 1 };
+	unsigned long cr4 = read_cr4(), gp0 = pvguest_trap_counts[13];
+	unsigned long ud0 = pvguest_trap_counts[6], d4;
+	long rc;
+
+	check((cr4 & CR4_PAE) && !(cr4 & ~CR4_VISIBLE),
+	      "CR4 reads %#lx: PAE, only what Xen lets a PV guest see", cr4);
+	/* Not the guest's: dropped, no #GP. */
+	write_cr4(cr4 | CR4_PGE | CR4_VMXE);
+	check(read_cr4() == cr4 && pvguest_trap_counts[13] == gp0,
+	      "mov to %%cr4 with PGE|VMXE: dropped, no #GP (reads %#lx)",
+	      read_cr4());
+	write_cr4(cr4 | CR4_DE);
+	if (!check(read_cr4() == (cr4 | CR4_DE), "mov to %%cr4 sets DE "
+		   "(reads %#lx)", read_cr4()))
+		return;
+
+	/* DR4/DR5 no longer exist. */
+	rc = HYPERVISOR_set_debugreg(4, 0);
+	check(rc == -XEN_ENODEV, "CR4.DE: set_debugreg(4) = %ld (want "
+	      "-ENODEV)", rc);
+	rc = HYPERVISOR_get_debugreg(5);
+	check(rc == -XEN_ENODEV, "CR4.DE: get_debugreg(5) = %ld (want "
+	      "-ENODEV)", rc);
+	asm volatile("1: mov %%db4, %0\n2:\n" PV_EXTABLE("1b", "2b")
+		     : "=r"(d4) : : "memory");
+	check(pvguest_trap_counts[6] == ud0 + 1,
+	      "CR4.DE: mov from %%db4 is #UD (%lu taken)",
+	      pvguest_trap_counts[6] - ud0);
+
+	/* I/O breakpoints: accepted, read back whole. */
+	rc = HYPERVISOR_set_debugreg(0, 0x80);
+	rc = rc ? rc : HYPERVISOR_set_debugreg(1, 0x70);
+	rc = rc ? rc : HYPERVISOR_set_debugreg(7, DR7_L0 | DR7_RW0_IO |
+					       DR7_L1 | DR7_RW1_IO |
+					       DR7_LEN1_4);
+	check(rc == 0, "CR4.DE: I/O breakpoints on 0x80 and 0x70-0x73 = %ld",
+	      rc);
+	check(get_dr(7) == (long)(DR7_DEFAULT | DR7_L0 | DR7_RW0_IO | DR7_L1 |
+				  DR7_RW1_IO | DR7_LEN1_4),
+	      "  ... DR7 reads back %#lx", get_dr(7));
+
+	/* They fire on the emulated port I/O: a trap, after it. */
+	rc = HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+	check(rc == 0, "set_iopl(1) = %ld", rc);
+	HYPERVISOR_set_debugreg(6, DR6_DEFAULT);
+	trap_set_handler(1, on_io_db);
+	io_db_hits = 0;
+	io_out80();
+	check(io_db_hits == 1 && io_db_regs.vector == 1 &&
+	      io_db_regs.rip == (uint64_t)(uintptr_t)io_out80_after,
+	      "out $0x80: %u #DB at %#lx (want 1 at %p, after the out)",
+	      io_db_hits, io_db_regs.rip, (void *)io_out80_after);
+	check((io_db_dr6 & 0xf) == 1, "  ... DR6 %#lx: B0", io_db_dr6);
+	io_db_hits = 0;
+	io_in70();
+	check(io_db_hits == 1 &&
+	      io_db_regs.rip == (uint64_t)(uintptr_t)io_in70_after &&
+	      (io_db_dr6 & 0xf) == 2,
+	      "in from 0x73 (DR1 covers 0x70-0x73): %u #DB, DR6 %#lx (B1)",
+	      io_db_hits, io_db_dr6);
+
+	/* CR4.DE off: enables stay, nothing fires, none can be set. */
+	write_cr4(cr4);
+	io_db_hits = 0;
+	io_out80();
+	check(io_db_hits == 0, "CR4.DE clear: out $0x80 fires nothing (%u)",
+	      io_db_hits);
+	trap_set_handler(1, NULL);
+	HYPERVISOR_set_debugreg(7, 0);
+	rc = HYPERVISOR_set_debugreg(7, DR7_L0 | DR7_RW0_IO);
+	check(rc == -XEN_EPERM, "CR4.DE clear again: I/O breakpoint = %ld "
+	      "(want -EPERM)", rc);
+	HYPERVISOR_set_debugreg(0, 0);
+	HYPERVISOR_set_debugreg(1, 0);
+	HYPERVISOR_set_debugreg(6, DR6_DEFAULT);
+	iopl.iopl = 0;
+	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
 }
 
 /* ---- user mode ------------------------------------------------------ */
@@ -443,6 +586,7 @@ void guest_main(struct start_info *si)
 	test_round_trips();
 	test_refusals();
 	test_mov_dr_kernel();
+	test_cr4_de();
 	test_single_step();
 	test_breakpoints();
 	test_user_mode();

@@ -363,8 +363,10 @@ again:
 		c->a[1] = below(4) ? below(4) : arg();
 		c->a[2] = buf(128);
 		/* down or NMI on vCPU 0, ourselves: we would never return or
-		 * take an NMI nobody registered for. */
-		if ((c->a[0] == VCPUOP_down || c->a[0] == VCPUOP_send_nmi) &&
+		 * take an NMI nobody registered for. Both numbers are 32-bit
+		 * to Xen (int cmd, unsigned int vcpuid). */
+		if (((uint32_t)c->a[0] == VCPUOP_down ||
+		     (uint32_t)c->a[0] == VCPUOP_send_nmi) &&
 		    (uint32_t)c->a[1] == 0)
 			c->a[1] = 1 + below(8);
 		break;

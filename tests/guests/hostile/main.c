@@ -104,6 +104,70 @@ static void bad_subops(void)
 	    HYPERVISOR_set_segment_base(SEGBASE_FS, P_NONCANON), "-EINVAL");
 }
 
+/* Xen's exact values for the PV ABI's odd corners (physdev, callbacks). */
+static void exact_codes(void)
+{
+	struct callback_unregister unreg = { .type = CALLBACKTYPE_syscall };
+	struct callback_register cb = { .type = 99, .address = P_NONCANON };
+	struct physdev_apic apic = { 0 };
+	struct physdev_eoi eoi = { .irq = 0 };
+	struct xen_memory_map map = { .nr_entries = 0 };
+	domid_t io = DOMID_IO, self = DOMID_SELF;
+	long rc;
+
+	exact("callback_op(unregister syscall)",
+	      HYPERVISOR_callback_op(CALLBACKOP_unregister, &unreg),
+	      -XEN_EINVAL, "-EINVAL");
+	exact("callback_op(register, type 99, non-canonical)",
+	      HYPERVISOR_callback_op(CALLBACKOP_register, &cb), -XEN_EINVAL,
+	      "-EINVAL: the address is checked first");
+	exact("set_callbacks(non-canonical everywhere)",
+	      pv_hypercall3(__HYPERVISOR_set_callbacks, P_NONCANON,
+			    P_NONCANON, P_NONCANON), 0,
+	      "0: failures ignored");
+	exact("set_segment_base(GS_USER_SEL, 0x10000)",
+	      HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, 0x10000), 0,
+	      "0: never fails");
+	exact("physdev_op(eoi, pirq 0)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_eoi, &eoi), -XEN_EINVAL,
+	      "-EINVAL");
+	exact("physdev_op(eoi, NULL)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_eoi, NULL), -XEN_EFAULT,
+	      "-EFAULT");
+	exact("physdev_op(apic_read)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_apic_read, &apic), -XEN_EPERM,
+	      "-EPERM");
+	exact("physdev_op(apic_write, NULL)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_apic_write, NULL), -XEN_EFAULT,
+	      "-EFAULT");
+	exact("physdev_op(dbgp_op, NULL)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_dbgp_op, NULL), -XEN_EPERM,
+	      "-EPERM");
+	exact("physdev_op(IRQ_UNMASK_NOTIFY)",
+	      HYPERVISOR_physdev_op(PHYSDEVOP_IRQ_UNMASK_NOTIFY, NULL), 0,
+	      "0");
+	exact("vcpu_op(send_nmi, 0, non-NULL)",
+	      HYPERVISOR_vcpu_op(VCPUOP_send_nmi, 0, &map), -XEN_EINVAL,
+	      "-EINVAL");
+	exact("vcpu_op(is_up, 1 << 32): vCPU 0",
+	      pv_hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1UL << 32, 0),
+	      1, "1: vcpuid is an unsigned int");
+	exact("vm_assist(disable, m2p_strict + 1 << 32)",
+	      pv_hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_disable,
+			    (1UL << 32) | VMASST_TYPE_m2p_strict), 0,
+	      "0: type is an unsigned int");
+	exact("memory_op(current_reservation, DOMID_IO)",
+	      HYPERVISOR_memory_op(XENMEM_current_reservation, &io),
+	      -XEN_ESRCH, "-ESRCH");
+	rc = HYPERVISOR_memory_op(XENMEM_maximum_gpfn, &self);
+	check(rc >= 0, "%-58s -> %4ld (Xen: max_pfn - 1 from shared_info)",
+	      "memory_op(maximum_gpfn, DOMID_SELF)", rc);
+	exact("memory_op(memory_map, 0 entries)",
+	      HYPERVISOR_memory_op(XENMEM_memory_map, &map), 0, "0");
+	check(map.nr_entries == 0, "  ... nr_entries stays 0 (%u)",
+	      map.nr_entries);
+}
+
 static void bad_console_pointers(void)
 {
 	const char *g = guard;
@@ -183,7 +247,17 @@ static void bad_multicalls(void)
 		    HYPERVISOR_multicall(last, 0xffffffffU), "-EFAULT");
 		err("multicall(1 entry before guard, count 2)",
 		    HYPERVISOR_multicall(last, 2), "-EFAULT");
+		exact("multicall(1 entry before guard, count 2^32 + 1)",
+		      pv_hypercall2(__HYPERVISOR_multicall, last,
+				    (1UL << 32) | 1), -XEN_EFAULT,
+		      "-EFAULT: the count is not truncated");
 	}
+	exact("multicall(hypervisor hole, 0)",
+	      HYPERVISOR_multicall((void *)P_HV_START, 0), -XEN_EFAULT,
+	      "-EFAULT: the handle is checked first");
+	exact("multicall(non-canonical, 0)",
+	      HYPERVISOR_multicall((void *)P_NONCANON, 0), -XEN_EFAULT,
+	      "-EFAULT");
 
 	/* Bad entries inside a good batch: each fails alone. */
 	pv_multicall_set(&mc[0], 1000, 0, 0, 0, 0, 0, 0);
@@ -391,6 +465,7 @@ void guest_main(struct start_info *si)
 
 	bad_numbers();
 	bad_subops();
+	exact_codes();
 	bad_console_pointers();
 	bad_trap_tables();
 	bad_multicalls();

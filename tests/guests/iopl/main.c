@@ -15,6 +15,12 @@
  * mode; otherwise #GP(0) at the instruction.  No port has a device
  * behind it: reads float high (the PIT counters read 0), writes vanish;
  * cli/sti change nothing (the event mask is the guest's to set).
+ *
+ * Where the virtual IOPL refuses port I/O, the I/O bitmap the guest set
+ * with PHYSDEVOP_set_iobitmap decides, in either mode: a port below
+ * nr_ports whose bit is clear is allowed (an access covers all its
+ * ports); an unreadable bitmap is a #PF at the byte read, two bytes
+ * being read always. cli/sti stay the virtual IOPL's alone.
  */
 #include <pvabi/physdev.h>
 
@@ -399,6 +405,118 @@ static void test_iopl(void)
 	kernel_io("assist off, vIOPL 1", true);
 }
 
+/* ---- the I/O bitmap ---------------------------------------------------- */
+
+/* Two pages of bitmap, then one that is unmapped for the fault cases. */
+static uint8_t iobmp[3][PAGE_SIZE] __page_aligned;
+
+static long set_iobitmap(const void *bitmap, uint32_t nr_ports)
+{
+	struct physdev_set_iobitmap op = { .nr_ports = nr_ports };
+
+	set_xen_guest_handle(op.bitmap, bitmap);
+	return HYPERVISOR_physdev_op(PHYSDEVOP_set_iobitmap, &op);
+}
+
+static void allow_port(unsigned int port)
+{
+	iobmp[0][port >> 3] &= (uint8_t)~(1u << (port & 7));
+}
+
+static void test_iobitmap(void)
+{
+	struct kres k;
+	long rc;
+
+	rc = set_iopl(0);
+	check(rc == 0, "set_iopl(0) = %ld", rc);
+	memset(iobmp, 0xff, sizeof(iobmp));
+	allow_port(0x80);
+	allow_port(0x42);
+
+	/* Refusals, as Xen's: -EFAULT for the argument, else -EINVAL. */
+	rc = HYPERVISOR_physdev_op(PHYSDEVOP_set_iobitmap, NULL);
+	check(rc == -XEN_EFAULT, "set_iobitmap(NULL) = %ld (want -EFAULT)",
+	      rc);
+	rc = set_iobitmap(iobmp, 65537);
+	check(rc == -XEN_EINVAL, "set_iobitmap(nr_ports 65537) = %ld (want "
+	      "-EINVAL)", rc);
+	rc = set_iobitmap((void *)0xffff800000000000UL, 8);
+	check(rc == -XEN_EINVAL, "set_iobitmap(hypervisor address) = %ld "
+	      "(want -EINVAL)", rc);
+	rc = set_iobitmap((void *)0x0000800000000000UL, 8);
+	check(rc == -XEN_EINVAL, "set_iobitmap(non-canonical) = %ld (want "
+	      "-EINVAL)", rc);
+	KPROBE(&k, "out %%al, $0x80", 0);
+	expect_fault("vIOPL 0, no bitmap yet: kernel out $0x80", &k, 13, 0);
+
+	rc = set_iobitmap(iobmp, 65536);
+	check(rc == 0, "set_iobitmap(all 65536 ports) = %ld", rc);
+	KPROBE(&k, "out %%al, $0x80", 0);
+	expect_none("bitmap allows 0x80: kernel out $0x80", &k);
+	KPROBE(&k, "in %%dx, %%al", 0x12ff);
+	expect_none("bitmap allows 0x42: kernel in (%%dx = 0x42)", &k);
+	check(k.rax == 0x1200, "  ... the PIT counter reads %#lx (want "
+	      "0x1200)", k.rax);
+	KPROBE(&k, "in $0x60, %%al", 0x1234);
+	expect_fault("bitmap refuses 0x60: kernel in $0x60", &k, 13, 0);
+	check(k.rax == 0x1234, "  ... rax untouched (%#lx)", k.rax);
+	/* A word at 0x80 needs 0x81 too. */
+	KPROBE(&k, "out %%ax, $0x80", 0);
+	expect_fault("bitmap refuses 0x81: kernel out %%ax, $0x80", &k, 13, 0);
+	KPROBE(&k, "cli", 0);
+	expect_fault("bitmap, vIOPL 0: kernel cli", &k, 13, 0);
+
+	/* Guest user mode consults the same bitmap. */
+	user_io("bitmap allows 0x80: user out $0x80", u_out, u_out_insn,
+		0x202, true, 0x1234);
+	user_io("bitmap refuses 0x60: user in $0x60", u_in, u_in_insn,
+		0x202, false, 0);
+	user_io("bitmap, vIOPL 0: user cli", u_cli, u_cli_insn, 0x202, false,
+		0);
+
+	/* nr_ports bounds it: port + size must not exceed it. */
+	rc = set_iobitmap(iobmp, 0x80);
+	check(rc == 0, "set_iobitmap(nr_ports 0x80) = %ld", rc);
+	KPROBE(&k, "out %%al, $0x80", 0);
+	expect_fault("nr_ports 0x80: kernel out $0x80", &k, 13, 0);
+	rc = set_iobitmap(iobmp, 0x81);
+	check(rc == 0, "set_iobitmap(nr_ports 0x81) = %ld", rc);
+	KPROBE(&k, "out %%al, $0x80", 0);
+	expect_none("nr_ports 0x81: kernel out $0x80", &k);
+
+	/* Unreadable: the guest's #PF at the byte, the out not done. */
+	if (!check(unmap_page(iobmp[2]) == 0, "unmap the third bitmap page"))
+		return;
+	rc = set_iobitmap(iobmp[2], 0x100);
+	check(rc == 0, "set_iobitmap(unmapped page) = %ld (read only when "
+	      "used)", rc);
+	KPROBE(&k, "out %%al, $0x80", 0);
+	expect_fault("unmapped bitmap: kernel out $0x80", &k, 14, 0);
+	check(pvguest_last_trap.cr2 == (uint64_t)(uintptr_t)&iobmp[2][0x10],
+	      "  ... cr2 %#lx (want %p, the bitmap's byte for 0x80)",
+	      pvguest_last_trap.cr2, (void *)&iobmp[2][0x10]);
+	/* Two bytes are read: the second may be the one that faults. */
+	memset(iobmp[1], 0, PAGE_SIZE);
+	rc = set_iobitmap(&iobmp[1][PAGE_SIZE - 1], 8);
+	check(rc == 0, "set_iobitmap(last byte of a page, 8 ports) = %ld",
+	      rc);
+	KPROBE(&k, "out %%al, $0x0", 0);
+	expect_fault("bitmap's second byte unmapped: kernel out $0x0", &k, 14,
+		     0);
+	check(pvguest_last_trap.cr2 == (uint64_t)(uintptr_t)iobmp[2],
+	      "  ... cr2 %#lx (want %p, the second byte)",
+	      pvguest_last_trap.cr2, (void *)iobmp[2]);
+
+	/* Unset again: nothing allowed. */
+	rc = set_iobitmap(NULL, 0);
+	check(rc == 0, "set_iobitmap(NULL, 0) = %ld", rc);
+	KPROBE(&k, "out %%al, $0x80", 0);
+	expect_fault("bitmap unset: kernel out $0x80", &k, 13, 0);
+	user_io("bitmap unset: user out $0x80", u_out, u_out_insn, 0x202,
+		false, 0);
+}
+
 void guest_main(struct start_info *si)
 {
 	long rc;
@@ -424,5 +542,6 @@ void guest_main(struct start_info *si)
 
 	test_int_n();
 	test_iopl();
+	test_iobitmap();
 	test_end();
 }

@@ -626,6 +626,7 @@ static void test_misc(void)
 #define DESC_CODE64_DPL0	0x00af9a000000ffffUL
 #define DESC_DATA_DPL0		0x00cf92000000ffffUL
 #define DESC_DPL3		(3UL << 45)
+#define DESC_P			(1UL << 47)
 #define DESC_TSS		0x0000890000000067UL
 
 /* iret to label 1 with CS/SS from our GDT; events stay masked. */
@@ -651,7 +652,7 @@ static void iret_to(uint16_t cs, uint16_t ss)
  * PVM runs guest CPL3 code on the host's own GDT, so it is reported,
  * not checked.
  */
-static void native_load_info(void)
+static bool native_load_info(void)
 {
 	unsigned long before = pvguest_last_trap.count;
 	uint16_t ds = 0;
@@ -664,14 +665,91 @@ static void native_load_info(void)
 		     "2:\n"
 		     PV_EXTABLE("1b", "2b")
 		     : "=m"(ds) : : "rax", "memory");
-	if (pvguest_last_trap.count == before)
+	if (pvguest_last_trap.count == before) {
 		printk("  info    native load of GDT selector 0x4b: ok (ds %#x)\n",
 		       ds);
+		return true;
+	}
+	printk("  info    native load of GDT selector 0x4b: vector %lu "
+	       "error %#lx (the host's GDT?)\n",
+	       pvguest_last_trap.regs.vector,
+	       pvguest_last_trap.regs.error_code);
+	return false;
+}
+
+/*
+ * A native load of sel into %ds, or %ss: the CPU checks our GDT and
+ * raises the fault itself, with the selector as its error code; pvisor
+ * must pass that on untouched. Checks vector and error code.
+ */
+static void native_load_fault(uint16_t sel, bool ss, unsigned int vec,
+			      unsigned long ec)
+{
+	unsigned long before = pvguest_last_trap.count;
+
+	if (ss)
+		asm volatile("movw %%ss, %%cx\n"
+			     "1: movl %%eax, %%ss\n"
+			     "2: movl %%ecx, %%ss\n"
+			     PV_EXTABLE("1b", "2b")
+			     : : "a"((uint32_t)sel) : "rcx", "memory");
 	else
-		printk("  info    native load of GDT selector 0x4b: vector %lu "
-		       "error %#lx (the host's GDT?)\n",
-		       pvguest_last_trap.regs.vector,
-		       pvguest_last_trap.regs.error_code);
+		asm volatile("1: movl %%eax, %%ds\n"
+			     "2: xorl %%eax, %%eax\n"
+			     "movl %%eax, %%ds\n"
+			     PV_EXTABLE("1b", "2b")
+			     : : "a"((uint32_t)sel) : "memory");
+	check(pvguest_last_trap.count == before + 1 &&
+	      pvguest_last_trap.regs.vector == vec &&
+	      pvguest_last_trap.regs.error_code == ec,
+	      "mov %#x to %%%s: vector %lu error %#lx (want %u, %#lx)", sel,
+	      ss ? "ss" : "ds",
+	      pvguest_last_trap.count == before ? 0UL :
+	      pvguest_last_trap.regs.vector,
+	      pvguest_last_trap.regs.error_code, vec, ec);
+}
+
+/* An iret whose CS or SS the CPU's iretq would refuse. */
+static struct guest_regs iret_fault_regs;
+static unsigned int iret_faults;
+
+static bool on_iret_fault(struct guest_regs *r)
+{
+	iret_fault_regs = *r;
+	iret_faults++;
+	/* Continue after the iret, on the flat selectors. */
+	r->cs = FLAT_KERNEL_CS & ~3;	/* RPL 3 would mean user mode */
+	r->ss = FLAT_KERNEL_SS & ~3;
+	return true;
+}
+
+/*
+ * As Xen (4.7 on): the exception iretq raised, with its error code, as
+ * if at the iret's target; the frame carries the selectors given.
+ */
+static void iret_fault(uint16_t cs, uint16_t ss, unsigned int vec,
+		       unsigned long ec, const char *what)
+{
+	unsigned long fs_before = pvguest_trap_counts[PVGUEST_VEC_FAILSAFE];
+
+	iret_faults = 0;
+	trap_set_handler(11, on_iret_fault);
+	trap_set_handler(12, on_iret_fault);
+	trap_set_handler(13, on_iret_fault);
+	iret_to(cs, ss);
+	trap_set_handler(11, NULL);
+	trap_set_handler(12, NULL);
+	trap_set_handler(13, NULL);
+	check(iret_faults == 1 && iret_fault_regs.vector == vec &&
+	      iret_fault_regs.error_code == ec &&
+	      (iret_fault_regs.cs & 0xffff) == cs &&
+	      (iret_fault_regs.ss & 0xffff) == (ss | 3u) &&
+	      pvguest_trap_counts[PVGUEST_VEC_FAILSAFE] == fs_before,
+	      "iret to %s (CS %#x SS %#x): %u fault(s), vector %lu error "
+	      "%#lx, frame CS %#lx SS %#lx (want %u, %#lx)", what, cs, ss,
+	      iret_faults, iret_fault_regs.vector,
+	      iret_fault_regs.error_code, iret_fault_regs.cs & 0xffff,
+	      iret_fault_regs.ss & 0xffff, vec, ec);
 }
 
 static void test_gdt(void)
@@ -688,6 +766,9 @@ static void test_gdt(void)
 	g[5] = DESC_DATA_DPL0 | DESC_DPL3;	/* 0x2b: USER_DS */
 	g[6] = DESC_CODE64_DPL0 | DESC_DPL3;	/* 0x33: USER_CS */
 	g[9] = DESC_DATA_DPL0;			/* 0x4b: ours only */
+	/* Not present (kept as they are), and a zero entry at 0x50. */
+	g[7] = (DESC_DATA_DPL0 | DESC_DPL3) & ~DESC_P;		/* 0x3b */
+	g[8] = (DESC_CODE64_DPL0 | DESC_DPL3) & ~DESC_P;	/* 0x43 */
 	check(HYPERVISOR_set_gdt(&frame, 16) == -XEN_EINVAL,
 	      "set_gdt with the frame mapped RW: -EINVAL");
 	check(HYPERVISOR_set_gdt(&frame, 7169) == -XEN_EINVAL,
@@ -725,17 +806,38 @@ static void test_gdt(void)
 	cs = pvguest_last_trap.regs.cs & 0xffff;
 	check(cs == 0x10, "a trap frame now carries CS %#lx (0x10)", cs);
 	iret_to(FLAT_KERNEL_CS & ~3, FLAT_KERNEL_SS & ~3);
-	native_load_info();
 	asm volatile("int3" : : : "memory");
 	cs = pvguest_last_trap.regs.cs & 0xffff;
 	check(cs == (FLAT_KERNEL_CS & ~3), "back on the flat CS (%#lx)", cs);
 
+	/* Bad selectors in an iret frame: the fault iretq would raise. */
+	iret_fault(0x40, 0x18, 11, 0x40, "a not-present CS");
+	iret_fault(0x10, 0x38, 12, 0x38, "a not-present SS");
+	iret_fault(0x10, 0, 13, 0, "a null SS");
+	iret_fault(0x18, 0x18, 13, 0x18, "a data segment as CS");
+	iret_fault(0x10, 0x10, 13, 0x10, "a code segment as SS");
+	iret_fault(0x50, 0x18, 13, 0x50, "a zero descriptor as CS");
+	iret_fault(0x0c, 0x18, 13, 0x0c, "an LDT selector, no LDT");
+
+	/* The CPU's own descriptor loads: its error codes, passed on. */
+	if (native_load_info()) {
+		native_load_fault(0x3b, false, 11, 0x38);  /* not present */
+		native_load_fault(0x43, false, 11, 0x40);  /* code, absent */
+		native_load_fault(0x53, false, 13, 0x50);  /* zero entry */
+		native_load_fault(0x0f, false, 13, 0x0c);  /* no LDT */
+		native_load_fault(0x3, true, 13, 0);	   /* null SS */
+		native_load_fault(0x3b, true, 12, 0x38);   /* SS absent */
+	} else {
+		printk("  info    native descriptor-load faults not checked: "
+		       "the host's GDT is in use\n");
+	}
+
 	rc = HYPERVISOR_set_gdt(NULL, 0);
 	check(rc == 0 && set_writable(GDT) == 0,
 	      "set_gdt(0 entries) releases the frame (%ld)", rc);
-	iret_to(0x10, 0x18);
-	check(pvguest_trap_counts[PVGUEST_VEC_FAILSAFE] == fs_before + 1,
-	      "with no GDT the same iret goes to the failsafe callback");
+	iret_fault(0x10, 0x18, 13, 0x10, "CS 0x10 with no GDT");
+	check(pvguest_trap_counts[PVGUEST_VEC_FAILSAFE] == fs_before,
+	      "no iret went to the failsafe callback");
 }
 
 static bool on_failsafe(struct guest_regs *r)

@@ -51,48 +51,83 @@ static struct pv_callback *callback_slot(struct pv_vcpu *pv, unsigned int type)
 	return NULL;
 }
 
+/*
+ * The NMI callback is the trap table's vector 2, events masked (Xen's
+ * register_guest_nmi_callback); pvisor raises no virtual NMI yet.
+ */
+static void set_nmi_callback(struct pv_vcpu *pv, uint64_t address)
+{
+	struct trap_info *t = &pv->trap_ctxt[X86_VEC_NMI];
+
+	*t = (struct trap_info){
+		.vector = X86_VEC_NMI, .cs = FLAT_KERNEL_CS,
+		.address = address,
+	};
+	TI_SET_IF(t, 1);
+}
+
+/* Xen's register_guest_callback: the address is checked first. */
+static long register_callback(struct pv_vcpu *pv,
+			      const struct callback_register *reg)
+{
+	struct pv_callback *cb;
+
+	if (!x86_is_canonical(reg->address))
+		return -EINVAL;
+	if (reg->type == CALLBACKTYPE_nmi) {
+		set_nmi_callback(pv, reg->address);
+		return 0;
+	}
+	cb = callback_slot(pv, reg->type);
+	if (!cb)
+		return -ENOSYS;
+	cb->address = reg->address;
+	cb->flags = reg->flags;
+	return 0;
+}
+
 long do_callback_op(struct vcpu *v, const uint64_t a[6])
 {
 	struct callback_register reg;
 	struct callback_unregister unreg;
-	struct pv_callback *cb;
 
-	switch (a[0]) {
+	/* Xen takes the command as an int. */
+	switch ((uint32_t)a[0]) {
 	case CALLBACKOP_register:
 		if (pv_read(&v->pv, a[1], &reg, sizeof(reg)))
 			return -EFAULT;
-		cb = callback_slot(&v->pv, reg.type);
-		if (!cb)
-			return -ENOSYS;
-		if (!x86_is_canonical(reg.address))
-			return -EINVAL;
-		cb->address = reg.address;
-		cb->flags = reg.flags;
-		return 0;
+		return register_callback(&v->pv, &reg);
 	case CALLBACKOP_unregister:
 		if (pv_read(&v->pv, a[1], &unreg, sizeof(unreg)))
 			return -EFAULT;
-		cb = callback_slot(&v->pv, unreg.type);
-		if (!cb)
-			return -ENOSYS;
-		/* Xen refuses to drop the two callbacks a guest relies on. */
-		if (unreg.type == CALLBACKTYPE_event ||
-		    unreg.type == CALLBACKTYPE_failsafe)
-			return -EINVAL;
-		memset(cb, 0, sizeof(*cb));
-		return 0;
+		/* Only the NMI callback can go; Xen refuses the others. */
+		if (unreg.type == CALLBACKTYPE_nmi) {
+			memset(&v->pv.trap_ctxt[X86_VEC_NMI], 0,
+			       sizeof(v->pv.trap_ctxt[X86_VEC_NMI]));
+			return 0;
+		}
+		return callback_slot(&v->pv, unreg.type) ? -EINVAL : -ENOSYS;
 	}
 	return -ENOSYS;
 }
 
 long do_set_callbacks(struct vcpu *v, const uint64_t a[6])
 {
-	if (!x86_is_canonical(a[0]) || !x86_is_canonical(a[1]) ||
-	    !x86_is_canonical(a[2]))
-		return -EINVAL;
-	v->pv.event_cb = (struct pv_callback){ .address = a[0] };
-	v->pv.failsafe_cb = (struct pv_callback){ .address = a[1] };
-	v->pv.syscall_cb = (struct pv_callback){ .address = a[2] };
+	/*
+	 * As Xen: three registrations whose failures are ignored (a
+	 * non-canonical address leaves that callback as it was), so 0.
+	 */
+	for (unsigned int i = 0; i < 3; i++) {
+		static const uint32_t type[3] = {
+			CALLBACKTYPE_event, CALLBACKTYPE_failsafe,
+			CALLBACKTYPE_syscall,
+		};
+		struct callback_register reg = {
+			.type = type[i], .address = a[i],
+		};
+
+		(void)register_callback(&v->pv, &reg);
+	}
 	return 0;
 }
 
@@ -108,7 +143,8 @@ long do_set_segment_base(struct vcpu *v, const uint64_t a[6])
 	uint64_t base = a[1];
 	struct pv_vcpu *pv = &v->pv;
 
-	switch (a[0]) {
+	/* Xen takes `which` as an unsigned int. */
+	switch ((uint32_t)a[0]) {
 	case SEGBASE_FS:
 		if (!x86_is_canonical(base))
 			return -EINVAL;
@@ -127,9 +163,11 @@ long do_set_segment_base(struct vcpu *v, const uint64_t a[6])
 			pv->cpu.gs_base = base;
 		break;
 	case SEGBASE_GS_USER_SEL:
-		/* Loading the user GS selector also loads its (flat) base. */
-		if (base & ~0xffffull)
-			return -EINVAL;
+		/*
+		 * Loading the user GS selector also loads its (flat) base.
+		 * Never an error, as on Xen: the selector is the low 16 bits
+		 * and Linux BUG()s if this fails.
+		 */
 		pv->gs_base_user = 0;
 		break;
 	default:
@@ -143,7 +181,7 @@ long do_fpu_taskswitch(struct vcpu *v, const uint64_t a[6])
 {
 	struct pv_vcpu *pv = &v->pv;
 
-	pv->fpu_ts = a[0] != 0;
+	pv->fpu_ts = (int)a[0] != 0;	/* Xen's argument is an int */
 	if (pv->fpu_ts)
 		pv->cpu.cr0 |= X86_CR0_TS;
 	else

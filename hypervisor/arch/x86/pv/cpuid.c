@@ -20,7 +20,6 @@
 #define F1_ECX_F16C	(1u << 29)
 #define F1_ECX_HV	(1u << 31)
 #define F1_EDX_VME	(1u << 1)
-#define F1_EDX_DE	(1u << 2)
 #define F1_EDX_PSE	(1u << 3)
 #define F1_EDX_MCE	(1u << 7)
 #define F1_EDX_APIC	(1u << 9)
@@ -114,7 +113,8 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
 			    F1_ECX_TSCDL | F1_ECX_XSAVE | F1_ECX_OSXSAVE |
 			    F1_ECX_AVX | F1_ECX_F16C | F1_ECX_FMA);
 		l->ecx |= F1_ECX_HV;
-		l->edx &= ~(F1_EDX_VME | F1_EDX_DE | F1_EDX_PSE | F1_EDX_MCE |
+		/* DE stays, as on Xen: CR4.DE is emulated (guest_cr4.c). */
+		l->edx &= ~(F1_EDX_VME | F1_EDX_PSE | F1_EDX_MCE |
 			    F1_EDX_MTRR | F1_EDX_PGE | F1_EDX_MCA |
 			    F1_EDX_PSE36 | F1_EDX_ACPI | F1_EDX_DS |
 			    F1_EDX_APIC);

@@ -12,8 +12,6 @@
 #include "pvisor/hypercall.h"
 #include "pvisor/pv_vcpu.h"
 
-#define X86_CR4_DE		0x00000008ull
-
 #define DR6_BP_MASK		0x0000000fu	/* B0-B3 */
 #define DR6_BLD			(1u << 11)	/* inverted polarity */
 #define DR6_BD			(1u << 13)
@@ -67,9 +65,10 @@ static uint32_t adj_dr7(const struct pv_vcpu *v, uint32_t dr7)
 	return (dr7 & ~zeros) | PV_DR7_DEFAULT;
 }
 
+/* The guest's CR4.DE (guest_cr4.c), not the VM's real CR4. */
 static bool guest_cr4_de(const struct pv_vcpu *v)
 {
-	return v->cpu.cr4 & X86_CR4_DE;
+	return v->guest_cr4 & X86_CR4_DE;
 }
 
 /*
@@ -123,7 +122,7 @@ int pv_set_debugreg(struct pv_vcpu *v, unsigned int reg, uint64_t val)
 				io_enable |= val & (3u << (2 * i));
 			}
 		}
-		/* Port I/O is emulated: its breakpoints never reach the VM. */
+		/* Port I/O is emulated: its breakpoints are matched there. */
 		v->dr7_emul = io_enable;
 		v->debugreg[7] = val & ~(uint64_t)io_enable;
 		break;
@@ -177,6 +176,34 @@ void pv_debug_trap(struct pv_vcpu *v, uint32_t hw_dr6)
 	/* As Xen: breakpoint hits replace the old ones, the rest sticks. */
 	dr6 = ((dr6 & DR6_KNOWN & ~DR6_BP_MASK) | new) ^ PV_DR6_DEFAULT;
 	v->debugreg[6] = adj_dr6(v, dr6);
+}
+
+/* DR7 LENn: 1, 2, 8 or 4 bytes. */
+static unsigned int bp_width(uint32_t dr7, unsigned int i)
+{
+	static const unsigned int width[4] = { 1, 2, 8, 4 };
+
+	return width[(dr7 >> (18 + 4 * i)) & 3];
+}
+
+uint32_t pv_io_breakpoint_match(const struct pv_vcpu *v, unsigned int port,
+				unsigned int bytes)
+{
+	uint32_t match = 0;
+
+	/* dr7_emul holds only enables of RW=10b slots, set with CR4.DE. */
+	if (!v->dr7_emul || !guest_cr4_de(v))
+		return 0;
+	for (unsigned int i = 0; i < 4; i++) {
+		unsigned int w = bp_width((uint32_t)v->debugreg[7], i);
+		uint64_t start = v->debugreg[i] & ~(uint64_t)(w - 1);
+
+		if (!(v->dr7_emul & (3u << (2 * i))))
+			continue;
+		if (start < port + bytes && start + w > port)
+			match |= 1u << i;
+	}
+	return match;
 }
 
 /*

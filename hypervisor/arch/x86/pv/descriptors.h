@@ -16,6 +16,7 @@
 #define DESC_S		(1ull << 44)	/* code/data, not system */
 #define DESC_CODE	(1ull << 43)
 #define DESC_WRITABLE	(1ull << 41)	/* data: writable; code: readable */
+#define DESC_CONFORMING	(1ull << 42)	/* code */
 #define DESC_L		(1ull << 53)
 
 #endif

@@ -23,7 +23,11 @@ struct insn {
 	bool opsize;		/* 0x66 */
 	bool rep;		/* 0xf3/0xf2 */
 	uint8_t rex;
+	uint32_t bpmatch;	/* I/O breakpoints hit (DR6 B0-B3) */
 };
+
+/* Emulation outcomes besides 0 (the guest's #GP) and 1 (done). */
+#define EMUL_RAISED	2	/* another exception was delivered instead */
 
 static int fetch(struct pv_vcpu *v, struct insn *in)
 {
@@ -150,7 +154,7 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 			*reg = v->kernel_cr3;
 			return 1;
 		case 4:
-			*reg = v->cpu.cr4;
+			*reg = v->guest_cr4;
 			return 1;
 		}
 		return 0;
@@ -165,8 +169,9 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 			     (v->fpu_ts ? X86_CR0_TS : 0);
 		return 1;
 	case 4:
-		/* Writes that change nothing are harmless (cr4 shadows). */
-		return *reg == v->cpu.cr4;
+		/* As Xen: never a fault, what the guest may not own is dropped. */
+		v->guest_cr4 = pv_fixup_guest_cr4(v, *reg);
+		return 1;
 	}
 	return 0;
 }
@@ -176,19 +181,22 @@ static int emulate_mov_cr(struct pv_vcpu *v, struct insn *in, bool to_cr)
 #define PORT_PIT_LAST	0x42
 
 /*
- * Port I/O the virtual IOPL admits: no device is behind any port, so reads
- * float high and writes vanish, as a Xen domU sees it. One deviation: the
- * PIT counters read 0. Linux's quick PIT calibration waits for the counter
- * MSB to leave 0xff, so all-ones costs it 100,000 emulated reads (seconds
- * on a host where each is an exit); a counter stuck at 0 fails it at once,
- * and the PV clock supplies the TSC rate anyway.
+ * Port I/O the virtual IOPL or the guest's I/O bitmap admits: no device
+ * is behind any port, so reads float high and writes vanish, as a Xen
+ * domU sees it. One deviation: the PIT counters read 0. Linux's quick PIT
+ * calibration waits for the counter MSB to leave 0xff, so all-ones costs
+ * it 100,000 emulated reads (seconds on a host where each is an exit); a
+ * counter stuck at 0 fails it at once, and the PV clock supplies the TSC
+ * rate anyway.
  */
 static int emulate_port_io(struct pv_vcpu *v, struct insn *in)
 {
 	uint8_t op = in->bytes[in->len];
 	unsigned int size = (op & 1) ? (in->opsize ? 2 : 4) : 1;
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+	uint64_t fault_va;
 	uint16_t port;
+	int rc;
 
 	switch (op) {
 	case 0xe4: case 0xe5:		/* in imm8 */
@@ -204,6 +212,15 @@ static int emulate_port_io(struct pv_vcpu *v, struct insn *in)
 	default:
 		return 0;
 	}
+	rc = pv_io_okay(v, port, size, &fault_va);
+	if (rc == -EFAULT) {
+		/* The bitmap is unmapped: the guest's #PF, not yet done. */
+		rc = pv_inject_page_fault(v, fault_va, 0);
+		return rc ? rc : EMUL_RAISED;
+	}
+	if (rc != 1)
+		return 0;
+	in->bpmatch = pv_io_breakpoint_match(v, port, size);
 	if (op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed) {
 		uint64_t val = port >= PORT_PIT_FIRST && port <= PORT_PIT_LAST ?
 			       0 : mask;
@@ -238,19 +255,20 @@ bool pv_iopl_ok(const struct pv_vcpu *v)
 }
 
 /*
- * cli/sti and port I/O, for whichever guest mode the virtual IOPL admits
- * (Xen's iopl_ok; no I/O bitmap). cli/sti are skipped, as Xen skips
- * them: a guest that paired cli with popf could never unmask again,
- * since popf cannot be trapped. The event mask is the guest's to set in
- * its vcpu_info. Otherwise the guest gets the #GP(0) the CPU raised.
+ * cli/sti, for whichever guest mode the virtual IOPL admits (Xen's
+ * iopl_ok), and port I/O, which the I/O bitmap may admit as well (Xen's
+ * guest_io_okay). cli/sti are skipped, as Xen skips them: a guest that
+ * paired cli with popf could never unmask again, since popf cannot be
+ * trapped. The event mask is the guest's to set in its vcpu_info.
+ * Otherwise the guest gets the #GP(0) the CPU raised.
  */
 static int emulate_iopl_insn(struct pv_vcpu *v, struct insn *in)
 {
 	uint8_t op = in->bytes[in->len];
 
-	if (!pv_iopl_ok(v))
-		return 0;
 	if (op == 0xfa || op == 0xfb) {
+		if (!pv_iopl_ok(v))
+			return 0;
 		in->len += 1;
 		return 1;
 	}
@@ -317,11 +335,19 @@ int pv_emulate_gp(struct pv_vcpu *v)
 	} else {
 		rc = emulate_iopl_insn(v, &in);
 	}
-	if (rc == 1) {
-		v->cpu.rip += in.len;
-		v->cpu.dirty = true;
+	if (rc == EMUL_RAISED)
+		return 1;
+	if (rc != 1)
+		return rc;
+	v->cpu.rip += in.len;
+	v->cpu.dirty = true;
+	if (in.bpmatch) {
+		/* An I/O breakpoint: a trap, after the instruction, as Xen. */
+		pv_debug_trap(v, PV_DR6_DEFAULT | in.bpmatch);
+		rc = pv_inject_exception(v, X86_VEC_DB, 0);
+		return rc ? rc : 1;
 	}
-	return rc;
+	return 1;
 }
 
 int pv_emulate_ud(struct pv_vcpu *v)

@@ -5,49 +5,14 @@
  */
 #include <errno.h>
 
-#include <pvabi/callback.h>
-
 #include "pvisor/pv_vcpu.h"
-
-/*
- * Xen's failsafe frame: the bounce frame plus the four data selectors,
- * so the guest can tell a bad segment from a bad return frame.
- */
-static int pv_failsafe(struct pv_vcpu *v, const struct iret_context *ctx)
-{
-	struct cpu_state *c = &v->cpu;
-	uint8_t saved_mask = v->vcpu_info->evtchn_upcall_mask;
-	uint64_t sp = c->gpr[GPR_RSP] & ~0xfull;
-	/* The IOPL shown is the virtual one, as in every bounce frame. */
-	uint64_t rflags = (ctx->rflags & ~(uint64_t)X86_EFLAGS_IOPL) |
-		(pv_vm_assist(v, VMASST_TYPE_architectural_iopl) ?
-		 (uint64_t)(v->iopl & 3) << 12 : 0);
-	uint64_t frame[11] = {
-		ctx->rcx, ctx->r11, c->ds, c->es, c->fs, c->gs,
-		ctx->rip, ctx->cs | ((uint64_t)saved_mask << 32),
-		rflags, ctx->rsp, ctx->ss,
-	};
-
-	if (!v->failsafe_cb.address)
-		return -EINVAL;
-	sp -= sizeof(frame);
-	if (pv_write(v, sp, frame, sizeof(frame)))
-		return -EFAULT;
-	c->rip = v->failsafe_cb.address;
-	c->gpr[GPR_RSP] = sp;
-	c->rflags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
-	pv_load_mode_segments(v, FLAT_KERNEL_CS, FLAT_KERNEL_SS);
-	if (v->failsafe_cb.flags & CALLBACKF_mask_events)
-		v->vcpu_info->evtchn_upcall_mask = 1;
-	c->dirty = true;
-	return 0;
-}
 
 int pv_do_iret(struct pv_vcpu *v)
 {
 	struct cpu_state *c = &v->cpu;
 	struct iret_context ctx;
-	int rc;
+	struct pv_seg_fault f;
+	int rc, seg;
 
 	if (!v->in_kernel)
 		return -EPERM;
@@ -56,7 +21,7 @@ int pv_do_iret(struct pv_vcpu *v)
 
 	/*
 	 * A guest with architectural IOPL sets it as a kernel would, even
-	 * when the frame then fails (Xen's failsafe comes later too).
+	 * when the frame then faults.
 	 */
 	if (pv_vm_assist(v, VMASST_TYPE_architectural_iopl))
 		v->iopl = (ctx.rflags & X86_EFLAGS_IOPL) >> 12;
@@ -65,11 +30,7 @@ int pv_do_iret(struct pv_vcpu *v)
 		if (rc)
 			return rc;
 	}
-	if (pv_load_segments(v, ctx.cs, ctx.ss)) {
-		if (!v->in_kernel)
-			pv_toggle_guest_mode(v);
-		return pv_failsafe(v, &ctx);
-	}
+	seg = pv_iret_segments(v, ctx.cs, ctx.ss, &f);
 
 	c->rip = ctx.rip;
 	c->gpr[GPR_RSP] = ctx.rsp;
@@ -83,5 +44,15 @@ int pv_do_iret(struct pv_vcpu *v)
 	c->gpr[GPR_RAX] = ctx.rax;
 	v->vcpu_info->evtchn_upcall_mask = !(ctx.rflags & X86_EFLAGS_IF);
 	c->dirty = true;
-	return 0;
+	if (!seg)
+		return 0;
+	/*
+	 * Xen restores the frame and lets the CPU's iretq fault: the guest
+	 * gets that exception, with the CPU's error code, as if raised at
+	 * the iret's target (Xen 4.7 on; the failsafe callback is no longer
+	 * used for it). The frame shows the selectors it was given.
+	 */
+	c->cs = ctx.cs | 3;
+	c->ss = ctx.ss | 3;
+	return pv_inject_exception(v, f.vec, f.error_code);
 }

@@ -228,10 +228,20 @@ static long reservation_query(struct vcpu *v, unsigned int op, uint64_t arg)
 
 	if (pv_read(&v->pv, arg, &id, sizeof(id)))
 		return -EFAULT;
+	/* Xen's system domains are not found by id here: -ESRCH. */
+	if (id == DOMID_IO || id == DOMID_XEN)
+		return -ESRCH;
 	if (id != d->id) {
 		rc = mm_pg_owner(d, id);
 		if (rc)
 			return rc;
+	}
+	if (op == XENMEM_maximum_gpfn) {
+		/* A PV guest's own shared_info says: nr_pfns, not max_pfn. */
+		uint64_t nr = __atomic_load_n(&d->shared_info->arch.max_pfn,
+					      __ATOMIC_RELAXED);
+
+		return (long)((nr ? nr : 1) - 1);
 	}
 	mm_lock(d);
 	rc = (long)(op == XENMEM_current_reservation ? d->mm.tot_pages
@@ -255,6 +265,7 @@ long do_memory_op(struct vcpu *v, const uint64_t a[6])
 		return start ? -EINVAL : (long)d->m2p_max_mfn;
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
+	case XENMEM_maximum_gpfn:
 		return start ? -EINVAL : reservation_query(v, op, a[1]);
 	}
 
@@ -279,11 +290,12 @@ long do_memory_op(struct vcpu *v, const uint64_t a[6])
 
 		if (pv_read(&v->pv, a[1], &map, sizeof(map)))
 			return -EFAULT;
-		if (map.nr_entries < 1)
-			return -EINVAL;
-		if (pv_write(&v->pv, map.buffer, &e, sizeof(e)))
+		/* As Xen: as many entries as fit, none being no error. */
+		if (map.nr_entries > 1)
+			map.nr_entries = 1;
+		if (map.nr_entries &&
+		    pv_write(&v->pv, map.buffer, &e, sizeof(e)))
 			return -EFAULT;
-		map.nr_entries = 1;
 		return pv_write(&v->pv, a[1], &map, sizeof(map)) ? -EFAULT : 0;
 	}
 	}

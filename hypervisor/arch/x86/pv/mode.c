@@ -40,29 +40,55 @@ static int pv_selector_desc(const struct pv_vcpu *v, uint16_t sel,
 	return pv_guest_desc(v, sel, desc);
 }
 
-/* What iretq to CPL3 accepts: present, non-system, DPL 3. */
-static bool pv_ring3_desc(uint64_t desc)
+/* A fault with a selector error code: index and TI, EXT clear. */
+static int sel_fault(struct pv_seg_fault *f, unsigned int vec, uint16_t sel)
 {
-	return (desc & DESC_PRESENT) && (desc & DESC_S) && DESC_DPL(desc) == 3;
+	f->vec = vec;
+	f->error_code = sel & ~3u;
+	return -EINVAL;
 }
 
-int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss)
+/*
+ * The checks iretq makes returning to CPL3 (RPL 3 forced, as Xen does),
+ * in the order the SDM gives them: CS null #GP(0); CS outside the table,
+ * not code, or nonconforming with DPL != 3, #GP(CS); not present #NP(CS);
+ * SS null #GP(0); SS outside the table, not writable data or DPL != 3,
+ * #GP(SS); not present #SS(SS).
+ */
+int pv_iret_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss,
+		     struct pv_seg_fault *f)
 {
 	uint64_t cs_desc, ss_desc;
 
-	if (pv_selector_desc(v, cs, &cs_desc) || !pv_ring3_desc(cs_desc) ||
-	    !(cs_desc & DESC_CODE))
-		return -EINVAL;
-	/* SS: a writable data segment. */
-	if (pv_selector_desc(v, ss, &ss_desc) || !pv_ring3_desc(ss_desc) ||
-	    (ss_desc & DESC_CODE) || !(ss_desc & DESC_WRITABLE))
-		return -EINVAL;
+	if (!(cs & ~3u))
+		return sel_fault(f, X86_VEC_GP, 0);
+	if (pv_selector_desc(v, cs, &cs_desc) || !(cs_desc & DESC_S) ||
+	    !(cs_desc & DESC_CODE) ||
+	    (!(cs_desc & DESC_CONFORMING) && DESC_DPL(cs_desc) != 3))
+		return sel_fault(f, X86_VEC_GP, cs);
+	if (!(cs_desc & DESC_PRESENT))
+		return sel_fault(f, X86_VEC_NP, cs);
+	if (!(ss & ~3u))
+		return sel_fault(f, X86_VEC_GP, 0);
+	if (pv_selector_desc(v, ss, &ss_desc) || !(ss_desc & DESC_S) ||
+	    (ss_desc & DESC_CODE) || !(ss_desc & DESC_WRITABLE) ||
+	    DESC_DPL(ss_desc) != 3)
+		return sel_fault(f, X86_VEC_GP, ss);
+	if (!(ss_desc & DESC_PRESENT))
+		return sel_fault(f, X86_VEC_SS, ss);
 	v->cpu.cs = cs | 3;
 	v->cpu.ss = ss | 3;
 	v->cpu.cs_desc = cs_desc;
 	v->cpu.ss_desc = ss_desc;
 	v->cpu.dirty = true;
 	return 0;
+}
+
+int pv_load_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss)
+{
+	struct pv_seg_fault f;
+
+	return pv_iret_segments(v, cs, ss, &f);
 }
 
 void pv_load_mode_segments(struct pv_vcpu *v, uint16_t cs, uint16_t ss)
