@@ -21,6 +21,8 @@ static struct gnttab_peer *peers;
 
 static void peer_free(struct gnttab_peer *p)
 {
+	if (p->ram != MAP_FAILED)
+		munmap(p->ram, p->ram_size);
 	if (p->gbase != MAP_FAILED)
 		munmap(p->gbase, p->gsize);
 	if (p->gnt_fd >= 0)
@@ -42,6 +44,7 @@ int gnttab_peer_register(struct domain *d)
 	if (!p)
 		return -ENOMEM;
 	p->gbase = MAP_FAILED;
+	p->ram = MAP_FAILED;
 	p->domid = d->id;
 	p->refs = 1;			/* the registry's */
 	p->ram_fd = fcntl(d->ram_fd, F_DUPFD_CLOEXEC, 0);
@@ -61,6 +64,28 @@ int gnttab_peer_register(struct domain *d)
 	rc = gnttab_shm_attach(&p->shm, p->gbase, p->gsize);
 	if (rc)
 		goto fail;
+	/*
+	 * All of its RAM, for copies (as a dom0 service maps it): only
+	 * address space until a copy touches a page. A grant may name only
+	 * frames inside it; frame_claim keeps ballooned ones out.
+	 */
+	if (fstat(p->ram_fd, &st)) {
+		rc = -errno;
+		goto fail;
+	}
+	if (st.st_size <= 0 || st.st_size % PAGE_SIZE) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	p->ram_size = (size_t)st.st_size;
+	if (p->shm.nr_ram_pages > p->ram_size >> PAGE_SHIFT)
+		p->shm.nr_ram_pages = p->ram_size >> PAGE_SHIFT;
+	p->ram = mmap(NULL, p->ram_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_NORESERVE, p->ram_fd, 0);
+	if (p->ram == MAP_FAILED) {
+		rc = -errno;
+		goto fail;
+	}
 
 	pthread_mutex_lock(&peer_lock);
 	for (it = peers; it; it = it->next)

@@ -16,6 +16,7 @@
 
 #include "pvisor/domain.h"
 #include "pvisor/gnttab_map.h"
+#include "pvisor/gnttab_peer.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/log.h"
@@ -222,12 +223,12 @@ static void gnt_log_unimpl(struct vcpu *v, unsigned int cmd, const char *what)
 }
 
 /*
- * The table a domid names, seen from v's domain. Only the caller's own
- * table is reachable from here: other domains' tables belong to other
- * processes' views (dom0 services) or are not looked up yet, and Xen
- * answers a domain it cannot find with GNTST_bad_domain. any_id accepts
- * DOMID_SELF (Xen's rcu_lock_domain_by_any_id), as setup/query/copy do
- * but map does not.
+ * The caller's own table, if dom names it. The table ops here
+ * (setup/query/version/status frames) reach no other domain's table,
+ * answered as a domain that cannot be found; copies and maps reach
+ * other domains' grants through the peer registry (gnttab_peer.h).
+ * any_id accepts DOMID_SELF (Xen's rcu_lock_domain_by_any_id), as
+ * setup/query/copy do but map does not.
  */
 static struct gnttab *gnt_lookup(struct vcpu *v, domid_t dom, bool any_id)
 {
@@ -397,10 +398,14 @@ out:
 /*
  * One side of a copy: a frame of the caller, or a pinned grant, held by a
  * frame reference (writable for the destination) while the copy runs.
+ * A grant in another domain's table is reached through its peer
+ * (gnttab_peer.h), referenced from the domain check to the release, as
+ * Xen holds the domain for the whole copy.
  */
 struct gnt_buf {
 	uint8_t *page;
-	struct gnttab *g;		/* set while a pin is held */
+	struct gnttab_peer *peer;	/* a foreign granter, referenced */
+	const struct gnttab_shm *shm;	/* the granter's, while a pin is held */
 	grant_ref_t ref;
 	bool ro;
 	bool claimed;			/* frame reference held on mfn */
@@ -408,20 +413,29 @@ struct gnt_buf {
 	uint16_t off, len;		/* the bytes granted (Xen's window) */
 };
 
-/* Xen: only DOMID_SELF may be named by frame; the domain must exist. */
-static int16_t gnt_copy_domain(struct vcpu *v, domid_t dom, bool is_gref)
+/*
+ * Xen's gnttab_copy_lock_domain: only DOMID_SELF may be named by frame;
+ * the domain must exist. The caller's own id (or DOMID_SELF) is its own
+ * table; any other is looked up among the registered peers.
+ */
+static int16_t gnt_copy_domain(struct vcpu *v, domid_t dom, bool is_gref,
+			       struct gnt_buf *b)
 {
 	if (dom != DOMID_SELF && !is_gref)
 		return GNTST_permission_denied;
-	return gnt_lookup(v, dom, true) ? GNTST_okay : GNTST_bad_domain;
+	if (gnt_lookup(v, dom, true))
+		return GNTST_okay;
+	b->peer = gnttab_peer_get(dom);
+	return b->peer ? GNTST_okay : GNTST_bad_domain;
 }
 
 static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
 			 bool is_gref, bool ro, struct gnt_buf *b)
 {
 	struct domain *d = v->d;
+	const struct gnttab_shm *t;
 	struct gnttab_pinned pin;
-	uint32_t frame;
+	uint8_t *ram;
 	int16_t rc;
 
 	b->ro = ro;
@@ -451,37 +465,48 @@ static int16_t gnt_claim(struct vcpu *v, const struct gnttab_copy_ptr *p,
 		b->page = gmem_ram_frame(&d->mem, p->u.gmfn);
 		return b->page ? GNTST_okay : GNTST_bad_page;
 	}
-	b->g = gnt_lookup(v, p->domid, true);
-	rc = gnttab_pin_window(&b->g->shm, p->u.ref, d->id,
-			       ro ? GNTPIN_READONLY : 0, &pin);
-	if (rc) {
-		b->g = NULL;
-		return rc;
+	/* Our own table, or the peer's: the same protocol on either. */
+	if (b->peer) {
+		t = &b->peer->shm;
+		ram = b->peer->ram;
+	} else {
+		t = &d->gnttab->shm;
+		ram = d->gnttab->ram;
 	}
+	rc = gnttab_pin_window(t, p->u.ref, d->id, ro ? GNTPIN_READONLY : 0,
+			       &pin);
+	if (rc)
+		return rc;
+	b->shm = t;
 	b->ref = p->u.ref;
-	frame = pin.frame;
 	b->off = pin.off;		/* a v2 sub-page grant's window */
 	b->len = pin.len;
-	/* The granter's frame, under the same rules as its own copies. */
-	rc = frame_claim(&b->g->shm.frames, frame, !ro);
+	/*
+	 * The granter's frame, under the same rules as its own copies:
+	 * still its own, and never written while typed as a table.
+	 */
+	rc = frame_claim(&t->frames, pin.frame, !ro);
 	if (rc)
 		return rc;
 	b->claimed = true;
-	b->mfn = frame;
-	/* Checked against the granter's RAM by gnttab_pin. */
-	b->page = b->g->ram + ((uint64_t)frame << PAGE_SHIFT);
+	b->mfn = pin.frame;
+	/* Below the granter's nr_ram_pages (gnttab_pin), inside ram. */
+	b->page = ram + ((uint64_t)pin.frame << PAGE_SHIFT);
 	return GNTST_okay;
 }
 
+/* In reverse: the frame reference, the pin, the peer. */
 static void gnt_release(struct vcpu *v, struct gnt_buf *b)
 {
-	struct gnttab *g = b->g ? b->g : v->d->gnttab;
+	const struct gnttab_shm *t = b->shm ? b->shm : &v->d->gnttab->shm;
 
 	if (b->claimed)
-		frame_release(&g->shm.frames, b->mfn, !b->ro);
-	if (b->g)
-		gnttab_unpin(&b->g->shm, b->ref, v->d->id, b->ro);
-	b->g = NULL;
+		frame_release(&t->frames, b->mfn, !b->ro);
+	if (b->shm)
+		gnttab_unpin(b->shm, b->ref, v->d->id, b->ro);
+	gnttab_peer_put(b->peer);
+	b->peer = NULL;
+	b->shm = NULL;
 	b->page = NULL;
 	b->claimed = false;
 }
@@ -505,12 +530,11 @@ static int16_t gnt_copy_one(struct vcpu *v, const struct gnttab_copy *op)
 
 	if (!op->len)
 		return GNTST_okay;
-	rc = gnt_copy_domain(v, op->source.domid, sg);
+	rc = gnt_copy_domain(v, op->source.domid, sg, &src);
 	if (!rc)
-		rc = gnt_copy_domain(v, op->dest.domid, dg);
-	if (rc)
-		return rc;
-	rc = gnt_claim(v, &op->source, sg, true, &src);
+		rc = gnt_copy_domain(v, op->dest.domid, dg, &dst);
+	if (!rc)
+		rc = gnt_claim(v, &op->source, sg, true, &src);
 	if (!rc)
 		rc = gnt_claim(v, &op->dest, dg, false, &dst);
 	if (!rc) {

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Grant maps between two domUs under one pvisord: tests/guests/gntmap as
 # a granter (e2e=granter) and a mapper (e2e=mapper peer=ID) that maps,
-# reads and writes the granter's page; both report PASS gntmap. Then a
+# reads and writes the granter's page, and GNTTABOP_copy's from and to
+# the same grant (the granter checks the bytes that landed); both report
+# PASS gntmap. Then a
 # second granter is destroyed while another domain holds a map of its
 # page: pvisord and the holder carry on. One PASS:/FAIL: line per case.
 BUILD=${BUILD:-build}
@@ -40,6 +42,11 @@ gid=$(id_of granter)
 "$PVCTL" create name=mapper kernel="$ELF" memory=32 cmdline="e2e=mapper peer=$gid" >/dev/null ||
 	verdict FAIL gntmap-peers/create "pvctl create mapper failed"
 judge map-read-write-unmap mapper
+if grep -q "^gntmap: copied both ways" "$T/mapper.log"; then
+	verdict PASS gntmap-peers/copy-from-and-to
+else
+	verdict FAIL gntmap-peers/copy-from-and-to "console: $(grep -m3 -i "copy" "$T/mapper.log")"
+fi
 judge granter-sees-pins-and-revokes granter
 
 # The granter goes while its page is mapped (hold=1: no unmap until it

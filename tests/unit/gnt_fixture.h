@@ -6,7 +6,8 @@
  * is real (hv_region_init) and the grant table is made by the real
  * gnttab_domain_init(), with a grant-map window of GF_MAP_SLOTS and its
  * table registered for maps. One vCPU in guest kernel mode issues
- * hypercalls.
+ * hypercalls. A second fixture with another id is a peer domain whose
+ * grants the first one maps or copies.
  */
 #ifndef TESTS_UNIT_GNT_FIXTURE_H
 #define TESTS_UNIT_GNT_FIXTURE_H
@@ -38,7 +39,8 @@ struct gnt_fix {
 	uint64_t cr3;
 };
 
-static inline int gnt_fix_init(struct gnt_fix *f)
+/* gnt_fix_init() for a domain of another id (a peer of the first). */
+static inline int gnt_fix_init_id(struct gnt_fix *f, domid_t id)
 {
 	size_t size = GF_RAM_PAGES * PAGE_SIZE;
 
@@ -55,7 +57,7 @@ static inline int gnt_fix_init(struct gnt_fix *f)
 	f->fm.gm.reserved_va_end = FM_RESERVED_END;
 	f->fm.next_table_pfn = GF_RAM_PAGES;
 
-	f->d.id = GF_DOMID;
+	f->d.id = id;
 	if (hv_region_init(&f->d.hv, GF_HV_PAGES))
 		return -1;
 	f->d.mem = f->fm.gm;
@@ -76,6 +78,11 @@ static inline int gnt_fix_init(struct gnt_fix *f)
 	f->v.pv.in_kernel = true;
 	f->v.pv.kernel_cr3 = f->cr3;
 	return 0;
+}
+
+static inline int gnt_fix_init(struct gnt_fix *f)
+{
+	return gnt_fix_init_id(f, GF_DOMID);
 }
 
 static inline void gnt_fix_fini(struct gnt_fix *f)

@@ -5,6 +5,8 @@
  * statuses, pins, frame references, the window slots and the PTEs.
  * The fixture domain maps its own grants by its numeric id, as Xen
  * allows; the peer registry is the same path a foreign map takes.
+ * GNTTABOP_copy through another domain's grants (a second fixture
+ * domain, registered as a peer) is tested here too.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "gnt_fixture.h"
@@ -23,9 +26,14 @@
 #define MAP_VA		0x600000ull	/* an L1 with nothing mapped */
 #define MAP_VA2		0x601000ull	/* same L1: a read-only data page */
 #define PT_FRAME	0x40		/* a frame the tests make an L1 */
+#define PEER		(GF_DOMID + 1)	/* the second domain, for copies */
+#define S		DOMID_SELF
+#define SG		GNTCOPY_source_gref
+#define DG		GNTCOPY_dest_gref
 
 struct mfix {
 	struct gnt_fix g;
+	struct gnt_fix *peer;		/* the granter of the copy tests */
 	struct pv_page pages[GF_RAM_PAGES];
 	uint8_t absent[GF_RAM_PAGES];
 	uint64_t ptw[PTW_MAX_WRITES];
@@ -59,10 +67,26 @@ static int setup(void **state)
 	return 0;
 }
 
+/* And a second domain, PEER, whose grants the first one copies. */
+static int setup_peer(void **state)
+{
+	struct mfix *m;
+
+	if (setup(state))
+		return -1;
+	m = *state;
+	m->peer = calloc(1, sizeof(*m->peer));
+	return m->peer && !gnt_fix_init_id(m->peer, PEER) ? 0 : -1;
+}
+
 static int teardown(void **state)
 {
 	struct mfix *m = *state;
 
+	if (m->peer) {
+		gnt_fix_fini(m->peer);
+		free(m->peer);
+	}
 	gnt_fix_fini(&m->g);
 	pthread_mutex_destroy(&m->g.d.mm_lock);
 	free(m);
@@ -528,7 +552,315 @@ static void test_granter_gone(void **state)
 	}
 }
 
+/* ---- copies through another domain's grants ----------------------------- */
+
+/* One GNTTABOP_copy from the fixture's vCPU; returns its status. */
+static int16_t copy1(struct gnt_fix *f, uint16_t flags, domid_t sdom,
+		     uint64_t src, uint16_t soff, domid_t ddom, uint64_t dst,
+		     uint16_t doff, uint16_t len)
+{
+	struct gnttab_copy *op = gf_ops(f);
+
+	*op = (struct gnttab_copy){ .len = len, .flags = flags, .status = 99 };
+	op->source.domid = sdom;
+	op->source.offset = soff;
+	op->dest.domid = ddom;
+	op->dest.offset = doff;
+	if (flags & SG)
+		op->source.u.ref = (grant_ref_t)src;
+	else
+		op->source.u.gmfn = src;
+	if (flags & DG)
+		op->dest.u.ref = (grant_ref_t)dst;
+	else
+		op->dest.u.gmfn = dst;
+	assert_int_equal(gf_op(f, GNTTABOP_copy, OPS, 1), 0);
+	return op->status;
+}
+
+static uint8_t *page_of(struct gnt_fix *f, uint64_t mfn)
+{
+	return gf_ram(f, mfn << PAGE_SHIFT);
+}
+
+static void fill(uint8_t *page, uint8_t seed)
+{
+	for (unsigned int i = 0; i < PAGE_SIZE; i++)
+		page[i] = (uint8_t)(i * 7 + seed);
+}
+
+/* Nothing of a copy stays behind: the registry's reference only. */
+static void peer_idle(struct gnt_fix *p)
+{
+	assert_non_null(p->d.gnt_peer);
+	assert_int_equal(p->d.gnt_peer->refs, 1);
+}
+
+static void test_copy_foreign(void **state)
+{
+	struct mfix *m = *state;
+	struct gnt_fix *f = &m->g, *p = m->peer;
+	uint8_t *theirs = page_of(p, PG(0)), *theirs2 = page_of(p, PG(2));
+	uint8_t *ours = page_of(f, PG(1)), *ours2 = page_of(f, PG(3));
+
+	fill(theirs, 1);
+	memset(ours, 0, PAGE_SIZE);
+	gf_grant(p, 30, GF_DOMID, PG(0), GTF_readonly);
+	/* From the peer's grant into our frame: the bytes arrive. */
+	assert_int_equal(copy1(f, SG, PEER, 30, 0, S, PG(1), 0, 4096),
+			 GNTST_okay);
+	assert_memory_equal(ours, theirs, PAGE_SIZE);
+	pins(p, 30, 0, 0);
+	assert_int_equal(gf_flags(p, 30), GTF_permit_access | GTF_readonly);
+	/* Part of it, at other offsets. */
+	memset(ours, 0, PAGE_SIZE);
+	assert_int_equal(copy1(f, SG, PEER, 30, 100, S, PG(1), 200, 50),
+			 GNTST_okay);
+	assert_memory_equal(ours + 200, theirs + 100, 50);
+	assert_int_equal(ours[199], 0);
+	assert_int_equal(ours[250], 0);
+
+	/* Into the peer's writable grant: the bytes land in its page. */
+	fill(ours, 9);
+	memset(theirs2, 0, PAGE_SIZE);
+	gf_grant(p, 31, GF_DOMID, PG(2), 0);
+	assert_int_equal(copy1(f, DG, S, PG(1), 8, PEER, 31, 16, 64),
+			 GNTST_okay);
+	assert_memory_equal(theirs2 + 16, ours + 8, 64);
+	assert_int_equal(theirs2[15], 0);
+	assert_int_equal(theirs2[80], 0);
+	pins(p, 31, 0, 0);
+	assert_int_equal(writers(p, PG(2)), 0);
+	assert_int_equal(gf_flags(p, 31), GTF_permit_access);
+
+	/* Both sides the peer's grants. */
+	assert_int_equal(copy1(f, SG | DG, PEER, 30, 0, PEER, 31, 0, 4096),
+			 GNTST_okay);
+	assert_memory_equal(theirs2, theirs, PAGE_SIZE);
+	/* The peer's grant into one of our own, named by our numeric id. */
+	memset(ours2, 0, PAGE_SIZE);
+	gf_grant(f, 32, GF_DOMID, PG(3), 0);
+	assert_int_equal(copy1(f, SG | DG, PEER, 30, 0, GF_DOMID, 32, 0, 4096),
+			 GNTST_okay);
+	assert_memory_equal(ours2, theirs, PAGE_SIZE);
+	/* And back, our grant by DOMID_SELF into the peer's. */
+	memset(theirs2, 0, PAGE_SIZE);
+	assert_int_equal(copy1(f, SG | DG, S, 32, 0, PEER, 31, 0, 4096),
+			 GNTST_okay);
+	assert_memory_equal(theirs2, theirs, PAGE_SIZE);
+
+	/* Every pin and frame reference went; the grants can be revoked. */
+	pins(p, 30, 0, 0);
+	pins(p, 31, 0, 0);
+	pins(f, 32, 0, 0);
+	assert_int_equal(writers(p, PG(2)), 0);
+	assert_int_equal(writers(f, PG(3)), 0);
+	peer_idle(p);
+	assert_true(gf_revoke(p, 30));
+	assert_true(gf_revoke(p, 31));
+	assert_true(gf_revoke(f, 32));
+	/* Revoked: refused now. */
+	assert_int_equal(copy1(f, SG, PEER, 30, 0, S, PG(1), 0, 8),
+			 GNTST_general_error);
+}
+
+/* Xen's statuses for the ways a foreign copy is refused. */
+static void test_copy_foreign_errors(void **state)
+{
+	struct mfix *m = *state;
+	struct gnt_fix *f = &m->g, *p = m->peer;
+	uint8_t *theirs = page_of(p, PG(4)), before[PAGE_SIZE];
+
+	fill(theirs, 3);
+	memcpy(before, theirs, PAGE_SIZE);
+	gf_grant(p, 40, GF_DOMID, PG(4), GTF_readonly);
+	/* A read-only grant as the destination. */
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 40, 0, 8),
+			 GNTST_general_error);
+	assert_int_equal(gf_flags(p, 40), GTF_permit_access | GTF_readonly);
+	/* Not granted; granted to another domain; to the granter itself. */
+	assert_int_equal(copy1(f, SG, PEER, 41, 0, S, PG(1), 0, 8),
+			 GNTST_general_error);
+	gf_grant(p, 42, PEER + 1, PG(4), 0);
+	assert_int_equal(copy1(f, SG, PEER, 42, 0, S, PG(1), 0, 8),
+			 GNTST_general_error);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 42, 0, 8),
+			 GNTST_general_error);
+	assert_int_equal(gf_flags(p, 42), GTF_permit_access);
+	gf_grant(p, 43, PEER, PG(4), 0);
+	assert_int_equal(copy1(f, SG, PEER, 43, 0, S, PG(1), 0, 8),
+			 GNTST_general_error);
+	/* Beyond the peer's table. */
+	assert_int_equal(copy1(f, SG, PEER, 512, 0, S, PG(1), 0, 8),
+			 GNTST_bad_gntref);
+	/* A domain that does not exist, either side. */
+	assert_int_equal(copy1(f, SG, 77, 40, 0, S, PG(1), 0, 8),
+			 GNTST_bad_domain);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, 77, 40, 0, 8),
+			 GNTST_bad_domain);
+	assert_int_equal(copy1(f, SG | DG, PEER, 40, 0, DOMID_IO, 40, 0, 8),
+			 GNTST_bad_domain);
+	/* A frame must be named with DOMID_SELF, whoever the domain. */
+	assert_int_equal(copy1(f, 0, PEER, PG(4), 0, S, PG(1), 0, 8),
+			 GNTST_permission_denied);
+	assert_int_equal(copy1(f, 0, S, PG(1), 0, PEER, PG(4), 0, 8),
+			 GNTST_permission_denied);
+	assert_int_equal(copy1(f, SG, PEER, 40, 0, PEER, PG(4), 0, 8),
+			 GNTST_permission_denied);
+	assert_int_equal(copy1(f, 0, 77, PG(4), 0, S, PG(1), 0, 8),
+			 GNTST_permission_denied);
+	/* Not one of the peer's RAM frames. */
+	gf_grant(p, 44, GF_DOMID, GF_RAM_PAGES, 0);
+	assert_int_equal(copy1(f, SG, PEER, 44, 0, S, PG(1), 0, 8),
+			 GNTST_bad_page);
+	assert_int_equal(gf_flags(p, 44), GTF_permit_access);
+	/* Ballooned out of the peer: neither side. */
+	gf_grant(p, 45, GF_DOMID, PG(5), 0);
+	frame_set_owned(&p->d.gnttab->shm.frames, PG(5), false);
+	assert_int_equal(copy1(f, SG, PEER, 45, 0, S, PG(1), 0, 8),
+			 GNTST_bad_page);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 45, 0, 8),
+			 GNTST_bad_page);
+	pins(p, 45, 0, 0);
+	assert_int_equal(gf_flags(p, 45), GTF_permit_access);
+	frame_set_owned(&p->d.gnttab->shm.frames, PG(5), true);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 45, 0, 8), GNTST_okay);
+	/* Beyond the page: bad_copy_arg, after the grant was checked. */
+	assert_int_equal(copy1(f, SG, PEER, 40, 4000, S, PG(1), 0, 200),
+			 GNTST_bad_copy_arg);
+	assert_int_equal(copy1(f, SG, PEER, 41, 4000, S, PG(1), 0, 200),
+			 GNTST_general_error);
+
+	/* None of it touched the peer's page or kept anything. */
+	assert_memory_equal(theirs, before, PAGE_SIZE);
+	for (grant_ref_t r = 40; r <= 45; r++)
+		pins(p, r, 0, 0);
+	assert_int_equal(writers(p, PG(4)), 0);
+	assert_int_equal(writers(p, PG(5)), 0);
+	assert_int_equal(gf_flags(p, 40), GTF_permit_access | GTF_readonly);
+	peer_idle(p);
+}
+
+/*
+ * The destination frame typed as a page table in the granter: never
+ * written (Xen's get_page_type(PGT_writable_page) fails: general_error);
+ * read, it may be. Untyped again, it is written.
+ */
+static void test_copy_foreign_page_table(void **state)
+{
+	struct mfix *m = *state;
+	struct gnt_fix *f = &m->g, *p = m->peer;
+	const struct frame_state *fs = &p->d.gnttab->shm.frames;
+	uint8_t *theirs = page_of(p, PT_FRAME), *ours = page_of(f, PG(1));
+
+	memset(theirs, 0, PAGE_SIZE);
+	fill(ours, 5);
+	gf_grant(p, 50, GF_DOMID, PT_FRAME, 0);
+	assert_true(frame_protect(fs, PT_FRAME));
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 50, 0, 8),
+			 GNTST_general_error);
+	assert_int_equal(copy1(f, SG | DG, PEER, 50, 0, PEER, 50, 8, 8),
+			 GNTST_general_error);
+	for (unsigned int i = 0; i < PAGE_SIZE; i++)
+		assert_int_equal(theirs[i], 0);
+	pins(p, 50, 0, 0);
+	assert_int_equal(writers(p, PT_FRAME), 0);
+	assert_int_equal(gf_flags(p, 50), GTF_permit_access);
+	assert_int_equal(copy1(f, SG, PEER, 50, 0, S, PG(1), 0, 8), GNTST_okay);
+	frame_unprotect(fs, PT_FRAME);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 50, 0, 8), GNTST_okay);
+	assert_memory_equal(theirs, ours, 8);
+	assert_int_equal(writers(p, PT_FRAME), 0);
+	/* Nothing held: the engine may type it again. */
+	assert_true(frame_protect(fs, PT_FRAME));
+	frame_unprotect(fs, PT_FRAME);
+	peer_idle(p);
+}
+
+/* A v2 granter: full-page and sub-page grants, the window enforced. */
+static void test_copy_foreign_v2(void **state)
+{
+	struct mfix *m = *state;
+	struct gnt_fix *f = &m->g, *p = m->peer;
+	union grant_entry_v2 *e =
+		(union grant_entry_v2 *)p->d.gnttab->shm.shared;
+	uint8_t *theirs = page_of(p, PG(6)), *ours = page_of(f, PG(1));
+
+	assert_int_equal(gnttab_switch_version(&p->d, 2), 0);
+	fill(theirs, 11);
+	memset(ours, 0, PAGE_SIZE);
+	/* Full page, read-only. */
+	e[60].hdr.domid = GF_DOMID;
+	e[60].full_page.frame = PG(6);
+	__atomic_store_n(&e[60].hdr.flags,
+			 (uint16_t)(GTF_permit_access | GTF_readonly),
+			 __ATOMIC_RELEASE);
+	assert_int_equal(copy1(f, SG, PEER, 60, 0, S, PG(1), 0, 4096),
+			 GNTST_okay);
+	assert_memory_equal(ours, theirs, PAGE_SIZE);
+	assert_int_equal(p->d.gnttab->shm.status[60], 0);
+	/* Sub-page, writable: bytes [256, 384) only. */
+	e[61].sub_page.page_off = 256;
+	e[61].sub_page.length = 128;
+	e[61].hdr.domid = GF_DOMID;
+	e[61].sub_page.frame = PG(6);
+	__atomic_store_n(&e[61].hdr.flags,
+			 (uint16_t)(GTF_permit_access | GTF_sub_page),
+			 __ATOMIC_RELEASE);
+	memset(ours, 0, PAGE_SIZE);
+	assert_int_equal(copy1(f, SG, PEER, 61, 256, S, PG(1), 0, 128),
+			 GNTST_okay);
+	assert_memory_equal(ours, theirs + 256, 128);
+	assert_int_equal(copy1(f, SG, PEER, 61, 255, S, PG(1), 0, 8),
+			 GNTST_general_error);
+	assert_int_equal(copy1(f, SG, PEER, 61, 380, S, PG(1), 0, 8),
+			 GNTST_general_error);
+	fill(ours, 13);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 61, 300, 16),
+			 GNTST_okay);
+	assert_memory_equal(theirs + 300, ours, 16);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 61, 0, 4096),
+			 GNTST_general_error);
+	assert_int_equal(theirs[255], (uint8_t)(255 * 7 + 11));
+	assert_int_equal(theirs[384], (uint8_t)(384 * 7 + 11));
+	/* In-use bits are in the status words: clear again. */
+	assert_int_equal(p->d.gnttab->shm.status[60], 0);
+	assert_int_equal(p->d.gnttab->shm.status[61], 0);
+	pins(p, 60, 0, 0);
+	pins(p, 61, 0, 0);
+	assert_int_equal(writers(p, PG(6)), 0);
+	/* Past v2's entries. */
+	assert_int_equal(copy1(f, SG, PEER, 256, 0, S, PG(1), 0, 8),
+			 GNTST_bad_gntref);
+	peer_idle(p);
+}
+
+/* The granter unregistered (going away): no more copies reach it. */
+static void test_copy_foreign_granter_gone(void **state)
+{
+	struct mfix *m = *state;
+	struct gnt_fix *f = &m->g, *p = m->peer;
+	struct gnttab_peer *held;
+
+	gf_grant(p, 70, GF_DOMID, PG(7), 0);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 70, 0, 8), GNTST_okay);
+	/* Someone else's reference keeps the peer; lookups miss it. */
+	held = gnttab_peer_get(PEER);
+	assert_non_null(held);
+	gnttab_peer_unregister(&p->d);
+	assert_int_equal(copy1(f, SG, PEER, 70, 0, S, PG(1), 0, 8),
+			 GNTST_bad_domain);
+	assert_int_equal(copy1(f, DG, S, PG(1), 0, PEER, 70, 0, 8),
+			 GNTST_bad_domain);
+	assert_int_equal(held->refs, 1);
+	gnttab_peer_put(held);
+	pins(p, 70, 0, 0);
+	assert_int_equal(writers(p, PG(7)), 0);
+	assert_int_equal(gf_flags(p, 70), GTF_permit_access);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TP(fn) cmocka_unit_test_setup_teardown(fn, setup_peer, teardown)
 
 int main(void)
 {
@@ -543,6 +875,11 @@ int main(void)
 		T(test_contains_pte_and_replace),
 		T(test_unmap_batch),
 		T(test_granter_gone),
+		TP(test_copy_foreign),
+		TP(test_copy_foreign_errors),
+		TP(test_copy_foreign_page_table),
+		TP(test_copy_foreign_v2),
+		TP(test_copy_foreign_granter_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

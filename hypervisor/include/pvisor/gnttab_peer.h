@@ -12,6 +12,12 @@
  * mapped elsewhere (the pins and frame references land in memory the
  * peer keeps mapped, the frame itself stays alive through the mapper's
  * mmap of the RAM memfd) and no lookup can return a freed table.
+ *
+ * GNTTABOP_copy reaches the granter's bytes through the peer's own
+ * mapping of all its RAM (made at register time: address space only,
+ * pages come in as a copy touches them), under the same rules as a map:
+ * a pin for the grant, a frame reference (writable for a destination)
+ * for the frame, both in the peer's shm.
  */
 #include <stdint.h>
 
@@ -27,6 +33,8 @@ struct gnttab_peer {
 	unsigned int refs;		/* registry lock */
 	int ram_fd;			/* the granter's RAM (owned dup) */
 	int gnt_fd;			/* its grant memfd (owned dup) */
+	uint8_t *ram;			/* our mapping of all its RAM (copies) */
+	size_t ram_size;
 	void *gbase;			/* our mapping of the latter */
 	size_t gsize;
 	struct gnttab_shm shm;

@@ -27,7 +27,10 @@
  * domain N, reads the granter's pattern, writes its domid and a marker,
  * waits for the granter's acknowledgement (given while the granter sees
  * GTF_reading|GTF_writing), unmaps; the granter then revokes. Both print
- * PASS gntmap. With "hold=1" the granter never acknowledges (it waits to
+ * PASS gntmap. While it holds the map, the mapper also GNTTABOP_copy's
+ * from the same grant (the granter's pattern) and to it (PEER_COPY and
+ * its domid, which the granter checks), then says "gntmap: copied both
+ * ways". With "hold=1" the granter never acknowledges (it waits to
  * be destroyed) and the mapper keeps its map until the granter is gone
  * (a map of its grant says bad_domain), then checks the page still reads
  * and unmaps.
@@ -50,6 +53,7 @@ static uint8_t pages[8][PAGE_SIZE] __page_aligned;
 /* Addresses whose own page is unmapped for grant maps to use. */
 static uint8_t spare[3][PAGE_SIZE] __page_aligned;
 static uint8_t l1page[PAGE_SIZE] __page_aligned;
+static uint8_t copybuf[PAGE_SIZE] __page_aligned;
 static struct gnttab_map_grant_ref batch[64];
 static uint32_t handles[MAX_MAPS];
 static uint64_t busaddr[MAX_MAPS];
@@ -513,6 +517,7 @@ static void test_exhaustion(void)
 #define PEER_MAGIC	0x6d61707065645f21UL
 #define PEER_ACK	0x61636b6e6f776c21UL
 #define PEER_WAIT	3000000		/* yields: minutes in the nested VM */
+#define PEER_COPY	0x636f70795f746f21UL	/* words 3, 4: copy, domid */
 
 static void yield(void)
 {
@@ -540,6 +545,9 @@ static void e2e_granter(bool hold)
 	if (!check(who >= 1 && who <= PEER_MAX && who != self,
 		   "mapper d%lu", who))
 		return;
+	check(w[3] == PEER_COPY && w[4] == who,
+	      "the mapper's GNTTABOP_copy landed in our page: %#lx %lu",
+	      w[3], w[4]);
 	check(gflags(PEER_REF + who) ==
 	      (GTF_permit_access | GTF_reading | GTF_writing),
 	      "its grant is in use while mapped: %#x", gflags(PEER_REF + who));
@@ -556,6 +564,67 @@ static void e2e_granter(bool hold)
 	check(revoke(PEER_REF + who), "revoked after the mapper's unmap");
 	for (uint32_t d = 1; d <= PEER_MAX; d++)
 		revoke(PEER_REF + d);
+}
+
+static int16_t copy(uint16_t flags, domid_t sdom, uint64_t src, uint16_t soff,
+		    domid_t ddom, uint64_t dst, uint16_t doff, uint16_t len)
+{
+	struct gnttab_copy op = { .len = len, .flags = flags, .status = 99 };
+	long rc;
+
+	op.source.domid = sdom;
+	op.source.offset = soff;
+	op.dest.domid = ddom;
+	op.dest.offset = doff;
+	if (flags & GNTCOPY_source_gref)
+		op.source.u.ref = (grant_ref_t)src;
+	else
+		op.source.u.gmfn = src;
+	if (flags & GNTCOPY_dest_gref)
+		op.dest.u.ref = (grant_ref_t)dst;
+	else
+		op.dest.u.gmfn = dst;
+	rc = gnttab_op(GNTTABOP_copy, &op, 1);
+	return rc ? -1000 : op.status;
+}
+
+/*
+ * GNTTABOP_copy through the peer's grant, as Xen allows any domain it
+ * was granted to: its pattern into our frame, PEER_COPY and our domid
+ * into words 3 and 4 of its page. Nothing else of it is ours to copy.
+ */
+static bool e2e_copy(domid_t peer)
+{
+	volatile uint64_t *c = (volatile uint64_t *)copybuf;
+	grant_ref_t ref = PEER_REF + self;
+	uint64_t buf = mfn_of(copybuf);
+	bool ok, pattern = true;
+	int16_t st;
+
+	memset(copybuf, 0, PAGE_SIZE);
+	st = copy(GNTCOPY_source_gref, peer, ref, 64, DOMID_SELF, buf, 64,
+		  PAGE_SIZE - 64);
+	for (int i = 8; i < 512; i++)
+		pattern &= c[i] == (0x600d000000000000UL | (uint64_t)i);
+	ok = check(st == GNTST_okay && pattern && c[7] == 0,
+		   "copy from d%u's ref %u: %d", peer, ref, st);
+	c[0] = PEER_COPY;
+	c[1] = self;
+	st = copy(GNTCOPY_dest_gref, DOMID_SELF, buf, 0, peer, ref, 24, 16);
+	ok &= check(st == GNTST_okay, "copy to d%u's ref %u: %d", peer, ref,
+		    st);
+	st = copy(GNTCOPY_source_gref, peer, ref + 1, 0, DOMID_SELF, buf, 0,
+		  8);
+	ok &= check(st == GNTST_general_error,
+		    "copy from another domain's ref: %d (general_error)", st);
+	st = copy(0, peer, buf, 0, DOMID_SELF, buf, 8, 8);
+	ok &= check(st == GNTST_permission_denied,
+		    "copy naming a frame with d%u: %d (permission_denied)",
+		    peer, st);
+	st = copy(GNTCOPY_source_gref, 0x7000, ref, 0, DOMID_SELF, buf, 0, 8);
+	ok &= check(st == GNTST_bad_domain,
+		    "copy from no such domain: %d (bad_domain)", st);
+	return ok;
 }
 
 static void e2e_mapper(domid_t peer, bool hold)
@@ -592,6 +661,10 @@ static void e2e_mapper(domid_t peer, bool hold)
 	check(st == GNTST_okay && write_faults(spare[1], 1) &&
 	      unmap(handles[0], va(spare[1]), 0) == GNTST_okay,
 	      "a second, read-only map of it: %d", st);
+	if (e2e_copy(peer) &&
+	    check(p[3] == PEER_COPY && p[4] == self,
+		  "the copy is in its page (seen through our map)"))
+		printk("gntmap: copied both ways\n");
 	p[2] = self;
 	p[0] = PEER_MAGIC;
 	if (hold) {
