@@ -388,15 +388,19 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 	rc = set_cpuid(v, cfg->cpuid);
 	if (rc)
 		goto err_unmap;
-	/* pvh.pandoc: MTRRs enabled, default type write-back. */
-	m.e[0] = (struct kvm_msr_entry){ .index = 0x2ff,	/* MTRRdefType */
-		.data = (1u << 11) | 6 };
-	m.e[1] = (struct kvm_msr_entry){ .index = 0x277,	/* PAT: reset */
+	m.e[0] = (struct kvm_msr_entry){ .index = 0x277,	/* PAT: reset */
 		.data = 0x0007040600070406ull };
-	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 2) {
+	/* pvh.pandoc: MTRRs enabled, default type write-back. */
+	m.e[1] = (struct kvm_msr_entry){ .index = 0x2ff,	/* MTRRdefType */
+		.data = (1u << 11) | 6 };
+	rc = ioctl(v->fd, KVM_SET_MSRS, &m);
+	if (rc < 1) {
 		rc = -EINVAL;
 		goto err_unmap;
 	}
+	/* Without MTRR emulation the guest sees KVM's default: not fatal. */
+	if (rc < 2)
+		pr_warn("vCPU%u: KVM refused MTRRdefType = WB\n", id);
 
 	/* The PVH entry state: 32-bit flat protected mode, paging off. */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr)) {

@@ -25,8 +25,6 @@ static void hvm_exit(struct vcpu *v, const struct plat_exit *e)
 
 	switch (e->kind) {
 	case PLAT_EXIT_HYPERCALL:
-		if (e->value < STATS_NR_HYPERCALLS)
-			v->stats.hypercalls[e->value]++;
 		rc = hvm_hypercall(v, e->value, e->args, e->long_mode, e->cpl);
 		c->gpr[GPR_RAX] = e->long_mode ? (uint64_t)rc : (uint32_t)rc;
 		c->dirty = true;
