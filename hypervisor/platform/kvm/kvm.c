@@ -323,14 +323,15 @@ int plat_vm_setup_hvm(struct plat_vm *vm, enum plat_hvm_hcall how,
 			.cap = KVM_CAP_X86_USER_SPACE_MSR,
 			.args[0] = KVM_MSR_EXIT_REASON_FILTER,
 		};
-		uint8_t deny = 0;
+		/* KVM copies whole longs of bitmap: bit 0 clear = deny. */
+		uint64_t deny = 0;
 		struct kvm_msr_filter f = {
 			.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
 			.ranges[0] = {
 				.flags = KVM_MSR_FILTER_WRITE,
 				.nmsrs = 1,
 				.base = msr,
-				.bitmap = &deny,
+				.bitmap = (uint8_t *)&deny,
 			},
 		};
 
