@@ -56,7 +56,7 @@ GUEST_ELFS += $(PVH_GUEST_ELFS)
 guests: $(GUEST_ELFS)
 
 check-pvh: $(BUILD)/pvctl $(PVH_GUEST_ELFS)
-	$(Q)$(WITH_KVM) guests 'BUILD=$(BUILD) sh tests/guests/run.sh $(PVH_GUEST_TESTS)'
+	$(Q)$(WITH_KVM) pvh 'BUILD=$(BUILD) sh tests/guests/run.sh $(PVH_GUEST_TESTS)'
 
 check-guests: guests
 	$(Q)$(WITH_KVM) guests 'BUILD=$(BUILD) sh tests/guests/run.sh $(GUEST_TESTS)'

@@ -31,17 +31,44 @@ pvh_start32:
 	movl	$stack_top, %esp
 	movl	%ebx, start_info_pa
 
+	/*
+	 * Paging still off: install the hypercall page and make two calls
+	 * with the 32-bit convention (EBX, ECX, EDX; result in EAX), whose
+	 * pointers are physical. pvh_main checks the results.
+	 */
+	movl	$0x40000000, %eax
+	cpuid
+	cmpl	$0x566e6558, %ebx		/* "XenV" */
+	jne	1f
+	movl	$0x40000002, %eax
+	cpuid
+	movl	%ebx, %ecx			/* the hypercall MSR */
+	movl	$hypercall_page, %eax
+	xorl	%edx, %edx
+	wrmsr
+	xorl	%ebx, %ebx			/* CONSOLEIO_write */
+	movl	$msg32_end - msg32, %ecx
+	movl	$msg32, %edx
+	call	hypercall_page + 18 * 32	/* console_io */
+	movl	%eax, console32_rc
+	xorl	%ebx, %ebx			/* XENVER_version */
+	xorl	%ecx, %ecx
+	call	hypercall_page + 17 * 32	/* xen_version */
+	movl	%eax, ver32
+	movl	$1, done32
+1:
+
 	/* PD: 512 x 2 MiB, present + writable + large. */
 	movl	$pd, %edi
 	xorl	%ecx, %ecx
-1:	movl	%ecx, %eax
+2:	movl	%ecx, %eax
 	shll	$21, %eax
 	orl	$0x83, %eax
 	movl	%eax, (%edi,%ecx,8)
 	movl	$0, 4(%edi,%ecx,8)
 	incl	%ecx
 	cmpl	$512, %ecx
-	jne	1b
+	jne	2b
 	movl	$pd, %eax
 	orl	$0x3, %eax
 	movl	%eax, pdpt
@@ -76,8 +103,8 @@ long_entry:
 	movq	$stack_top, %rsp
 	movl	start_info_pa, %edi
 	call	pvh_main
-2:	hlt
-	jmp	2b
+3:	hlt
+	jmp	3b
 
 	.section .rodata
 	.balign 8
@@ -90,10 +117,20 @@ gdt_desc:
 	.word	gdt_end - gdt - 1
 	.long	gdt
 
+msg32:
+	.ascii	"pvh-hello: console_io from 32-bit mode, paging off\n"
+msg32_end:
+
 	.data
-	.globl start_info_pa
+	.globl start_info_pa, done32, ver32, console32_rc
 	.balign 4
 start_info_pa:
+	.long	0
+done32:
+	.long	0
+ver32:
+	.long	0
+console32_rc:
 	.long	0
 
 	.section .bss.page_aligned, "aw", @nobits

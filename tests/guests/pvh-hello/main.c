@@ -19,7 +19,10 @@
 
 void pvh_main(uint32_t start_info_pa);
 
-static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
+/* head.S fills and uses it in 32-bit mode first. */
+uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
+/* What head.S's 32-bit calls returned (done32: it made them). */
+extern uint32_t done32, ver32, console32_rc;
 static bool have_page;
 static unsigned int failures;
 
@@ -187,6 +190,13 @@ void pvh_main(uint32_t start_info_pa)
 	puts_("pvh-hello: xen_version ");
 	put_hex((uint64_t)ver);
 	puts_("\n");
+
+	/* The same calls from 32-bit mode with paging off (head.S). */
+	check(base != 0x40000000 || done32, "no 32-bit hypercalls made", base);
+	if (done32) {
+		check(console32_rc == 0, "32-bit console_io", console32_rc);
+		check(ver32 == (uint32_t)ver, "32-bit xen_version", ver32);
+	}
 
 	/* Not open to PVH guests yet: must fail cleanly, not crash. */
 	check(hypercall3(__HYPERVISOR_mmu_update, 0, 0, 0) < 0,
