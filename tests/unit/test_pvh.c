@@ -15,8 +15,11 @@
 #include <cmocka.h>
 
 #include <pvabi/elfnote.h>
+#include <pvabi/sched.h>
+#include <pvabi/xen.h>
 
 #include "pvisor/cpuid.h"
+#include "pvisor/domain.h"
 #include "pvisor/guest_mem.h"
 #include "pvisor/hvm.h"
 #include "pvisor/loader.h"
@@ -212,6 +215,137 @@ static void test_cpuid_hvm(void **state)
 	assert_int_equal(r[1], XEN_HYPERCALL_MSR);
 }
 
+static char console[256];
+static size_t console_len;
+
+static void sink(struct domain *d, const char *buf, size_t len, void *opaque)
+{
+	(void)d;
+	(void)opaque;
+	if (len > sizeof(console) - 1 - console_len)
+		len = sizeof(console) - 1 - console_len;
+	memcpy(console + console_len, buf, len);
+	console_len += len;
+}
+
+/* An HVM vCPU as hvm/ sees it after an exit, over 1 MiB of RAM. */
+static struct vcpu *hvm_fixture(void)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	struct vcpu *v = calloc(1, sizeof(*v));
+
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->state_changed, NULL);
+	d->type = DOMAIN_TYPE_PVH;
+	d->state = DOMAIN_RUNNING;
+	d->mem.nr_pages = 256;
+	d->mem.ram = calloc(256, 4096);
+	d->console_sink = sink;
+	d->log_budget = 100;
+	v->d = d;
+	v->pv.mem = &d->mem;
+	v->pv.cpu.cr0 = 0x11;		/* PE, paging off */
+	console_len = 0;
+	return v;
+}
+
+static void hvm_fixture_free(struct vcpu *v)
+{
+	free(v->d->mem.ram);
+	free(v->d);
+	free(v);
+}
+
+static void test_hvm_hypercalls(void **state)
+{
+	struct vcpu *v = hvm_fixture();
+	struct domain *d = v->d;
+	uint64_t a[6] = { CONSOLEIO_write, 5, 0x1ffe, 0, 0, 0 };
+	uint64_t *pml4, *pdpt, *pd;
+	uint32_t sd = SHUTDOWN_poweroff;
+
+	(void)state;
+	/* Paging off: the pointer is physical (and crosses a page). */
+	memcpy(d->mem.ram + 0x1ffe, "hello", 5);
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, false,
+				       0), 0);
+	assert_int_equal(console_len, 5);
+	assert_memory_equal(console, "hello", 5);
+	/* 32-bit mode: the high halves are not arguments. */
+	a[2] = 0xffffffff00001ffeull;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, false,
+				       0), 0);
+	assert_int_equal(console_len, 10);
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       0), -EFAULT);
+
+	/* Long mode, 4-level tables: VA 0x40001ffe -> PA 0x1ffe (2 MiB page
+	 * at 1 GiB mapping PA 0). */
+	pml4 = (uint64_t *)(void *)(d->mem.ram + 0x10000);
+	pdpt = (uint64_t *)(void *)(d->mem.ram + 0x11000);
+	pd = (uint64_t *)(void *)(d->mem.ram + 0x12000);
+	pml4[0] = 0x11000 | 3;
+	pdpt[1] = 0x12000 | 3;
+	pd[0] = 0 | 0x83;
+	v->pv.cpu.cr0 = 0x80000011;
+	v->pv.cpu.efer = 0x500;		/* LME, LMA */
+	v->pv.cpu.cr3 = 0x10000;
+	a[2] = 0x40001ffe;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       0), 0);
+	assert_int_equal(console_len, 15);
+	a[2] = 0x1ffe;		/* not mapped in these tables */
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       0), -EFAULT);
+	/* 32-bit paging is not walked: -EFAULT, never a wild read. */
+	v->pv.cpu.efer = 0;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, false,
+				       0), -EFAULT);
+
+	/* Only the kernel; only what HVM guests may use. */
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       3), -EPERM);
+	memset(a, 0, sizeof(a));
+	assert_true(hvm_hypercall(v, __HYPERVISOR_xen_version, a, true, 0) >
+		    (3 << 16));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_mmu_update, a, true, 0),
+			 -ENOSYS);
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_iret, a, true, 0),
+			 -ENOSYS);
+	assert_int_equal(hvm_hypercall(v, 1000, a, true, 0), -ENOSYS);
+	a[0] = SCHEDOP_block;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_sched_op, a, true, 0),
+			 -ENOSYS);
+
+	/* Shutdown, paging off again. */
+	v->pv.cpu.cr0 = 0x11;
+	memcpy(d->mem.ram + 0x3000, &sd, sizeof(sd));
+	a[0] = SCHEDOP_shutdown;
+	a[1] = 0x3000;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_sched_op, a, false, 0),
+			 0);
+	assert_int_equal(d->state, DOMAIN_SHUTDOWN);
+	assert_int_equal(d->shutdown_reason, SHUTDOWN_poweroff);
+	hvm_fixture_free(v);
+}
+
+static void test_hypercall_msr(void **state)
+{
+	struct vcpu *v = hvm_fixture();
+	uint8_t *page = v->d->mem.ram + 0x5000;
+
+	(void)state;
+	assert_int_equal(hvm_hypercall_msr_write(v, 0x5000), 0);
+	assert_int_equal(page[17 * 32], 0xb8);
+	assert_int_equal(page[17 * 32 + 1], 17);
+	/* Page index 1 of a one-page area, RAM's end, garbage: #GP. */
+	assert_int_equal(hvm_hypercall_msr_write(v, 0x6001), -EINVAL);
+	assert_int_equal(hvm_hypercall_msr_write(v, 256 << 12), -EINVAL);
+	assert_int_equal(hvm_hypercall_msr_write(v, ~0ull), -EINVAL);
+	assert_int_equal(v->d->mem.ram[0x6000], 0);
+	hvm_fixture_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +354,8 @@ int main(void)
 		cmocka_unit_test(test_hypercall_page),
 		cmocka_unit_test(test_phys_access),
 		cmocka_unit_test(test_cpuid_hvm),
+		cmocka_unit_test(test_hvm_hypercalls),
+		cmocka_unit_test(test_hypercall_msr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
