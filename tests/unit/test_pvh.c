@@ -346,6 +346,26 @@ static void test_hypercall_msr(void **state)
 	hvm_fixture_free(v);
 }
 
+/* Who may run what: PVM hosts and type hvm are refused by name. */
+static void test_refusal(void **state)
+{
+	static struct plat_info host;
+
+	(void)state;
+	host.available = true;
+	host.hvm_capable = true;
+	assert_null(hvm_refusal(DOMAIN_TYPE_PV, &host));
+	assert_null(hvm_refusal(DOMAIN_TYPE_PVH, &host));
+	assert_null(hvm_refusal(DOMAIN_TYPE_PVH, NULL));
+	assert_non_null(strstr(hvm_refusal(DOMAIN_TYPE_HVM, &host),
+			       "not implemented yet"));
+	host.hvm_capable = false;
+	strcpy(host.hvm_reason, "host KVM is PVM (kvm_pvm): ...");
+	assert_null(hvm_refusal(DOMAIN_TYPE_PV, &host));
+	assert_string_equal(hvm_refusal(DOMAIN_TYPE_PVH, &host),
+			    host.hvm_reason);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_cpuid_hvm),
 		cmocka_unit_test(test_hvm_hypercalls),
 		cmocka_unit_test(test_hypercall_msr),
+		cmocka_unit_test(test_refusal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
