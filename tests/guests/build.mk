@@ -19,9 +19,9 @@ $(foreach t,$(GUEST_TESTS),$(eval $(call pvguest_kernel,$(BUILD)/guests/$(t).elf
 GUEST_ELFS += $(GUEST_TESTS:%=$(BUILD)/guests/%.elf)
 
 # PVH self-test kernels: tests/guests/<name>/{head.S,main.c} linked at
-# 1 MiB with pvh.ld, entered at XEN_ELFNOTE_PHYS32_ENTRY. Not in
-# GUEST_TESTS yet (they need a hardware-assisted host and have not run
-# in the nested VM): `make check-pvh` runs them. Each has a pvctl-args
+# 1 MiB with pvh.ld, entered at XEN_ELFNOTE_PHYS32_ENTRY. They need a
+# hardware-assisted host (AMD-V/VT-x, or the nested VM), so `make
+# check-pvh` runs them apart from the PV kernels. Each has a pvctl-args
 # file with --type pvh.
 PVH_GUEST_TESTS := pvh-hello
 PVH_OBJDIR      := $(GUEST_DIR)/pvh-obj
@@ -61,5 +61,5 @@ check-pvh: $(BUILD)/pvctl $(PVH_GUEST_ELFS)
 check-guests: guests
 	$(Q)$(WITH_KVM) guests 'BUILD=$(BUILD) sh tests/guests/run.sh $(GUEST_TESTS)'
 
-CHECK_TARGETS += check-guests
+CHECK_TARGETS += check-guests check-pvh
 .PHONY: guests check-guests check-pvh
