@@ -48,6 +48,11 @@ HV_SRCS += \
 	hypervisor/arch/x86/pv/ptwr.c \
 	hypervisor/arch/x86/pv/ptwr_decode.c \
 	hypervisor/arch/x86/pv/traps.c \
+	hypervisor/arch/x86/hvm/cpuid.c \
+	hypervisor/arch/x86/hvm/domain.c \
+	hypervisor/arch/x86/hvm/hypercall.c \
+	hypervisor/arch/x86/hvm/pvh_build.c \
+	hypervisor/arch/x86/hvm/vcpu.c \
 	hypervisor/loader/bzimage.c \
 	hypervisor/loader/decompress.c \
 	hypervisor/loader/elf.c \

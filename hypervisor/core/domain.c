@@ -14,6 +14,7 @@
 #include "pvisor/entry_area.h"
 #include "pvisor/gnttab_map.h"
 #include "pvisor/gnttab_peer.h"
+#include "pvisor/hvm.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/layout.h"
 #include "pvisor/log.h"
@@ -61,7 +62,20 @@ static int pick_slots(struct domain *d, uint32_t usable)
 	return -ENOSPC;
 }
 
-static int domain_setup_ram(struct domain *d, uint64_t nr_pages)
+const char *domain_type_name(enum domain_type type)
+{
+	switch (type) {
+	case DOMAIN_TYPE_PV:
+		return "pv";
+	case DOMAIN_TYPE_PVH:
+		return "pvh";
+	case DOMAIN_TYPE_HVM:
+		return "hvm";
+	}
+	return "?";
+}
+
+int domain_setup_ram(struct domain *d, uint64_t nr_pages)
 {
 	d->ram_fd = memfd_create("pvisor-ram", MFD_CLOEXEC);
 	if (d->ram_fd < 0)
@@ -202,6 +216,16 @@ int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 	d->id = next_domid++;
 	pthread_mutex_unlock(&domid_lock);
 
+	d->type = cfg->type;
+	if (d->type != DOMAIN_TYPE_PV) {
+		/* CPL0 guests: none of the PV hypervisor region below. */
+		rc = hvm_domain_create(d, cfg, host);
+		if (rc)
+			goto fail;
+		*out = d;
+		return 0;
+	}
+
 	d->stubs_at_cpl3 = !host->syscall_to_cpl0;
 	rc = pick_slots(d, host->usable_slots);
 	if (rc) {
@@ -293,7 +317,9 @@ int domain_start(struct domain *d)
 
 		if (!v->online || v->started)
 			continue;
-		rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		rc = pthread_create(&v->thread, NULL,
+				    d->type == DOMAIN_TYPE_PV ? vcpu_thread :
+				    hvm_vcpu_thread, v);
 		if (rc)
 			break;
 		v->started = true;

@@ -37,6 +37,15 @@ int gmem_translate(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 	uint64_t table = cr3 & PTE_ADDR_MASK, e = 0;
 	int level;
 
+	if (cr3 == GMEM_CR3_PHYS) {
+		/* Paging off: 32-bit linear addresses are physical ones. */
+		if (va >> 32)
+			return -EFAULT;
+		*gpa = va;
+		if (pte_out)
+			*pte_out = _PAGE_PRESENT | _PAGE_RW;
+		return 0;
+	}
 	if (!x86_is_canonical(va))
 		return -EFAULT;
 	if (va >= m->reserved_va_start && va < m->reserved_va_end)

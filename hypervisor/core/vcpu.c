@@ -353,6 +353,13 @@ static void vcpu_exit(struct vcpu *v, const struct plat_exit *e)
 	case PLAT_EXIT_OTHER:
 		vcpu_crash(v, e->detail);
 		break;
+	case PLAT_EXIT_HYPERCALL:
+	case PLAT_EXIT_WRMSR:
+	case PLAT_EXIT_IO:
+	case PLAT_EXIT_HLT:
+		/* HVM/PVH vCPUs only (arch/x86/hvm/vcpu.c). */
+		vcpu_crash(v, "HVM exit on a PV vCPU");
+		break;
 	}
 }
 

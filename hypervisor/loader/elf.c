@@ -68,6 +68,10 @@ static void parse_note(struct pv_kernel_info *k, uint32_t type,
 	case XEN_ELFNOTE_LOADER:
 		note_string(k->loader, sizeof(k->loader), desc, descsz);
 		break;
+	case XEN_ELFNOTE_PHYS32_ENTRY:
+		k->phys32_entry = note_value(desc, descsz);
+		k->has_phys32_entry = true;
+		break;
 	case XEN_ELFNOTE_FEATURES:
 		note_string(k->features, sizeof(k->features), desc, descsz);
 		break;
@@ -242,12 +246,15 @@ static int section_fallbacks(const uint8_t *img, size_t len,
 	return 0;
 }
 
-int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
-		 const char **why)
+/*
+ * What PV and PVH kernels share: the ELF64 headers, the PT_LOAD range
+ * and the Xen notes wherever Xen's libelf would find them (*found).
+ */
+static int elf_scan(const uint8_t *img, size_t len, struct pv_kernel_info *k,
+		    bool *found_out, const char **why)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-	bool found = false, have_entry;
-	uint64_t virt_offset;
+	bool found = false;
 
 	memset(k, 0, sizeof(*k));
 	k->virt_base = UNSET;
@@ -302,6 +309,21 @@ int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
 		if (rc)
 			return rc;
 	}
+	*found_out = found;
+	return 0;
+}
+
+int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
+		 const char **why)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
+	bool found = false, have_entry;
+	uint64_t virt_offset;
+	int rc;
+
+	rc = elf_scan(img, len, k, &found, why);
+	if (rc)
+		return rc;
 	*why = "no Xen ELF notes or __xen_guest section: not a PV kernel";
 	if (!found)
 		return -EINVAL;
@@ -341,6 +363,34 @@ int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
 	     k->hypercall_page > k->virt_kend ||
 	     k->virt_kend - k->hypercall_page < 4096 ||
 	     (k->hypercall_page & 4095)))
+		return -EINVAL;
+	*why = NULL;
+	return 0;
+}
+
+int elf_pvh_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
+		  const char **why)
+{
+	bool found = false;
+	int rc;
+
+	rc = elf_scan(img, len, k, &found, why);
+	if (rc)
+		return rc;
+	*why = "no XEN_ELFNOTE_PHYS32_ENTRY note: not a PVH kernel";
+	if (!found || !k->has_phys32_entry)
+		return -EINVAL;
+	/* Loaded by p_paddr as it stands: the kernel runs where it says. */
+	k->virt_base = 0;
+	k->paddr_offset = 0;
+	k->entry = k->phys32_entry;
+	k->virt_kstart = k->pstart;
+	k->virt_kend = k->pend;
+	*why = "PVH kernel not loadable below 4 GiB";
+	if (k->pend > (1ull << 32))
+		return -EINVAL;
+	*why = "PHYS32_ENTRY outside the kernel's PT_LOAD segments";
+	if (k->phys32_entry < k->pstart || k->phys32_entry >= k->pend)
 		return -EINVAL;
 	*why = NULL;
 	return 0;

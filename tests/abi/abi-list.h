@@ -490,6 +490,41 @@ ABI_CONST(XENVER_guest_handle)
 ABI_CONST(XENVER_commandline)
 ABI_CONST(XENVER_build_id)
 
+/* ---- pvabi/hvm/start_info.h ---- */
+
+ABI_CONST(XEN_HVM_START_MAGIC_VALUE)
+ABI_CONST(XEN_HVM_MEMMAP_TYPE_RAM)
+ABI_CONST(XEN_HVM_MEMMAP_TYPE_RESERVED)
+ABI_CONST(XEN_HVM_MEMMAP_TYPE_ACPI)
+ABI_CONST(XEN_HVM_MEMMAP_TYPE_NVS)
+ABI_CONST(XEN_HVM_MEMMAP_TYPE_UNUSABLE)
+ABI_CONST(XEN_HVM_MEMMAP_TYPE_DISABLED)
+ABI_CONST(XEN_HVM_MEMMAP_TYPE_PMEM)
+
+ABI_SIZE(struct hvm_start_info)
+ABI_SCALAR(struct hvm_start_info, magic)
+ABI_SCALAR(struct hvm_start_info, version)
+ABI_SCALAR(struct hvm_start_info, flags)
+ABI_SCALAR(struct hvm_start_info, nr_modules)
+ABI_SCALAR(struct hvm_start_info, modlist_paddr)
+ABI_SCALAR(struct hvm_start_info, cmdline_paddr)
+ABI_SCALAR(struct hvm_start_info, rsdp_paddr)
+ABI_SCALAR(struct hvm_start_info, memmap_paddr)
+ABI_SCALAR(struct hvm_start_info, memmap_entries)
+ABI_SCALAR(struct hvm_start_info, reserved)
+
+ABI_SIZE(struct hvm_modlist_entry)
+ABI_SCALAR(struct hvm_modlist_entry, paddr)
+ABI_SCALAR(struct hvm_modlist_entry, size)
+ABI_SCALAR(struct hvm_modlist_entry, cmdline_paddr)
+ABI_SCALAR(struct hvm_modlist_entry, reserved)
+
+ABI_SIZE(struct hvm_memmap_table_entry)
+ABI_SCALAR(struct hvm_memmap_table_entry, addr)
+ABI_SCALAR(struct hvm_memmap_table_entry, size)
+ABI_SCALAR(struct hvm_memmap_table_entry, type)
+ABI_SCALAR(struct hvm_memmap_table_entry, reserved)
+
 /* ---- pvabi/elfnote.h ---- */
 
 ABI_CONST(XEN_ELFNOTE_INFO)

@@ -21,6 +21,7 @@
 #include <pvabi/io/xs_wire.h>
 #include <pvabi/io/blkif.h>
 #include <pvabi/io/netif.h>
+#include <pvabi/hvm/start_info.h>
 
 #define ABI_COLLECT abi_collect_ours
 #include "abi-collect.h"

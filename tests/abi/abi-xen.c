@@ -35,6 +35,7 @@
 #include <xen/io/xs_wire.h>
 #include <xen/io/blkif.h>
 #include <xen/io/netif.h>
+#include <xen/arch-x86/hvm/start_info.h>
 
 #define ABI_COLLECT abi_collect_xen
 #include "abi-collect.h"

@@ -24,6 +24,8 @@ UNIT_TESTS += test_page_type test_ptwr_decode
 UNIT_TESTS += test_m2p_compat
 # Grant maps into a domU (gnttab_map.c).
 UNIT_TESTS += test_gnttab_map
+# PVH pieces without KVM (arch/x86/hvm, elf_pvh_parse).
+UNIT_TESTS += test_pvh
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 

@@ -425,6 +425,40 @@ static void vif_canonical(void **state)
 	assert_string_equal(out, "");
 }
 
+/* type = pv|pvh|hvm, xl's builder= fallback, pv by default. */
+static void guest_types(void **state)
+{
+	static const char *const pvh[] = { "type=\"pvh\"" };
+
+	(void)state;
+	assert_int_equal(load("name='g'\nkernel='k'\n", NULL, 0), 0);
+	assert_int_equal(d.type, CFG_TYPE_PV);
+	assert_int_equal(load("name='g'\nkernel='k'\ntype='pvh'\n", NULL, 0),
+			 0);
+	assert_int_equal(d.type, CFG_TYPE_PVH);
+	assert_int_equal(load("name='g'\nkernel='k'\ntype='hvm'\n", NULL, 0),
+			 0);
+	assert_int_equal(d.type, CFG_TYPE_HVM);
+	assert_int_equal(load("name='g'\nkernel='k'\nbuilder='hvm'\n", NULL,
+			      0), 0);
+	assert_int_equal(d.type, CFG_TYPE_HVM);
+	/* type wins over builder, as in xl. */
+	assert_int_equal(load("name='g'\nkernel='k'\nbuilder='hvm'\n"
+			      "type='pv'\n", NULL, 0), 0);
+	assert_int_equal(d.type, CFG_TYPE_PV);
+	assert_int_equal(load("name='g'\nkernel='k'\n", pvh, 1), 0);
+	assert_int_equal(d.type, CFG_TYPE_PVH);
+	assert_int_equal(load("name='g'\nkernel='k'\ntype='xen'\n", NULL, 0),
+			 -EINVAL);
+	assert_non_null(strstr(err, "t.cfg:3"));
+	assert_non_null(strstr(err, "unknown type 'xen'"));
+	assert_int_equal(load("name='g'\nkernel='k'\ntype=3\n", NULL, 0),
+			 -EINVAL);
+	assert_int_equal(load("name='g'\nkernel='k'\nbuilder='x'\n", NULL, 0),
+			 -EINVAL);
+	assert_string_equal(cfg_type_name(CFG_TYPE_PVH), "pvh");
+}
+
 static void file_errors(void **state)
 {
 	assert_int_equal(cfg_load_file("/nonexistent/x.cfg", NULL, 0, &d, err,
@@ -446,6 +480,7 @@ int main(void)
 		cmocka_unit_test(vif_specs),
 		cmocka_unit_test(vif_default_macs),
 		cmocka_unit_test(vif_canonical),
+		cmocka_unit_test(guest_types),
 		cmocka_unit_test(file_errors),
 	};
 

@@ -134,6 +134,57 @@ static int get_action(struct ctx *c, const struct cfg_file *f,
 		     "rename-restart, coredump-destroy, coredump-restart)", v);
 }
 
+static const char *const type_names[] = { "pv", "pvh", "hvm" };
+
+const char *cfg_type_name(enum cfg_type t)
+{
+	return (unsigned int)t < sizeof(type_names) / sizeof(type_names[0])
+	       ? type_names[t] : "?";
+}
+
+int cfg_type_parse(const char *name, enum cfg_type *out)
+{
+	for (unsigned int i = 0; i < sizeof(type_names) / sizeof(type_names[0]);
+	     i++) {
+		if (!strcmp(name, type_names[i])) {
+			*out = (enum cfg_type)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * type = "pv" | "pvh" | "hvm", as xl. Without it, xl's older
+ * builder = "generic" | "hvm" decides; with neither, pv.
+ */
+static int get_type(struct ctx *c, const struct cfg_file *f,
+		    enum cfg_type *out)
+{
+	const struct cfg_setting *s;
+	char v[16];
+	int r = get_string(c, f, "type", v, sizeof(v), &s);
+
+	*out = CFG_TYPE_PV;
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		if (cfg_type_parse(v, out))
+			return sfail(c, s, "unknown type '%s' (pv, pvh, hvm)", v);
+		return 0;
+	}
+	r = get_string(c, f, "builder", v, sizeof(v), &s);
+	if (r < 0)
+		return r;
+	if (r == 0 || !strcmp(v, "generic"))
+		return 0;
+	if (!strcmp(v, "hvm")) {
+		*out = CFG_TYPE_HVM;
+		return 0;
+	}
+	return sfail(c, s, "unknown builder '%s' (generic, hvm)", v);
+}
+
 static bool name_ok(const char *n)
 {
 	bool digits_only = true;
@@ -219,6 +270,8 @@ static int validate(struct ctx *c, const struct cfg_file *f,
 	if (!name_ok(d->name))
 		return sfail(c, s, "'%s' is not a valid name ([A-Za-z0-9._-], "
 			     "not all digits)", d->name);
+	if (get_type(c, f, &d->type))
+		return -EINVAL;
 	r = get_string(c, f, "kernel", d->kernel, sizeof(d->kernel), &s);
 	if (r < 0)
 		return r;

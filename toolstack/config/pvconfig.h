@@ -112,8 +112,16 @@ struct cfg_vif {
 	uint32_t credit_usec;
 };
 
+/* xl's type= (and legacy builder=): how the guest runs. Default pv. */
+enum cfg_type { CFG_TYPE_PV, CFG_TYPE_PVH, CFG_TYPE_HVM };
+
+/* "pv", "pvh", "hvm"; and back: 0, or -EINVAL for another name. */
+const char *cfg_type_name(enum cfg_type t);
+int cfg_type_parse(const char *name, enum cfg_type *out);
+
 struct cfg_domain {
 	char name[CFG_NAME_MAX];
+	enum cfg_type type;
 	char kernel[CFG_PATH_MAX];
 	char ramdisk[CFG_PATH_MAX];
 	char cmdline[CFG_CMDLINE_MAX];	/* cmdline, or root= + extra */

@@ -154,6 +154,18 @@ int cmd_create(int argc, char **argv)
 			"required\n", file ? file : "command line");
 		return 1;
 	}
+	if (cfg.type == CFG_TYPE_HVM) {
+		fprintf(stderr, "pvctl create: type \"hvm\" is not "
+			"implemented yet\n");
+		return 1;
+	}
+	if (cfg.type != CFG_TYPE_PV) {
+		/* pvisord builds PV domains only, so far (docs/pvh.md). */
+		fprintf(stderr, "pvctl create: type \"%s\": pvisord does not "
+			"run PVH domains yet; try pvctl run --type pvh\n",
+			cfg_type_name(cfg.type));
+		return 1;
+	}
 	acts[0] = action_arg(cfg.on_poweroff);
 	acts[1] = action_arg(cfg.on_reboot);
 	acts[2] = action_arg(cfg.on_crash);

@@ -96,7 +96,13 @@ int cmd_info(int argc, char **argv)
 	printf("cpuid_faulting      : %s\n", info.cpuid_faulting ?
 	       "yes (guest user CPUID sees the domain policy)" :
 	       "no (plain CPUID sees the host's KVM view)");
-	printf("virt_caps           : pv\n");
+	/* xl info's virt_caps: guest types this host can run. */
+	printf("virt_caps           : pv%s\n", info.hvm_capable ? " pvh" : "");
+	if (info.hvm_capable)
+		printf("hvm_hypercalls      : %s\n",
+		       plat_hvm_hcall_name(info.hvm_hcall));
+	else
+		printf("hvm_hypercalls      : none (%s)\n", info.hvm_reason);
 	/* With a daemon running, its view too (quietly skipped without). */
 	fd = pvctl_connect(true);
 	if (fd >= 0) {

@@ -302,23 +302,25 @@ static uint64_t domain_cpu_ns(struct domain *d)
 
 static int cmd_list(struct ctl_request *q, struct reply *r)
 {
-	say(r, "%-24s %5s %9s %5s %-12s %10s\n", "Name", "ID", "Mem(MiB)",
-	    "VCPUs", "State", "Time(s)");
+	/* Type last: scripts match the leading columns. */
+	say(r, "%-24s %5s %9s %5s %-12s %10s %4s\n", "Name", "ID", "Mem(MiB)",
+	    "VCPUs", "State", "Time(s)", "Type");
 	pthread_mutex_lock(&pvd_lock);
 	for (struct pvd_domain *pd = pvd_domains; pd; pd = pd->next) {
 		struct domain *d = pd->d;
 
+		/* pvisord builds PV domains only so far (docs/pvh.md). */
 		if (d)
-			say(r, "%-24s %5u %9llu %5u %-12s %10.1f\n",
+			say(r, "%-24s %5u %9llu %5u %-12s %10.1f %4s\n",
 			    pd->spec.name, d->id,
 			    (unsigned long long)pd->spec.memory_mb,
 			    d->nr_vcpus, pvd_domain_state(pd),
-			    domain_cpu_ns(d) / 1e9);
+			    domain_cpu_ns(d) / 1e9, domain_type_name(d->type));
 		else
-			say(r, "%-24s %5s %9llu %5u %-12s %10s\n",
+			say(r, "%-24s %5s %9llu %5u %-12s %10s %4s\n",
 			    pd->spec.name, "-",
 			    (unsigned long long)pd->spec.memory_mb,
-			    pd->spec.vcpus, pvd_domain_state(pd), "-");
+			    pd->spec.vcpus, pvd_domain_state(pd), "-", "pv");
 	}
 	pthread_mutex_unlock(&pvd_lock);
 	return 0;

@@ -25,6 +25,7 @@ struct cpu_state {
 	uint64_t cs_desc, ss_desc;	/* the descriptors CS/SS were loaded from */
 	uint64_t fs_base, gs_base;
 	uint64_t cr0, cr2, cr3, cr4;
+	uint64_t efer;			/* HVM/PVH vCPUs: as the guest set it */
 	bool dirty;			/* must be written back before entry */
 };
 

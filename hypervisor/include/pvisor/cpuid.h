@@ -30,7 +30,21 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf,
 			 uint32_t subleaf, uint32_t out[4]);
 
+/*
+ * The policy an HVM or PVH guest sees (arch/x86/hvm/cpuid.c): the host's
+ * features as KVM offers them, the hypervisor bit and Xen's leaves.
+ */
+int cpuid_policy_build_hvm(struct cpuid_policy *p,
+			   const struct cpuid_leaf *host, unsigned int nr_host);
+/* Xen's leaves at XEN_CPUID_BASE: signature, version, hypercall MSR. */
+int cpuid_policy_set_xen_leaves(struct cpuid_policy *p);
+/* The leaf as stored (NULL if absent), for builders to adjust. */
+struct cpuid_leaf *cpuid_policy_find(struct cpuid_policy *p, uint32_t leaf,
+				     uint32_t subleaf);
+
 #define XEN_CPUID_BASE		0x40000000u
+/* Writing a page's GPA here has the hypervisor fill a hypercall page. */
+#define XEN_HYPERCALL_MSR	0x40000000u
 #define PVISOR_XEN_MAJOR	4
 #define PVISOR_XEN_MINOR	17
 

@@ -92,8 +92,18 @@ struct vcpu {
 typedef void (*console_sink_fn)(struct domain *d, const char *buf, size_t len,
 				void *opaque);
 
+/* xl's "type": how the guest runs (values fixed: pvctl and pvisord use them). */
+enum domain_type {
+	DOMAIN_TYPE_PV,		/* kernel and user at CPL3 (arch/x86/pv) */
+	DOMAIN_TYPE_PVH,	/* CPL0, PVH entry, no emulated devices */
+	DOMAIN_TYPE_HVM,	/* CPL0, emulated platform (not yet) */
+};
+
+const char *domain_type_name(enum domain_type type);
+
 struct domain_config {
 	const char *name;
+	enum domain_type type;		/* 0: PV */
 	uint64_t memory_mb;
 	unsigned int vcpus;
 	console_sink_fn console_sink;
@@ -103,6 +113,7 @@ struct domain_config {
 
 struct domain {
 	domid_t id;
+	enum domain_type type;
 	bool counted;			/* against CONFIG_MAX_DOMAINS */
 	char name[64];
 	pthread_mutex_t lock;		/* state, shutdown, vcpu bring-up */
@@ -160,6 +171,8 @@ struct domain {
 int domain_create(const struct domain_config *cfg, const struct plat_info *host,
 		  struct domain **out);
 void domain_destroy(struct domain *d);
+/* Guest RAM: a memfd mapped at guest-physical 0 (domain_create's). */
+int domain_setup_ram(struct domain *d, uint64_t nr_pages);
 
 /*
  * The hypervisor's L4 slots are installed by L4 validation (pv_mm.h):

@@ -59,6 +59,12 @@ void *gmem_ram_frame(const struct guest_mem *m, uint64_t pfn);
  */
 int gmem_translate(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 		   bool write, uint64_t *gpa, uint64_t *pte_out);
+/*
+ * A cr3 for the helpers meaning "paging is off": an HVM/PVH vCPU with
+ * CR0.PG clear, whose linear addresses are guest-physical (below 4 GiB).
+ * No real CR3 has every bit set.
+ */
+#define GMEM_CR3_PHYS	(~0ull)
 
 int gmem_read(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 	      void *dst, size_t len);

@@ -16,6 +16,8 @@ struct pv_kernel_info {
 	uint64_t hypercall_page;	/* 0: none */
 	uint64_t init_p2m;		/* 0: none */
 	bool mod_start_pfn;		/* initrd may be passed unmapped */
+	bool has_phys32_entry;		/* XEN_ELFNOTE_PHYS32_ENTRY: PVH */
+	uint64_t phys32_entry;		/* its 32-bit physical entry point */
 	char guest_os[32];
 	char xen_version[32];
 	char loader[32];
@@ -34,6 +36,13 @@ int elf_pv_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
  */
 int elf_xen_guest_parse(const uint8_t *sec, uint64_t size,
 			struct pv_kernel_info *k, const char **why);
+/*
+ * Parse an ELF64 PVH kernel: Xen notes with XEN_ELFNOTE_PHYS32_ENTRY,
+ * segments loaded at their p_paddr, all below 4 GiB. On success
+ * k->entry is the 32-bit entry and k->paddr_offset 0.
+ */
+int elf_pvh_parse(const uint8_t *img, size_t len, struct pv_kernel_info *k,
+		  const char **why);
 /* Copy PT_LOAD segments (by p_paddr) into ram; zero their .bss. */
 int elf_pv_load(const uint8_t *img, size_t len, const struct pv_kernel_info *k,
 		uint8_t *ram, uint64_t ram_size);

@@ -26,6 +26,34 @@ enum plat_kind {
 
 const char *plat_kind_name(enum plat_kind kind);
 
+/*
+ * How an HVM/PVH guest's hypercalls reach pvisord (probed; see
+ * arch/x86/hvm/hypercall_page.c and docs/pvh.md).
+ */
+enum plat_hvm_hcall {
+	PLAT_HVM_HCALL_NONE,	/* this KVM cannot run HVM/PVH guests */
+	/*
+	 * KVM_CAP_XEN_HVM with KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL: KVM
+	 * fills the page itself when the guest writes the MSR (32-byte
+	 * stubs "mov $nr,%eax; vmcall|vmmcall; ret", per CPU vendor) and
+	 * each call leaves KVM_RUN as KVM_EXIT_XEN.
+	 */
+	PLAT_HVM_HCALL_KVM_XEN,
+	/*
+	 * KVM without CONFIG_KVM_XEN: vmcall/vmmcall never reach user space
+	 * (KVM answers them as KVM hypercalls), so the MSR write exits
+	 * through KVM_CAP_X86_USER_SPACE_MSR + an MSR filter, and pvisord
+	 * writes stubs "mov $nr,%eax; out %eax,$PLAT_HVM_HCALL_PORT; ret":
+	 * port I/O always exits (KVM_EXIT_IO), on VT-x and AMD-V alike.
+	 */
+	PLAT_HVM_HCALL_PORT,
+};
+
+/* The private I/O port of PLAT_HVM_HCALL_PORT stubs (no PC device uses it). */
+#define PLAT_HVM_HCALL_PORT_NR	0xe4
+
+const char *plat_hvm_hcall_name(enum plat_hvm_hcall how);
+
 /* What start-up learned about the host. */
 struct plat_info {
 	bool available;
@@ -50,6 +78,13 @@ struct plat_info {
 	double exit_roundtrip_us;	/* measured MMIO-exit round trip */
 	struct cpuid_leaf cpuid[CPUID_MAX_LEAVES];
 	unsigned int nr_cpuid;
+	/*
+	 * HVM and PVH guests (CPL0 in their VM, own page tables) need
+	 * hardware assist (VT-x/AMD-V): not PVM. hvm_reason says why not.
+	 */
+	bool hvm_capable;
+	enum plat_hvm_hcall hvm_hcall;
+	char hvm_reason[160];
 };
 
 int plat_probe(struct plat_info *info);
@@ -76,11 +111,42 @@ int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
 		     struct plat_vcpu **out);
 void plat_vcpu_destroy(struct plat_vcpu *vcpu);
 
+/*
+ * HVM/PVH: make the VM's hypercall MSR (msr) exit or fill the page, as
+ * `how` says. Once per VM, before its vCPUs run.
+ */
+int plat_vm_setup_hvm(struct plat_vm *vm, enum plat_hvm_hcall how,
+		      uint32_t msr);
+
+/* An HVM/PVH vCPU's first state: the PVH entry (32-bit, paging off). */
+struct plat_hvm_vcpu_config {
+	uint32_t eip;
+	uint32_t ebx;			/* hvm_start_info's physical address */
+	const struct cpuid_policy *cpuid;
+};
+
+/*
+ * Create a vCPU that runs at CPL0 with its own paging. From then on the
+ * guest owns its control registers and segments: plat_vcpu_run writes
+ * back only the general registers, and reports CS/SS/CR0/CR3/CR4/EFER
+ * as the guest left them.
+ */
+int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
+			 const struct plat_hvm_vcpu_config *cfg,
+			 struct plat_vcpu **out);
+/* Answer the PLAT_EXIT_WRMSR just seen: fault = inject #GP. */
+void plat_vcpu_wrmsr_done(struct plat_vcpu *vcpu, bool fault);
+
 enum plat_exit_kind {
 	PLAT_EXIT_MMIO_WRITE,	/* a store to unbacked memory (doorbell) */
 	PLAT_EXIT_MMIO_READ,	/* a load from it: answered with all-ones */
 	PLAT_EXIT_KICKED,	/* another thread asked us to stop */
 	PLAT_EXIT_SHUTDOWN,	/* triple fault */
+	/* HVM/PVH vCPUs only: */
+	PLAT_EXIT_HYPERCALL,	/* through the hypercall page: nr, args */
+	PLAT_EXIT_WRMSR,	/* a filtered MSR write: msr, value */
+	PLAT_EXIT_IO,		/* port I/O nothing in the kernel claims */
+	PLAT_EXIT_HLT,		/* hlt (no in-kernel irqchip yet) */
 	PLAT_EXIT_OTHER,	/* anything unexpected: see detail */
 };
 
@@ -96,6 +162,20 @@ struct plat_exit {
 	 * (no upcall, no register writes).
 	 */
 	bool hold;
+	/*
+	 * PLAT_EXIT_HYPERCALL: value = number, args as the calling mode
+	 * passes them, long_mode, cpl. The result goes in RAX (cpu state,
+	 * marked dirty). PLAT_EXIT_WRMSR: msr and value; answer with
+	 * plat_vcpu_wrmsr_done. PLAT_EXIT_IO: port, size, is_write, value
+	 * (an IN reads as all-ones).
+	 */
+	uint64_t args[6];
+	bool long_mode;
+	unsigned int cpl;
+	uint32_t msr;
+	uint16_t port;
+	uint8_t size;
+	bool is_write;
 	char detail[96];
 };
 

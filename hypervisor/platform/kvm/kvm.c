@@ -60,6 +60,7 @@ int kvm_system_errno(void)
 
 struct plat_vm {
 	int fd;
+	enum plat_hvm_hcall hcall;	/* HVM/PVH VMs: how hypercalls exit */
 };
 
 struct plat_vcpu {
@@ -72,6 +73,11 @@ struct plat_vcpu {
 	/* KVM is mid-way through an instruction or an exception delivery:
 	 * the next entry must find the state as KVM left it. */
 	bool hold;
+	/* HVM/PVH: the guest owns segments and control registers. */
+	bool hvm;
+	enum plat_hvm_hcall hcall;
+	/* The last exit was KVM_EXIT_XEN: its result is RAX at next entry. */
+	bool xen_hcall_pending;
 };
 
 int plat_vm_create(struct plat_vm **out)
@@ -292,6 +298,270 @@ err_free:
 	return rc;
 }
 
+/* ---------------------------------------------------------------- HVM -- */
+
+int plat_vm_setup_hvm(struct plat_vm *vm, enum plat_hvm_hcall how,
+		      uint32_t msr)
+{
+	vm->hcall = how;
+	if (how == PLAT_HVM_HCALL_KVM_XEN) {
+		/* KVM owns the MSR and the page; calls exit as KVM_EXIT_XEN. */
+		struct kvm_xen_hvm_config c = {
+			.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL,
+			.msr = msr,
+		};
+
+		return ioctl(vm->fd, KVM_XEN_HVM_CONFIG, &c) ? -errno : 0;
+	}
+	if (how == PLAT_HVM_HCALL_PORT) {
+		/*
+		 * Writes to the MSR exit to us (the filter denies them; denied
+		 * accesses become KVM_EXIT_X86_WRMSR). Without the filter, KVM's
+		 * Hyper-V code would take 0x40000000 (its guest OS id MSR).
+		 */
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_X86_USER_SPACE_MSR,
+			.args[0] = KVM_MSR_EXIT_REASON_FILTER,
+		};
+		/* KVM copies whole longs of bitmap: bit 0 clear = deny. */
+		uint64_t deny = 0;
+		struct kvm_msr_filter f = {
+			.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+			.ranges[0] = {
+				.flags = KVM_MSR_FILTER_WRITE,
+				.nmsrs = 1,
+				.base = msr,
+				.bitmap = (uint8_t *)&deny,
+			},
+		};
+
+		if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
+			return -errno;
+		return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) ? -errno : 0;
+	}
+	return -ENODEV;
+}
+
+static void seg_flat32(struct kvm_segment *s, uint16_t sel, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->type = code ? 0xb : 0x3;	/* exec/read or read/write, accessed */
+	s->s = 1;
+	s->present = 1;
+	s->db = 1;
+	s->g = 1;
+}
+
+int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
+			 const struct plat_hvm_vcpu_config *cfg,
+			 struct plat_vcpu **out)
+{
+	struct plat_vcpu *v;
+	struct kvm_sregs sr;
+	struct kvm_regs regs;
+	int rc;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[2];
+	} m = { .hdr.nmsrs = 2 };
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->id = id;
+	v->hvm = true;
+	v->hcall = vm->hcall;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0) {
+		rc = -errno;
+		goto err_free;
+	}
+	fcntl(v->fd, F_SETFD, FD_CLOEXEC);
+	v->run = mmap(NULL, vcpu_mmap_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		rc = -errno;
+		goto err_close;
+	}
+	rc = set_cpuid(v, cfg->cpuid);
+	if (rc)
+		goto err_unmap;
+	m.e[0] = (struct kvm_msr_entry){ .index = 0x277,	/* PAT: reset */
+		.data = 0x0007040600070406ull };
+	/* pvh.pandoc: MTRRs enabled, default type write-back. */
+	m.e[1] = (struct kvm_msr_entry){ .index = 0x2ff,	/* MTRRdefType */
+		.data = (1u << 11) | 6 };
+	rc = ioctl(v->fd, KVM_SET_MSRS, &m);
+	if (rc < 1) {
+		rc = -EINVAL;
+		goto err_unmap;
+	}
+	/* Without MTRR emulation the guest sees KVM's default: not fatal. */
+	if (rc < 2)
+		pr_warn("vCPU%u: KVM refused MTRRdefType = WB\n", id);
+
+	/* The PVH entry state: 32-bit flat protected mode, paging off. */
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr)) {
+		rc = -errno;
+		goto err_unmap;
+	}
+	seg_flat32(&sr.cs, 0x08, true);
+	seg_flat32(&sr.ds, 0x10, false);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	memset(&sr.tr, 0, sizeof(sr.tr));
+	sr.tr.limit = 0x67;
+	sr.tr.type = 11;		/* busy 32-bit TSS */
+	sr.tr.present = 1;
+	memset(&sr.ldt, 0, sizeof(sr.ldt));
+	sr.ldt.unusable = 1;
+	sr.gdt.base = sr.idt.base = 0;
+	sr.gdt.limit = sr.idt.limit = 0;
+	sr.cr0 = 0x11;			/* PE, and ET (hardwired) */
+	sr.cr3 = 0;
+	sr.cr4 = 0;
+	sr.efer = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr)) {
+		rc = -errno;
+		goto err_unmap;
+	}
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = cfg->eip;
+	regs.rbx = cfg->ebx;
+	regs.rflags = 0x2;		/* IF, TF, VM clear */
+	if (ioctl(v->fd, KVM_SET_REGS, &regs)) {
+		rc = -errno;
+		goto err_unmap;
+	}
+	v->run->s.regs.sregs = sr;
+	v->run->s.regs.regs = regs;
+	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
+				 KVM_SYNC_X86_EVENTS;
+	set_tsc_offset_zero(v);
+	*out = v;
+	return 0;
+
+err_unmap:
+	munmap(v->run, vcpu_mmap_size);
+err_close:
+	close(v->fd);
+err_free:
+	free(v);
+	return rc;
+}
+
+void plat_vcpu_wrmsr_done(struct plat_vcpu *v, bool fault)
+{
+	v->run->msr.error = fault ? 1 : 0;
+}
+
+/* HVM: the guest's own segments and control registers, as it left them. */
+static void hvm_state_from_kvm(const struct kvm_run *run, struct cpu_state *c)
+{
+	const struct kvm_sregs *s = &run->s.regs.sregs;
+
+	c->cs = s->cs.selector;
+	c->ss = s->ss.selector;
+	c->cr0 = s->cr0;
+	c->cr3 = s->cr3;
+	c->cr4 = s->cr4;
+	c->efer = s->efer;
+}
+
+/* HVM: the general registers only (a hypercall's result, RIP). */
+static void hvm_state_to_kvm(struct kvm_run *run, const struct cpu_state *c)
+{
+	struct kvm_regs *r = &run->s.regs.regs;
+
+	r->rax = c->gpr[GPR_RAX]; r->rcx = c->gpr[GPR_RCX];
+	r->rdx = c->gpr[GPR_RDX]; r->rbx = c->gpr[GPR_RBX];
+	r->rsp = c->gpr[GPR_RSP]; r->rbp = c->gpr[GPR_RBP];
+	r->rsi = c->gpr[GPR_RSI]; r->rdi = c->gpr[GPR_RDI];
+	r->r8 = c->gpr[GPR_R8];   r->r9 = c->gpr[GPR_R9];
+	r->r10 = c->gpr[GPR_R10]; r->r11 = c->gpr[GPR_R11];
+	r->r12 = c->gpr[GPR_R12]; r->r13 = c->gpr[GPR_R13];
+	r->r14 = c->gpr[GPR_R14]; r->r15 = c->gpr[GPR_R15];
+	r->rip = c->rip;
+	r->rflags = c->rflags;
+	run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+}
+
+/* A hypercall through a PLAT_HVM_HCALL_PORT stub: Xen's HVM convention. */
+static void hvm_port_hypercall(const struct kvm_run *run,
+			       struct plat_exit *exit)
+{
+	const struct kvm_regs *r = &run->s.regs.regs;
+	const struct kvm_sregs *s = &run->s.regs.sregs;
+
+	exit->kind = PLAT_EXIT_HYPERCALL;
+	exit->long_mode = (s->efer & (1u << 10)) && s->cs.l;	/* LMA */
+	exit->cpl = s->ss.dpl;
+	if (exit->long_mode) {
+		exit->value = r->rax;
+		exit->args[0] = r->rdi; exit->args[1] = r->rsi;
+		exit->args[2] = r->rdx; exit->args[3] = r->r10;
+		exit->args[4] = r->r8;  exit->args[5] = r->r9;
+	} else {
+		exit->value = (uint32_t)r->rax;
+		exit->args[0] = (uint32_t)r->rbx; exit->args[1] = (uint32_t)r->rcx;
+		exit->args[2] = (uint32_t)r->rdx; exit->args[3] = (uint32_t)r->rsi;
+		exit->args[4] = (uint32_t)r->rdi; exit->args[5] = (uint32_t)r->rbp;
+	}
+}
+
+/* Exits only HVM/PVH vCPUs see; false if the reason is not one of them. */
+static bool hvm_exit(struct plat_vcpu *v, struct plat_exit *exit)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_XEN:
+		if (run->xen.type != KVM_EXIT_XEN_HCALL)
+			return false;
+		exit->kind = PLAT_EXIT_HYPERCALL;
+		exit->value = run->xen.u.hcall.input;
+		exit->long_mode = run->xen.u.hcall.longmode;
+		exit->cpl = run->xen.u.hcall.cpl;
+		memcpy(exit->args, run->xen.u.hcall.params, sizeof(exit->args));
+		v->xen_hcall_pending = true;
+		return true;
+	case KVM_EXIT_X86_WRMSR:
+		exit->kind = PLAT_EXIT_WRMSR;
+		exit->msr = run->msr.index;
+		exit->value = run->msr.data;
+		run->msr.error = 1;	/* until plat_vcpu_wrmsr_done says */
+		return true;
+	case KVM_EXIT_IO:
+		if (v->hcall == PLAT_HVM_HCALL_PORT &&
+		    run->io.direction == KVM_EXIT_IO_OUT &&
+		    run->io.port == PLAT_HVM_HCALL_PORT_NR &&
+		    run->io.size == 4 && run->io.count == 1) {
+			hvm_port_hypercall(run, exit);
+			return true;
+		}
+		exit->kind = PLAT_EXIT_IO;
+		exit->port = run->io.port;
+		exit->size = run->io.size;
+		exit->is_write = run->io.direction == KVM_EXIT_IO_OUT;
+		if (run->io.size <= 4 && run->io.size) {
+			uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+			if (exit->is_write)
+				memcpy(&exit->value, data, run->io.size);
+			else	/* nothing there: all-ones, every repetition */
+				memset(data, 0xff,
+				       (size_t)run->io.size * run->io.count);
+		}
+		return true;
+	case KVM_EXIT_HLT:
+		exit->kind = PLAT_EXIT_HLT;
+		return true;
+	}
+	return false;
+}
+
 void plat_vcpu_destroy(struct plat_vcpu *v)
 {
 	if (!v)
@@ -389,8 +659,16 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 		__atomic_store_n(&v->thread_known, true, __ATOMIC_RELEASE);
 	}
 	if (cpu->dirty) {
-		state_to_kvm(run, cpu);
+		if (v->hvm)
+			hvm_state_to_kvm(run, cpu);
+		else
+			state_to_kvm(run, cpu);
 		cpu->dirty = false;
+	}
+	if (v->xen_hcall_pending) {
+		/* KVM_EXIT_XEN completes with this as the guest's RAX. */
+		run->xen.u.hcall.result = cpu->gpr[GPR_RAX];
+		v->xen_hcall_pending = false;
 	}
 	memset(exit, 0, sizeof(*exit));
 
@@ -413,6 +691,8 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 	}
 	__atomic_store_n(&v->kick_pending, 0, __ATOMIC_RELEASE);
 	state_from_kvm(run, cpu);
+	if (v->hvm)
+		hvm_state_from_kvm(run, cpu);
 	exit->rsp0 = run->s.regs.regs.rsp;
 	exit->exit_rip = run->s.regs.regs.rip;
 	if (rc < 0 || run->exit_reason == KVM_EXIT_INTR) {
@@ -433,6 +713,8 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 	}
 	v->hold = false;
 
+	if (v->hvm && hvm_exit(v, exit))
+		return 0;
 	switch (run->exit_reason) {
 	case KVM_EXIT_MMIO:
 		exit->gpa = run->mmio.phys_addr;

@@ -371,6 +371,51 @@ const char *plat_kind_name(enum plat_kind kind)
 	}
 }
 
+const char *plat_hvm_hcall_name(enum plat_hvm_hcall how)
+{
+	switch (how) {
+	case PLAT_HVM_HCALL_KVM_XEN:
+		return "KVM Xen interception (vmcall/vmmcall)";
+	case PLAT_HVM_HCALL_PORT:
+		return "user-space MSR + port I/O stubs";
+	default:
+		return "none";
+	}
+}
+
+/*
+ * Can this KVM run HVM/PVH guests, and how will their hypercalls reach
+ * us? PVM runs guest CPL0 by emulation with shadow paging and offers no
+ * hardware-assisted mode; elsewhere prefer KVM's Xen interception, else
+ * user-space MSR exits (the port-stub fallback).
+ */
+static void probe_hvm(int sys, struct plat_info *info)
+{
+	int xen = ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM);
+
+	info->hvm_capable = false;
+	info->hvm_hcall = PLAT_HVM_HCALL_NONE;
+	if (info->kind == PLAT_KIND_PVM) {
+		snprintf(info->hvm_reason, sizeof(info->hvm_reason),
+			 "host KVM is PVM (%s): software virtualization, no "
+			 "hardware-assisted (VT-x/AMD-V) guests", info->kvm_module);
+		return;
+	}
+	if (xen > 0 && (xen & KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL)) {
+		info->hvm_hcall = PLAT_HVM_HCALL_KVM_XEN;
+	} else if (ioctl(sys, KVM_CHECK_EXTENSION,
+			 KVM_CAP_X86_USER_SPACE_MSR) > 0 &&
+		   ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) > 0) {
+		info->hvm_hcall = PLAT_HVM_HCALL_PORT;
+	} else {
+		snprintf(info->hvm_reason, sizeof(info->hvm_reason),
+			 "host KVM has neither Xen hypercall interception "
+			 "(KVM_CAP_XEN_HVM) nor user-space MSR filtering");
+		return;
+	}
+	info->hvm_capable = true;
+}
+
 int plat_probe(struct plat_info *info)
 {
 	struct probe_vm p = { .vm = -1, .vcpu = -1 };
@@ -415,6 +460,7 @@ int plat_probe(struct plat_info *info)
 	info->exit_cpl0_us = probe_exit_cost(&p, PROBE_CS0);
 	info->cpuid_faulting = probe_cpuid_faulting(&p);
 	info->syscall_to_cpl0 = probe_syscall_to_cpl0(&p);
+	probe_hvm(sys, info);
 	info->available = true;
 	rc = 0;
 out:

@@ -91,7 +91,6 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
 		       unsigned int nr_host)
 {
 	struct cpuid_leaf *l;
-	int rc;
 
 	memset(p, 0, sizeof(*p));
 	for (unsigned int i = 0; i < nr_host; i++) {
@@ -136,6 +135,14 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
 		l->ecx &= ~(FX1_ECX_SVM | FX1_ECX_X2AVIC);
 	}
 
+	return cpuid_policy_set_xen_leaves(p);
+}
+
+/* Xen's hypervisor leaves, the same for PV, PVH and HVM guests. */
+int cpuid_policy_set_xen_leaves(struct cpuid_policy *p)
+{
+	int rc;
+
 	rc = policy_set(p, XEN_CPUID_BASE, XEN_CPUID_BASE + 2,
 			xen_signature[0], xen_signature[1], xen_signature[2]);
 	if (!rc)
@@ -144,8 +151,15 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_leaf *host,
 				0, 0, 0);
 	/* One hypercall page, installed through MSR 0x40000000. */
 	if (!rc)
-		rc = policy_set(p, XEN_CPUID_BASE + 2, 1, XEN_CPUID_BASE, 0, 0);
+		rc = policy_set(p, XEN_CPUID_BASE + 2, 1, XEN_HYPERCALL_MSR,
+				0, 0);
 	return rc;
+}
+
+struct cpuid_leaf *cpuid_policy_find(struct cpuid_policy *p, uint32_t leaf,
+				     uint32_t subleaf)
+{
+	return policy_find(p, leaf, subleaf);
 }
 
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf,

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/*
+ * HVM/PVH domains: one KVM VM in its normal (hardware-assisted) mode,
+ * guest RAM at guest-physical 0, Xen's CPUID leaves and hypercall MSR.
+ * None of PV's hypervisor region (entry area, M2P, reserved L4 slots):
+ * the guest owns its whole address space.
+ */
+#include <errno.h>
+
+#include "pvisor/domain.h"
+#include "pvisor/hvm.h"
+#include "pvisor/log.h"
+
+const char *hvm_refusal(int type, const struct plat_info *host)
+{
+	if (type == DOMAIN_TYPE_PV)
+		return NULL;
+	if (type == DOMAIN_TYPE_HVM)
+		return "type \"hvm\" is not implemented yet (use \"pvh\" or \"pv\")";
+	if (host && host->available && !host->hvm_capable)
+		return host->hvm_reason;
+	return NULL;
+}
+
+int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
+		      const struct plat_info *host)
+{
+	uint64_t nr_pages = cfg->memory_mb << (20 - PAGE_SHIFT);
+	const char *no = hvm_refusal(cfg->type, host);
+	int rc;
+
+	if (no) {
+		pr_err("d%u: %s\n", d->id, no);
+		return -EOPNOTSUPP;
+	}
+	/* Not yet: RAM above the MMIO window, secondary vCPUs. */
+	if ((nr_pages << PAGE_SHIFT) > PVH_MMIO_BASE || cfg->vcpus != 1) {
+		pr_err("d%u: PVH guests have 1 vCPU and at most %llu MiB for "
+		       "now\n", d->id, PVH_MMIO_BASE >> 20);
+		return -EOPNOTSUPP;
+	}
+	rc = cpuid_policy_build_hvm(&d->cpuid, host->cpuid, host->nr_cpuid);
+	if (!rc)
+		rc = plat_vm_create(&d->vm);
+	if (!rc)
+		rc = domain_setup_ram(d, nr_pages);
+	if (!rc)
+		rc = plat_vm_setup_hvm(d->vm, host->hvm_hcall,
+				       XEN_HYPERCALL_MSR);
+	if (rc)
+		return rc;
+	pr_debug("d%u: %s domain, hypercalls through %s\n", d->id,
+		 domain_type_name(d->type), plat_hvm_hcall_name(host->hvm_hcall));
+	/* vCPUs come from the builder, which knows the entry state. */
+	d->nr_vcpus = cfg->vcpus;
+	d->state = DOMAIN_CREATED;
+	return 0;
+}

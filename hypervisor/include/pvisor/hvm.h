@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PVISOR_HVM_H
+#define PVISOR_HVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pvabi/hvm/start_info.h>
+
+/*
+ * HVM and PVH guests (arch/x86/hvm): CPL0 in their KVM VM, their own
+ * page tables, Xen's hypercalls through a hypercall page. See docs/pvh.md.
+ */
+struct domain;
+struct domain_config;
+struct plat_info;
+struct pv_boot_image;
+struct vcpu;
+
+/* Why a host or a configuration cannot have this guest type (NULL: can). */
+const char *hvm_refusal(int type, const struct plat_info *host);
+
+/* The HVM part of domain_create: VM, RAM and hypercall exits, no vCPUs. */
+int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
+		      const struct plat_info *host);
+
+/* Where pvh_build put things (guest-physical). */
+struct pvh_layout {
+	uint64_t kernel_start, kernel_end;
+	uint64_t entry;
+	uint64_t start_info;
+	uint64_t cmdline;
+	uint64_t ramdisk, ramdisk_len;
+};
+
+/*
+ * Build a PVH domain: load the ELF by p_paddr, lay out hvm_start_info
+ * (command line, ramdisk module, memory map) and create vCPU0 at the
+ * XEN_ELFNOTE_PHYS32_ENTRY with EBX pointing at it.
+ */
+int pvh_build(struct domain *d, const struct pv_boot_image *img,
+	      struct pvh_layout *layout, const char **why);
+
+/*
+ * The memory map a PVH guest of ram_bytes sees: RAM, the legacy hole
+ * below 1 MiB and the MMIO window below 4 GiB reserved. Returns the
+ * number of entries written (at most max).
+ */
+unsigned int pvh_memmap(uint64_t ram_bytes,
+			struct hvm_memmap_table_entry *e, unsigned int max);
+#define PVH_MEMMAP_MAX		4
+/* Guest RAM a PVH domain may have: below the MMIO window (no high RAM yet). */
+#define PVH_MMIO_BASE		0xfc000000ull
+
+/* Fill a hypercall page with PLAT_HVM_HCALL_PORT stubs. */
+void hvm_hypercall_page_fill(uint8_t page[4096]);
+/* The guest wrote the hypercall MSR: 0, or -errno for a #GP. */
+int hvm_hypercall_msr_write(struct vcpu *v, uint64_t value);
+/* Run one hypercall for an HVM vCPU; returns the value for RAX. */
+long hvm_hypercall(struct vcpu *v, uint64_t nr, const uint64_t a[6],
+		   bool long_mode, unsigned int cpl);
+
+/* The HVM vCPU thread body (core/vcpu.c's vcpu_thread for PV). */
+void *hvm_vcpu_thread(void *arg);
+
+#endif

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PVH pieces that run without KVM: ELF parsing for the PHYS32 entry,
+ * the memory map, the hypercall page stubs, physical-mode guest access
+ * and the HVM CPUID policy (arch/x86/hvm, loader/elf.c, guest_mem.c).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <pvabi/elfnote.h>
+#include <pvabi/sched.h>
+#include <pvabi/xen.h>
+
+#include "pvisor/cpuid.h"
+#include "pvisor/domain.h"
+#include "pvisor/guest_mem.h"
+#include "pvisor/hvm.h"
+#include "pvisor/loader.h"
+#include "pvisor/platform.h"
+
+#define LOAD_PADDR	0x100000ull
+#define LOAD_OFF	0x1000u
+#define LOAD_FILESZ	0x1000u
+#define LOAD_MEMSZ	0x3000u
+#define NOTE_OFF	0x200u
+#define IMG_LEN		(LOAD_OFF + LOAD_FILESZ)
+
+struct img {
+	uint8_t b[IMG_LEN];
+	size_t notes_end;
+};
+
+static Elf64_Phdr *phdr(struct img *im, unsigned int i)
+{
+	return (Elf64_Phdr *)(void *)(im->b + sizeof(Elf64_Ehdr)) + i;
+}
+
+static void add_note(struct img *im, uint32_t type, const void *desc,
+		     uint32_t descsz)
+{
+	uint32_t hdr[3] = { 4, descsz, type };
+	uint8_t *p = im->b + im->notes_end;
+
+	memcpy(p, hdr, 12);
+	memcpy(p + 12, "Xen", 4);
+	memcpy(p + 16, desc, descsz);
+	im->notes_end += 16 + ((descsz + 3u) & ~3u);
+	phdr(im, 1)->p_filesz = im->notes_end - NOTE_OFF;
+}
+
+/* A kernel at 1 MiB (vaddr = paddr), optionally with PHYS32_ENTRY. */
+static struct img *make(bool phys32, uint32_t entry)
+{
+	struct img *im = calloc(1, sizeof(*im));
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)(void *)im->b;
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = LOAD_PADDR;
+	eh->e_phoff = sizeof(Elf64_Ehdr);
+	eh->e_ehsize = sizeof(Elf64_Ehdr);
+	eh->e_phentsize = sizeof(Elf64_Phdr);
+	eh->e_phnum = 2;
+	*phdr(im, 0) = (Elf64_Phdr){
+		.p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+		.p_offset = LOAD_OFF, .p_vaddr = LOAD_PADDR,
+		.p_paddr = LOAD_PADDR, .p_filesz = LOAD_FILESZ,
+		.p_memsz = LOAD_MEMSZ, .p_align = 0x1000,
+	};
+	*phdr(im, 1) = (Elf64_Phdr){
+		.p_type = PT_NOTE, .p_flags = PF_R, .p_offset = NOTE_OFF,
+		.p_align = 4,
+	};
+	im->notes_end = NOTE_OFF;
+	add_note(im, XEN_ELFNOTE_GUEST_OS, "test", 5);
+	if (phys32)
+		add_note(im, XEN_ELFNOTE_PHYS32_ENTRY, &entry, 4);
+	return im;
+}
+
+static void test_elf_pvh_parse(void **state)
+{
+	struct pv_kernel_info k;
+	const char *why;
+	struct img *im;
+	uint8_t *ram;
+
+	(void)state;
+	im = make(true, LOAD_PADDR + 0x40);
+	assert_int_equal(elf_pvh_parse(im->b, IMG_LEN, &k, &why), 0);
+	assert_true(k.has_phys32_entry);
+	assert_int_equal(k.entry, LOAD_PADDR + 0x40);
+	assert_int_equal(k.paddr_offset, 0);
+	assert_int_equal(k.pstart, LOAD_PADDR);
+	assert_int_equal(k.pend, LOAD_PADDR + LOAD_MEMSZ);
+	/* Loaded at p_paddr itself. */
+	ram = calloc(1, 4 << 20);
+	im->b[LOAD_OFF] = 0x5a;
+	assert_int_equal(elf_pv_load(im->b, IMG_LEN, &k, ram, 4 << 20), 0);
+	assert_int_equal(ram[LOAD_PADDR], 0x5a);
+	free(ram);
+	/* A PV-only kernel (no XEN_VERSION either) is not PVH. */
+	assert_int_equal(elf_pv_parse(im->b, IMG_LEN, &k, &why), -EINVAL);
+	free(im);
+
+	im = make(false, 0);
+	assert_int_equal(elf_pvh_parse(im->b, IMG_LEN, &k, &why), -EINVAL);
+	assert_non_null(strstr(why, "PHYS32_ENTRY"));
+	free(im);
+
+	/* Entry outside the loaded image. */
+	im = make(true, 0x1000);
+	assert_int_equal(elf_pvh_parse(im->b, IMG_LEN, &k, &why), -EINVAL);
+	free(im);
+
+	/* Segments above 4 GiB. */
+	im = make(true, LOAD_PADDR + 0x40);
+	phdr(im, 0)->p_paddr = 0xffffe000ull;
+	assert_int_equal(elf_pvh_parse(im->b, IMG_LEN, &k, &why), -EINVAL);
+	free(im);
+}
+
+static void test_memmap(void **state)
+{
+	struct hvm_memmap_table_entry e[PVH_MEMMAP_MAX];
+	unsigned int n;
+
+	(void)state;
+	n = pvh_memmap(64ull << 20, e, PVH_MEMMAP_MAX);
+	assert_int_equal(n, 4);
+	assert_int_equal(e[0].addr, 0);
+	assert_int_equal(e[0].type, XEN_HVM_MEMMAP_TYPE_RAM);
+	assert_int_equal(e[1].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
+	assert_int_equal(e[1].addr + e[1].size, 0x100000);
+	assert_int_equal(e[2].addr, 0x100000);
+	assert_int_equal(e[2].addr + e[2].size, 64ull << 20);
+	assert_int_equal(e[2].type, XEN_HVM_MEMMAP_TYPE_RAM);
+	assert_int_equal(e[3].addr, PVH_MMIO_BASE);
+	assert_int_equal(e[3].addr + e[3].size, 1ull << 32);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(e[i].reserved, 0);
+	assert_int_equal(pvh_memmap(64ull << 20, e, 2), 0);
+	assert_int_equal(pvh_memmap(0x80000, e, PVH_MEMMAP_MAX), 0);
+}
+
+static void test_hypercall_page(void **state)
+{
+	static const uint8_t stub18[8] = {
+		0xb8, 18, 0, 0, 0, 0xe7, PLAT_HVM_HCALL_PORT_NR, 0xc3,
+	};
+	uint8_t page[4096];
+
+	(void)state;
+	hvm_hypercall_page_fill(page);
+	assert_memory_equal(page + 18 * 32, stub18, sizeof(stub18));
+	for (unsigned int i = 8; i < 32; i++)
+		assert_int_equal(page[18 * 32 + i], 0xcc);
+	assert_int_equal(page[127 * 32 + 1], 127);
+}
+
+static void test_phys_access(void **state)
+{
+	struct guest_mem m = { 0 };
+	uint64_t gpa, pte;
+	char buf[8];
+
+	(void)state;
+	m.nr_pages = 4;
+	m.ram = calloc(4, 4096);
+	memcpy(m.ram + 0x1ffe, "hello!", 7);
+	assert_int_equal(gmem_translate(&m, GMEM_CR3_PHYS, 0x1234, true, &gpa,
+					&pte), 0);
+	assert_int_equal(gpa, 0x1234);
+	/* Across a page boundary, and the end of RAM. */
+	assert_int_equal(gmem_read(&m, GMEM_CR3_PHYS, 0x1ffe, buf, 7), 0);
+	assert_string_equal(buf, "hello!");
+	assert_int_equal(gmem_read(&m, GMEM_CR3_PHYS, 0x3ffc, buf, 8), -EFAULT);
+	assert_int_equal(gmem_read(&m, GMEM_CR3_PHYS, 1ull << 32, buf, 1),
+			 -EFAULT);
+	free(m.ram);
+}
+
+static void test_cpuid_hvm(void **state)
+{
+	struct cpuid_leaf host[3] = {
+		{ .leaf = 1, .ecx = 0x1, .edx = 0x200 /* APIC */ },
+		{ .leaf = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
+		{ .leaf = 0x80000001, .ecx = 0x4 },
+	};
+	static struct cpuid_policy p;
+	uint32_t r[4];
+
+	(void)state;
+	assert_int_equal(cpuid_policy_build_hvm(&p, host, 3), 0);
+	cpuid_policy_lookup(&p, 1, 0, r);
+	assert_int_equal(r[2], 0x80000001u);	/* + hypervisor */
+	assert_int_equal(r[3], 0x200);		/* HVM keeps the APIC */
+	cpuid_policy_lookup(&p, 0x40000000, 0, r);
+	assert_int_equal(r[0], 0x40000002);
+	assert_memory_equal(&r[1], "XenVMMXenVMM", 12);
+	cpuid_policy_lookup(&p, 0x40000002, 0, r);
+	assert_int_equal(r[0], 1);
+	assert_int_equal(r[1], XEN_HYPERCALL_MSR);
+}
+
+static char console[256];
+static size_t console_len;
+
+static void sink(struct domain *d, const char *buf, size_t len, void *opaque)
+{
+	(void)d;
+	(void)opaque;
+	if (len > sizeof(console) - 1 - console_len)
+		len = sizeof(console) - 1 - console_len;
+	memcpy(console + console_len, buf, len);
+	console_len += len;
+}
+
+/* An HVM vCPU as hvm/ sees it after an exit, over 1 MiB of RAM. */
+static struct vcpu *hvm_fixture(void)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	struct vcpu *v = calloc(1, sizeof(*v));
+
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->state_changed, NULL);
+	d->type = DOMAIN_TYPE_PVH;
+	d->state = DOMAIN_RUNNING;
+	d->mem.nr_pages = 256;
+	d->mem.ram = calloc(256, 4096);
+	d->console_sink = sink;
+	d->log_budget = 100;
+	v->d = d;
+	v->pv.mem = &d->mem;
+	v->pv.cpu.cr0 = 0x11;		/* PE, paging off */
+	console_len = 0;
+	return v;
+}
+
+static void hvm_fixture_free(struct vcpu *v)
+{
+	free(v->d->mem.ram);
+	free(v->d);
+	free(v);
+}
+
+static void test_hvm_hypercalls(void **state)
+{
+	struct vcpu *v = hvm_fixture();
+	struct domain *d = v->d;
+	uint64_t a[6] = { CONSOLEIO_write, 5, 0x1ffe, 0, 0, 0 };
+	uint64_t *pml4, *pdpt, *pd;
+	uint32_t sd = SHUTDOWN_poweroff;
+
+	(void)state;
+	/* Paging off: the pointer is physical (and crosses a page). */
+	memcpy(d->mem.ram + 0x1ffe, "hello", 5);
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, false,
+				       0), 0);
+	assert_int_equal(console_len, 5);
+	assert_memory_equal(console, "hello", 5);
+	/* 32-bit mode: the high halves are not arguments. */
+	a[2] = 0xffffffff00001ffeull;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, false,
+				       0), 0);
+	assert_int_equal(console_len, 10);
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       0), -EFAULT);
+
+	/* Long mode, 4-level tables: VA 0x40001ffe -> PA 0x1ffe (2 MiB page
+	 * at 1 GiB mapping PA 0). */
+	pml4 = (uint64_t *)(void *)(d->mem.ram + 0x10000);
+	pdpt = (uint64_t *)(void *)(d->mem.ram + 0x11000);
+	pd = (uint64_t *)(void *)(d->mem.ram + 0x12000);
+	pml4[0] = 0x11000 | 3;
+	pdpt[1] = 0x12000 | 3;
+	pd[0] = 0 | 0x83;
+	v->pv.cpu.cr0 = 0x80000011;
+	v->pv.cpu.efer = 0x500;		/* LME, LMA */
+	v->pv.cpu.cr3 = 0x10000;
+	a[2] = 0x40001ffe;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       0), 0);
+	assert_int_equal(console_len, 15);
+	a[2] = 0x1ffe;		/* not mapped in these tables */
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       0), -EFAULT);
+	/* 32-bit paging is not walked: -EFAULT, never a wild read. */
+	v->pv.cpu.efer = 0;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, false,
+				       0), -EFAULT);
+
+	/* Only the kernel; only what HVM guests may use. */
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_console_io, a, true,
+				       3), -EPERM);
+	memset(a, 0, sizeof(a));
+	assert_true(hvm_hypercall(v, __HYPERVISOR_xen_version, a, true, 0) >
+		    (3 << 16));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_mmu_update, a, true, 0),
+			 -ENOSYS);
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_iret, a, true, 0),
+			 -ENOSYS);
+	assert_int_equal(hvm_hypercall(v, 1000, a, true, 0), -ENOSYS);
+	a[0] = SCHEDOP_block;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_sched_op, a, true, 0),
+			 -ENOSYS);
+
+	/* Shutdown, paging off again. */
+	v->pv.cpu.cr0 = 0x11;
+	memcpy(d->mem.ram + 0x3000, &sd, sizeof(sd));
+	a[0] = SCHEDOP_shutdown;
+	a[1] = 0x3000;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_sched_op, a, false, 0),
+			 0);
+	assert_int_equal(d->state, DOMAIN_SHUTDOWN);
+	assert_int_equal(d->shutdown_reason, SHUTDOWN_poweroff);
+	hvm_fixture_free(v);
+}
+
+static void test_hypercall_msr(void **state)
+{
+	struct vcpu *v = hvm_fixture();
+	uint8_t *page = v->d->mem.ram + 0x5000;
+
+	(void)state;
+	assert_int_equal(hvm_hypercall_msr_write(v, 0x5000), 0);
+	assert_int_equal(page[17 * 32], 0xb8);
+	assert_int_equal(page[17 * 32 + 1], 17);
+	/* Page index 1 of a one-page area, RAM's end, garbage: #GP. */
+	assert_int_equal(hvm_hypercall_msr_write(v, 0x6001), -EINVAL);
+	assert_int_equal(hvm_hypercall_msr_write(v, 256 << 12), -EINVAL);
+	assert_int_equal(hvm_hypercall_msr_write(v, ~0ull), -EINVAL);
+	assert_int_equal(v->d->mem.ram[0x6000], 0);
+	hvm_fixture_free(v);
+}
+
+/* Who may run what: PVM hosts and type hvm are refused by name. */
+static void test_refusal(void **state)
+{
+	static struct plat_info host;
+
+	(void)state;
+	host.available = true;
+	host.hvm_capable = true;
+	assert_null(hvm_refusal(DOMAIN_TYPE_PV, &host));
+	assert_null(hvm_refusal(DOMAIN_TYPE_PVH, &host));
+	assert_null(hvm_refusal(DOMAIN_TYPE_PVH, NULL));
+	assert_non_null(strstr(hvm_refusal(DOMAIN_TYPE_HVM, &host),
+			       "not implemented yet"));
+	host.hvm_capable = false;
+	strcpy(host.hvm_reason, "host KVM is PVM (kvm_pvm): ...");
+	assert_null(hvm_refusal(DOMAIN_TYPE_PV, &host));
+	assert_string_equal(hvm_refusal(DOMAIN_TYPE_PVH, &host),
+			    host.hvm_reason);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_elf_pvh_parse),
+		cmocka_unit_test(test_memmap),
+		cmocka_unit_test(test_hypercall_page),
+		cmocka_unit_test(test_phys_access),
+		cmocka_unit_test(test_cpuid_hvm),
+		cmocka_unit_test(test_hvm_hypercalls),
+		cmocka_unit_test(test_hypercall_msr),
+		cmocka_unit_test(test_refusal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
