@@ -223,12 +223,14 @@ static void set_tsc_offset_zero(struct plat_vcpu *v)
 			"time will be off\n", v->id, strerror(errno));
 }
 
-int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
-		     const struct plat_vcpu_config *cfg,
-		     struct plat_vcpu **out)
+/*
+ * A new vCPU of vm with its run area mapped and its CPUID set: what PV
+ * and HVM vCPUs have in common before their entry state.
+ */
+static int vcpu_open(struct plat_vm *vm, unsigned int id,
+		     const struct cpuid_policy *cpuid, struct plat_vcpu **out)
 {
 	struct plat_vcpu *v;
-	struct kvm_sregs sr;
 	int rc;
 
 	v = calloc(1, sizeof(*v));
@@ -247,16 +249,48 @@ int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
 		rc = -errno;
 		goto err_close;
 	}
-	rc = set_cpuid(v, cfg->cpuid);
+	rc = set_cpuid(v, cpuid);
 	if (rc)
 		goto err_unmap;
+	*out = v;
+	return 0;
+
+err_unmap:
+	munmap(v->run, vcpu_mmap_size);
+err_close:
+	close(v->fd);
+err_free:
+	free(v);
+	return rc;
+}
+
+/* The entry state is set: seed the sync area (only an exit fills it). */
+static void vcpu_ready(struct plat_vcpu *v, const struct kvm_sregs *sr)
+{
+	v->run->s.regs.sregs = *sr;
+	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
+				 KVM_SYNC_X86_EVENTS;
+	set_tsc_offset_zero(v);
+}
+
+int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
+		     const struct plat_vcpu_config *cfg,
+		     struct plat_vcpu **out)
+{
+	struct plat_vcpu *v;
+	struct kvm_sregs sr;
+	int rc;
+
+	rc = vcpu_open(vm, id, cfg->cpuid, &v);
+	if (rc)
+		return rc;
 	rc = set_msrs(v, cfg);
 	if (rc)
-		goto err_unmap;
+		goto err;
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr)) {
 		rc = -errno;
-		goto err_unmap;
+		goto err;
 	}
 	sr.cr0 = cfg->cr0;
 	sr.cr4 = cfg->cr4;
@@ -275,26 +309,18 @@ int plat_vcpu_create(struct plat_vm *vm, unsigned int id,
 	sr.ldt.unusable = 1;
 	if (ioctl(v->fd, KVM_SET_SREGS, &sr)) {
 		rc = -errno;
-		goto err_unmap;
+		goto err;
 	}
-	/* The sync area is only filled by an exit: seed it for the first. */
-	v->run->s.regs.sregs = sr;
 	if (ioctl(v->fd, KVM_GET_REGS, &v->run->s.regs.regs)) {
 		rc = -errno;
-		goto err_unmap;
+		goto err;
 	}
-	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
-				 KVM_SYNC_X86_EVENTS;
-	set_tsc_offset_zero(v);
+	vcpu_ready(v, &sr);
 	*out = v;
 	return 0;
 
-err_unmap:
-	munmap(v->run, vcpu_mmap_size);
-err_close:
-	close(v->fd);
-err_free:
-	free(v);
+err:
+	plat_vcpu_destroy(v);
 	return rc;
 }
 
@@ -368,27 +394,11 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 		struct kvm_msr_entry e[2];
 	} m = { .hdr.nmsrs = 2 };
 
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	v->id = id;
+	rc = vcpu_open(vm, id, cfg->cpuid, &v);
+	if (rc)
+		return rc;
 	v->hvm = true;
 	v->hcall = vm->hcall;
-	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
-	if (v->fd < 0) {
-		rc = -errno;
-		goto err_free;
-	}
-	fcntl(v->fd, F_SETFD, FD_CLOEXEC);
-	v->run = mmap(NULL, vcpu_mmap_size, PROT_READ | PROT_WRITE,
-		      MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		rc = -errno;
-		goto err_close;
-	}
-	rc = set_cpuid(v, cfg->cpuid);
-	if (rc)
-		goto err_unmap;
 	m.e[0] = (struct kvm_msr_entry){ .index = 0x277,	/* PAT: reset */
 		.data = 0x0007040600070406ull };
 	/* pvh.pandoc: MTRRs enabled, default type write-back. */
@@ -397,7 +407,7 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 	rc = ioctl(v->fd, KVM_SET_MSRS, &m);
 	if (rc < 1) {
 		rc = -EINVAL;
-		goto err_unmap;
+		goto err;
 	}
 	/* Without MTRR emulation the guest sees KVM's default: not fatal. */
 	if (rc < 2)
@@ -406,7 +416,7 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 	/* The PVH entry state: 32-bit flat protected mode, paging off. */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr)) {
 		rc = -errno;
-		goto err_unmap;
+		goto err;
 	}
 	seg_flat32(&sr.cs, 0x08, true);
 	seg_flat32(&sr.ds, 0x10, false);
@@ -425,7 +435,7 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 	sr.efer = 0;
 	if (ioctl(v->fd, KVM_SET_SREGS, &sr)) {
 		rc = -errno;
-		goto err_unmap;
+		goto err;
 	}
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = cfg->eip;
@@ -433,22 +443,15 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 	regs.rflags = 0x2;		/* IF, TF, VM clear */
 	if (ioctl(v->fd, KVM_SET_REGS, &regs)) {
 		rc = -errno;
-		goto err_unmap;
+		goto err;
 	}
-	v->run->s.regs.sregs = sr;
 	v->run->s.regs.regs = regs;
-	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
-				 KVM_SYNC_X86_EVENTS;
-	set_tsc_offset_zero(v);
+	vcpu_ready(v, &sr);
 	*out = v;
 	return 0;
 
-err_unmap:
-	munmap(v->run, vcpu_mmap_size);
-err_close:
-	close(v->fd);
-err_free:
-	free(v);
+err:
+	plat_vcpu_destroy(v);
 	return rc;
 }
 
