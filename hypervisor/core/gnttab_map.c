@@ -237,25 +237,11 @@ out:
 	return st;
 }
 
-/*
- * Xen's guest_handle_okay() for the op array (as grant_table.c checks
- * its own arrays): canonical, no wrap, clear of the hypervisor's slots.
- */
+/* Xen's guest_handle_okay() for the op array. */
 static bool args_okay(const struct vcpu *v, uint64_t va, uint64_t nr,
 		      uint64_t size)
 {
-	const struct guest_mem *m = v->pv.mem;
-	uint64_t end;
-
-	if (!nr)
-		return true;
-	if (nr > UINT64_MAX / size)
-		return false;
-	end = va + nr * size - 1;
-	if (end < va || !x86_is_canonical(va) || !x86_is_canonical(end) ||
-	    (va >> 47) != (end >> 47))
-		return false;
-	return !(va < m->reserved_va_end && end >= m->reserved_va_start);
+	return gmem_handle_okay(v->pv.mem, va, nr, size);
 }
 
 long gnttab_map_op(struct vcpu *v, uint64_t uop, unsigned int count)

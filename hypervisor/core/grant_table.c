@@ -190,26 +190,11 @@ int gnttab_seed(struct domain *d, grant_ref_t ref, domid_t backend,
 
 /* ---- hypercall helpers ------------------------------------------------ */
 
-/*
- * Xen's guest_handle_okay(): nr elements of size bytes at va lie in
- * guest address space (canonical, no wrap, clear of the hypervisor's
- * slots). Whether they are mapped is found out when copying.
- */
+/* Xen's guest_handle_okay() on the caller's address space. */
 static bool gnt_handle_okay(const struct vcpu *v, uint64_t va, uint64_t nr,
 			    uint64_t size)
 {
-	const struct guest_mem *m = v->pv.mem;
-	uint64_t end;
-
-	if (!nr)
-		return true;
-	if (nr > UINT64_MAX / size)
-		return false;
-	end = va + nr * size - 1;
-	if (end < va || !x86_is_canonical(va) || !x86_is_canonical(end) ||
-	    (va >> 47) != (end >> 47))
-		return false;
-	return !(va < m->reserved_va_end && end >= m->reserved_va_start);
+	return gmem_handle_okay(v->pv.mem, va, nr, size);
 }
 
 /* Once per domain and op: what the guest asked for that we do not do. */

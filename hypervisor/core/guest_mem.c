@@ -142,3 +142,19 @@ int gmem_read_string(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 		dst[max - 1] = '\0';
 	return -ENAMETOOLONG;
 }
+
+bool gmem_handle_okay(const struct guest_mem *m, uint64_t va, uint64_t nr,
+		      uint64_t size)
+{
+	uint64_t end;
+
+	if (!nr)
+		return true;
+	if (nr > UINT64_MAX / size)
+		return false;
+	end = va + nr * size - 1;
+	if (end < va || !x86_is_canonical(va) || !x86_is_canonical(end) ||
+	    (va >> 47) != (end >> 47))
+		return false;
+	return !(va < m->reserved_va_end && end >= m->reserved_va_start);
+}

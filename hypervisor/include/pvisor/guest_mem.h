@@ -70,6 +70,13 @@ int gmem_read(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 	      void *dst, size_t len);
 int gmem_write(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 	       const void *src, size_t len);
+/*
+ * Xen's guest_handle_okay(): nr elements of size bytes at va lie in
+ * guest address space (canonical, no wrap, clear of the hypervisor's
+ * slots). Whether they are mapped is found out when copying.
+ */
+bool gmem_handle_okay(const struct guest_mem *m, uint64_t va, uint64_t nr,
+		      uint64_t size);
 /* Copy a NUL-terminated string of at most max-1 bytes. */
 int gmem_read_string(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 		     char *dst, size_t max);
