@@ -13,55 +13,29 @@
 
 #include <pvabi/callback.h>
 
-#include "fake_mem.h"
+#include "hc_fixture.h"
 #include "pvisor/domain.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/pv_vcpu.h"
 
-#define ARG_VA		0x0000000000600000ull
-#define ARG_PA		0x80000ull
-#define HOLE_VA		0x0000000000900000ull	/* nothing mapped */
 #define NONCANON	0x0000800000000000ull
 #define H1		0x0000000010001000ull
 #define H2		0x0000000010002000ull
 #define H3		0x0000000010003000ull
 
-struct fixture {
-	struct fake_mem fm;
-	struct vcpu_info vi;
-	struct domain d;
-	struct vcpu vcpu;
-	struct pv_vcpu *v;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	uint64_t kcr3;
-
-	fm_init(&f->fm, FM_RAM_PAGES);
-	kcr3 = fm_alloc_table(&f->fm);
-	fm_map(&f->fm, kcr3, ARG_VA, ARG_PA, FM_LEAF_RW);
-	f->d.mem = f->fm.gm;
-	f->vcpu.d = &f->d;
-	f->v = &f->vcpu.pv;
-	pv_vcpu_init(f->v, 0, &f->fm.gm, &f->vi);
-	f->v->kernel_cr3 = kcr3;
-	f->v->cpu.cr3 = kcr3;
-	*state = f;
+	*state = hc_fixture_new();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	fm_free(&f->fm);
-	free(f);
+	hc_fixture_free(*state);
 	return 0;
 }
 
-static long cb_op(struct fixture *f, uint64_t cmd, uint32_t type,
+static long cb_op(struct hc_fixture *f, uint64_t cmd, uint32_t type,
 		  uint64_t address, uint16_t flags)
 {
 	struct callback_register reg = {
@@ -75,7 +49,7 @@ static long cb_op(struct fixture *f, uint64_t cmd, uint32_t type,
 
 static void test_callback_register(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 
 	assert_int_equal(cb_op(f, CALLBACKOP_register, CALLBACKTYPE_syscall,
 			       H1, CALLBACKF_mask_events), 0);
@@ -103,7 +77,7 @@ static void test_callback_register(void **state)
 /* The NMI callback is vector 2 of the trap table, events masked. */
 static void test_callback_nmi(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 	const struct trap_info *t = &f->v->trap_ctxt[X86_VEC_NMI];
 
 	assert_int_equal(cb_op(f, CALLBACKOP_register, CALLBACKTYPE_nmi, H2,
@@ -121,7 +95,7 @@ static void test_callback_nmi(void **state)
 /* Xen lets no callback but NMI be unregistered. */
 static void test_callback_unregister(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 	static const uint32_t kept[] = {
 		CALLBACKTYPE_event, CALLBACKTYPE_failsafe,
 		CALLBACKTYPE_syscall, CALLBACKTYPE_syscall32,
@@ -143,7 +117,7 @@ static void test_callback_unregister(void **state)
 /* set_callbacks: three registrations, failures ignored, always 0. */
 static void test_set_callbacks(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 	const uint64_t a[6] = { H1, NONCANON, H3 };
 	const uint64_t b[6] = { H2, H2, H2 };
 
@@ -160,7 +134,7 @@ static void test_set_callbacks(void **state)
 	assert_int_equal(f->v->failsafe_cb.flags, 0);
 }
 
-static long segbase(struct fixture *f, uint64_t which, uint64_t base)
+static long segbase(struct hc_fixture *f, uint64_t which, uint64_t base)
 {
 	const uint64_t a[6] = { which, base };
 
@@ -169,7 +143,7 @@ static long segbase(struct fixture *f, uint64_t which, uint64_t base)
 
 static void test_set_segment_base(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 
 	assert_int_equal(segbase(f, SEGBASE_FS, 0x7f0000001000ull), 0);
 	assert_int_equal(f->v->cpu.fs_base, 0x7f0000001000ull);
@@ -191,7 +165,7 @@ static void test_set_segment_base(void **state)
 /* fpu_taskswitch(int set): only the low 32 bits count. */
 static void test_fpu_taskswitch(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 	const uint64_t set[6] = { 1 }, high[6] = { 1ull << 32 };
 
 	assert_int_equal(do_fpu_taskswitch(&f->vcpu, set), 0);

@@ -13,62 +13,39 @@
 
 #include <pvabi/memory.h>
 
-#include "fake_mem.h"
+#include "hc_fixture.h"
 #include "pvisor/domain.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/pv_vcpu.h"
 
-#define ARG_VA		0x0000000000600000ull
-#define ARG_PA		0x80000ull
-#define HOLE_VA		0x0000000000900000ull	/* nothing mapped */
 #define MEMOP_EXTENT	(1ull << 6)		/* start extent 1 */
-
-struct fixture {
-	struct fake_mem fm;
-	struct vcpu_info vi;
-	struct shared_info si;
-	struct domain d;
-	struct vcpu vcpu;
-};
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	uint64_t kcr3;
+	struct hc_fixture *f = hc_fixture_new();
 
-	fm_init(&f->fm, FM_RAM_PAGES);
-	kcr3 = fm_alloc_table(&f->fm);
-	fm_map(&f->fm, kcr3, ARG_VA, ARG_PA, FM_LEAF_RW);
-	f->d.mem = f->fm.gm;
 	f->d.id = 7;
 	f->d.shared_info = &f->si;
 	f->d.mm.tot_pages = 1000;
 	f->d.mm.max_pages = 1024;
-	f->vcpu.d = &f->d;
-	pv_vcpu_init(&f->vcpu.pv, 0, &f->fm.gm, &f->vi);
-	f->vcpu.pv.kernel_cr3 = kcr3;
-	f->vcpu.pv.cpu.cr3 = kcr3;
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	fm_free(&f->fm);
-	free(f);
+	hc_fixture_free(*state);
 	return 0;
 }
 
-static long memop(struct fixture *f, uint64_t cmd, uint64_t arg)
+static long memop(struct hc_fixture *f, uint64_t cmd, uint64_t arg)
 {
 	const uint64_t a[6] = { cmd, arg };
 
 	return do_memory_op(&f->vcpu, a);
 }
 
-static long memory_map(struct fixture *f, uint32_t nr, uint64_t buffer)
+static long memory_map(struct hc_fixture *f, uint32_t nr, uint64_t buffer)
 {
 	struct xen_memory_map map = { .nr_entries = nr, .buffer = buffer };
 
@@ -79,7 +56,7 @@ static long memory_map(struct fixture *f, uint32_t nr, uint64_t buffer)
 /* XENMEM_memory_map copies min(nr_entries, the map's) entries. */
 static void test_memory_map(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 	struct xen_memory_map map;
 	struct e820entry e;
 
@@ -98,7 +75,7 @@ static void test_memory_map(void **state)
 	assert_int_equal(memop(f, XENMEM_memory_map, HOLE_VA), -EFAULT);
 }
 
-static long query(struct fixture *f, uint64_t cmd, domid_t id)
+static long query(struct hc_fixture *f, uint64_t cmd, domid_t id)
 {
 	memcpy(fm_ptr(&f->fm, ARG_PA), &id, sizeof(id));
 	return memop(f, cmd, ARG_VA);
@@ -106,7 +83,7 @@ static long query(struct fixture *f, uint64_t cmd, domid_t id)
 
 static void test_reservation_queries(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 
 	assert_int_equal(query(f, XENMEM_current_reservation, DOMID_SELF),
 			 1000);
@@ -127,7 +104,7 @@ static void test_reservation_queries(void **state)
 /* A PV guest's maximum_gpfn: its shared_info max_pfn (a count) - 1. */
 static void test_maximum_gpfn(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 
 	assert_int_equal(query(f, XENMEM_maximum_gpfn, DOMID_SELF), 0);
 	f->si.arch.max_pfn = 0x8000;

@@ -13,57 +13,32 @@
 
 #include <pvabi/physdev.h>
 
-#include "fake_mem.h"
+#include "hc_fixture.h"
 #include "pvisor/domain.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/pv_vcpu.h"
 
-#define ARG_VA		0x0000000000600000ull
-#define ARG_PA		0x80000ull
-#define HOLE_VA		0x0000000000900000ull	/* nothing mapped */
-
-struct fixture {
-	struct fake_mem fm;
-	struct vcpu_info vi;
-	struct domain d;
-	struct vcpu vcpu;
-	struct pv_vcpu *v;
-};
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	uint64_t kcr3;
-
-	fm_init(&f->fm, FM_RAM_PAGES);
-	kcr3 = fm_alloc_table(&f->fm);
-	fm_map(&f->fm, kcr3, ARG_VA, ARG_PA, FM_LEAF_RW);
-	f->vcpu.d = &f->d;
-	f->v = &f->vcpu.pv;
-	pv_vcpu_init(f->v, 0, &f->fm.gm, &f->vi);
-	f->v->kernel_cr3 = kcr3;
-	f->v->cpu.cr3 = kcr3;
-	*state = f;
+	*state = hc_fixture_new();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	fm_free(&f->fm);
-	free(f);
+	hc_fixture_free(*state);
 	return 0;
 }
 
-static long op(struct fixture *f, uint64_t cmd, uint64_t arg)
+static long op(struct hc_fixture *f, uint64_t cmd, uint64_t arg)
 {
 	const uint64_t a[6] = { cmd, arg };
 
 	return do_physdev_op(&f->vcpu, a);
 }
 
-static long set_iobitmap(struct fixture *f, uint64_t bitmap, uint32_t nr)
+static long set_iobitmap(struct hc_fixture *f, uint64_t bitmap, uint32_t nr)
 {
 	struct physdev_set_iobitmap b = { .bitmap = bitmap, .nr_ports = nr };
 
@@ -73,7 +48,7 @@ static long set_iobitmap(struct fixture *f, uint64_t bitmap, uint32_t nr)
 
 static void test_set_iobitmap(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 
 	assert_int_equal(set_iobitmap(f, 0x0000000000d00000ull, 0x400), 0);
 	assert_int_equal(f->v->iobmp, 0x0000000000d00000ull);
@@ -91,7 +66,7 @@ static void test_set_iobitmap(void **state)
 /* Xen: -EFAULT for the argument, -EINVAL for the handle or nr_ports. */
 static void test_set_iobitmap_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 
 	assert_int_equal(set_iobitmap(f, 0x0000000000d00000ull, 0x400), 0);
 	assert_int_equal(op(f, PHYSDEVOP_set_iobitmap, HOLE_VA), -EFAULT);
@@ -109,7 +84,7 @@ static void test_set_iobitmap_refused(void **state)
 
 static void test_set_iopl(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 	uint32_t iopl = 3;
 
 	memcpy(fm_ptr(&f->fm, ARG_PA), &iopl, sizeof(iopl));
@@ -129,7 +104,7 @@ static void test_set_iopl(void **state)
 /* What Xen's do_physdev_op gives a domU that owns no device. */
 static void test_device_ops_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct hc_fixture *f = *state;
 
 	memset(fm_ptr(&f->fm, ARG_PA), 0, 64);
 	/* eoi: read, then no such pirq. */
