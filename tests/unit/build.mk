@@ -26,6 +26,8 @@ UNIT_TESTS += test_m2p_compat
 UNIT_TESTS += test_gnttab_map
 # PVH pieces without KVM (arch/x86/hvm, elf_pvh_parse).
 UNIT_TESTS += test_pvh
+# ACPI tables for HVM guests (arch/x86/hvm/acpi.c).
+UNIT_TESTS += test_acpi
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
