@@ -26,6 +26,8 @@ UNIT_TESTS += test_m2p_compat
 UNIT_TESTS += test_gnttab_map
 # PVH pieces without KVM (arch/x86/hvm, elf_pvh_parse).
 UNIT_TESTS += test_pvh
+# HVM's user-space PC devices (uart16550.c, rtc_cmos.c, pc_power.c).
+UNIT_TESTS += test_uart16550 test_rtc_cmos test_pc_power
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
