@@ -52,7 +52,10 @@ HV_SRCS += \
 	hypervisor/arch/x86/hvm/cpuid.c \
 	hypervisor/arch/x86/hvm/domain.c \
 	hypervisor/arch/x86/hvm/hypercall.c \
+	hypervisor/arch/x86/hvm/pc_power.c \
 	hypervisor/arch/x86/hvm/pvh_build.c \
+	hypervisor/arch/x86/hvm/rtc_cmos.c \
+	hypervisor/arch/x86/hvm/uart16550.c \
 	hypervisor/arch/x86/hvm/vcpu.c \
 	hypervisor/loader/bzimage.c \
 	hypervisor/loader/decompress.c \

@@ -28,6 +28,8 @@ UNIT_TESTS += test_gnttab_map
 UNIT_TESTS += test_pvh
 # ACPI tables for HVM guests (arch/x86/hvm/acpi.c).
 UNIT_TESTS += test_acpi
+# HVM's user-space PC devices (uart16550.c, rtc_cmos.c, pc_power.c).
+UNIT_TESTS += test_uart16550 test_rtc_cmos test_pc_power
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
