@@ -51,6 +51,7 @@ HV_SRCS += \
 	hypervisor/arch/x86/hvm/cpuid.c \
 	hypervisor/arch/x86/hvm/domain.c \
 	hypervisor/arch/x86/hvm/hypercall.c \
+	hypervisor/arch/x86/hvm/linux_boot.c \
 	hypervisor/arch/x86/hvm/pvh_build.c \
 	hypervisor/arch/x86/hvm/vcpu.c \
 	hypervisor/loader/bzimage.c \

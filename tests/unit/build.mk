@@ -26,6 +26,8 @@ UNIT_TESTS += test_m2p_compat
 UNIT_TESTS += test_gnttab_map
 # PVH pieces without KVM (arch/x86/hvm, elf_pvh_parse).
 UNIT_TESTS += test_pvh
+# Direct Linux boot for HVM (arch/x86/hvm/linux_boot.c), no KVM.
+UNIT_TESTS += test_linux_boot
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 
