@@ -5,6 +5,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 PKGS="build-essential make gcc binutils kconfig-frontends
       libcmocka-dev libxen-dev liblz4-dev zlib1g-dev libxxhash-dev liburcu-dev
+      linux-libc-dev
       python3 xenstore-utils clang-14 libclang-rt-14-dev
       liblzma-dev libzstd-dev libbz2-dev xz-utils zstd lz4 bzip2 gzip
       e2fsprogs qemu-system-x86 liburing-dev libseccomp-dev xxhash

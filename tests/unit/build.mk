@@ -26,6 +26,8 @@ UNIT_TESTS += test_m2p_compat
 UNIT_TESTS += test_gnttab_map
 # PVH pieces without KVM (arch/x86/hvm, elf_pvh_parse).
 UNIT_TESTS += test_pvh
+# Direct Linux boot for HVM (arch/x86/hvm/linux_boot.c), no KVM.
+UNIT_TESTS += test_linux_boot
 # ACPI tables for HVM guests (arch/x86/hvm/acpi.c).
 UNIT_TESTS += test_acpi
 # HVM's user-space PC devices (uart16550.c, rtc_cmos.c, pc_power.c).
