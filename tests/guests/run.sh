@@ -25,6 +25,8 @@ status=0
 
 for name in "$@"; do
 	elf="$BUILD/guests/$name.elf"
+	# HVM self-tests are bzImages (tests/guests/hvm-selftest).
+	[ -f "$BUILD/guests/$name.bzImage" ] && elf="$BUILD/guests/$name.bzImage"
 	log="$log_dir/$name.log"
 	if [ ! -x "$PVCTL" ]; then
 		echo "FAIL: guest/$name ($PVCTL not built)"
