@@ -15,6 +15,7 @@
 #include "pvisor/gnttab_map.h"
 #include "pvisor/gnttab_peer.h"
 #include "pvisor/hvm.h"
+#include "pvisor/hvm_pc.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/layout.h"
 #include "pvisor/log.h"
@@ -73,6 +74,16 @@ const char *domain_type_name(enum domain_type type)
 		return "hvm";
 	}
 	return "?";
+}
+
+int domain_type_parse(const char *name, enum domain_type *out)
+{
+	for (int t = DOMAIN_TYPE_PV; t <= DOMAIN_TYPE_HVM; t++)
+		if (!strcmp(name, domain_type_name(t))) {
+			*out = t;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 int domain_setup_ram(struct domain *d, uint64_t nr_pages)
@@ -478,6 +489,7 @@ void domain_destroy(struct domain *d)
 		pthread_cond_destroy(&v->wake);
 		free(v);
 	}
+	hvm_pc_destroy(d);
 	plat_vm_destroy(d->vm);
 	gnttab_map_domain_fini(d);
 	gnttab_domain_fini(d);

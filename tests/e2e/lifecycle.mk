@@ -23,6 +23,12 @@ check-linux: $(BUILD)/pvctl $(BUILD)/pvisord linux-guest
 	$(Q)$(WITH_KVM) linux 'BUILD=$(BUILD) sh tests/e2e/linux.sh'
 .PHONY: check-linux
 
+# The same kernel as an HVM guest on the emulated PC (docs/pvh.md).
+CHECK_TARGETS += check-linux-hvm
+check-linux-hvm: $(BUILD)/pvctl $(BUILD)/pvisord linux-guest
+	$(Q)$(WITH_KVM) linux-hvm 'BUILD=$(BUILD) sh tests/e2e/linux-hvm.sh'
+.PHONY: check-linux-hvm
+
 # Hostile guests (tests/guests/fuzz) beside victims; pvctl-san runs the
 # fuzz kernel once more under ASan/UBSan.
 PVCTL_SAN := $(BUILD)/pvctl-san

@@ -198,6 +198,7 @@ static void test_fadt(void **state)
 	assert_int_equal(rd8(f, 173), 16);
 	assert_int_equal(rd64(f, 176), 0x604);
 	assert_int_equal(rd64(f, 212), 0);		/* X_PM_TMR_BLK */
+	assert_false(rd32(f, 112) & (1u << 8));		/* no TMR_VAL_EXT */
 
 	flags = rd32(f, 112);
 	assert_true(flags & (1u << 0));			/* WBINVD */
@@ -215,6 +216,27 @@ static void test_fadt(void **state)
 	/* IAPC_BOOT_ARCH: legacy devices and an 8042; an RTC. */
 	assert_int_equal(rd16(f, 109) & 0x3, 0x3);
 	assert_false(rd16(f, 109) & (1u << 5));
+	free(m.b);
+}
+
+/* A PM timer: 32 bits at its port, in both forms, TMR_VAL_EXT set. */
+static void test_fadt_pm_timer(void **state)
+{
+	struct acpi_config c = base_cfg;
+	struct mem m;
+	const uint8_t *f;
+
+	(void)state;
+	c.pm_tmr = 0x608;
+	m = build(&c);
+	f = table(&m, lookup(&m, "FACP"), "FACP");
+	assert_int_equal(rd32(f, 76), 0x608);		/* PM_TMR_BLK */
+	assert_int_equal(rd8(f, 91), 4);		/* PM_TMR_LEN */
+	assert_int_equal(rd8(f, 208), 1);		/* X_PM_TMR_BLK: I/O, */
+	assert_int_equal(rd8(f, 209), 32);		/* 32 bits, */
+	assert_int_equal(rd8(f, 211), 3);		/* dword access */
+	assert_int_equal(rd64(f, 212), 0x608);
+	assert_true(rd32(f, 112) & (1u << 8));		/* TMR_VAL_EXT */
 	free(m.b);
 }
 
@@ -490,6 +512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rsdp),
 		cmocka_unit_test(test_fadt),
+		cmocka_unit_test(test_fadt_pm_timer),
 		cmocka_unit_test(test_fadt_no_rtc),
 		cmocka_unit_test(test_madt),
 		cmocka_unit_test(test_dsdt_s5),

@@ -17,7 +17,7 @@
 #define CNT 0x604
 #define S5 5
 
-static const struct pc_power_config cfg = { EVT, CNT, S5 };
+static const struct pc_power_config cfg = { EVT, CNT, S5, 0 };
 
 static uint32_t in(struct pc_power *p, uint16_t port, unsigned int size)
 {
@@ -71,7 +71,7 @@ static void test_poweroff(void **state)
 
 	/* Another _S5 value is honoured too. */
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		EVT, CNT, 0 }), 0);
+		EVT, CNT, 0, 0 }), 0);
 	assert_int_equal(out(&p, CNT, 2, 1 << 13), PC_POWER_OFF);
 	assert_int_equal(out(&p, CNT, 2, S5 << 10 | 1 << 13), PC_POWER_NONE);
 	pc_power_destroy(&p);
@@ -198,20 +198,20 @@ static void test_claims(void **state)
 		assert_false(pc_power_claims(&cfg, others[i]));
 	/* Bad layouts are refused. */
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		0x600, 0x602, 5 }), -EINVAL);
+		0x600, 0x602, 5, 0 }), -EINVAL);
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		0x604, 0x607, 5 }), -EINVAL);
+		0x604, 0x607, 5, 0 }), -EINVAL);
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		0xcf6, 0x604, 5 }), -EINVAL);
+		0xcf6, 0x604, 5, 0 }), -EINVAL);
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		0x600, 0x91, 5 }), -EINVAL);
+		0x600, 0x91, 5, 0 }), -EINVAL);
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		0xfffe, 0x604, 5 }), -EINVAL);
+		0xfffe, 0x604, 5, 0 }), -EINVAL);
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		0x600, 0x604, 8 }), -EINVAL);
+		0x600, 0x604, 8, 0 }), -EINVAL);
 	/* The last block right under 64K is fine, with no wraparound. */
 	assert_int_equal(pc_power_init(&p, &(struct pc_power_config){
-		0xfffc, 0x604, 5 }), 0);
+		0xfffc, 0x604, 5, 0 }), 0);
 	assert_true(pc_power_claims(&p.cfg, 0xffff));
 	assert_false(pc_power_claims(&p.cfg, 0x0000));
 	assert_int_equal(pc_power_io(&p, 0xffff, 4, false, &v),
@@ -225,6 +225,53 @@ static void test_claims(void **state)
 	pc_power_destroy(&p);
 }
 
+static uint64_t fake_ns;
+
+static uint64_t fake_clock(void)
+{
+	return fake_ns;
+}
+
+/* The PM timer counts at 3.579545 MHz, 32 bits, one sample per access. */
+static void test_pm_timer(void **state)
+{
+	struct pc_power_config c = cfg;
+	struct pc_power p;
+	uint32_t t0;
+
+	(void)state;
+	c.pm_tmr = 0x608;
+	assert_int_equal(pc_power_init(&p, &c), 0);
+	p.now_ns = fake_clock;
+	assert_true(pc_power_claims(&c, 0x608));
+	assert_true(pc_power_claims(&c, 0x60b));
+	assert_false(pc_power_claims(&c, 0x60c));
+	assert_false(pc_power_claims(&cfg, 0x608));	/* none configured */
+	fake_ns = 0;
+	assert_int_equal(in(&p, 0x608, 4), 0);
+	fake_ns = 1000000000ull;			/* one second: one rate */
+	assert_int_equal(in(&p, 0x608, 4), PC_PM_TMR_HZ);
+	fake_ns = 1000;					/* 1 us: 3 ticks */
+	assert_int_equal(in(&p, 0x608, 4), 3);
+	/* Wraps at 32 bits: 2^32 ticks are about 1200 s. */
+	fake_ns = 1200ull * 1000000000ull;
+	t0 = (uint32_t)(1200ull * PC_PM_TMR_HZ);
+	assert_int_equal(in(&p, 0x608, 4), t0);
+	/* Narrow reads see the same count's bytes; writes change nothing. */
+	assert_int_equal(in(&p, 0x609, 1), (t0 >> 8) & 0xff);
+	assert_int_equal(in(&p, 0x60a, 2), t0 >> 16);
+	assert_int_equal(out(&p, 0x608, 4, 0), PC_POWER_NONE);
+	assert_int_equal(in(&p, 0x608, 4), t0);
+	pc_power_destroy(&p);
+	/* It may not overlap the PM1 blocks or the fixed ports. */
+	c.pm_tmr = 0x603;
+	assert_int_equal(pc_power_init(&p, &c), -EINVAL);
+	c.pm_tmr = 0xcf6;
+	assert_int_equal(pc_power_init(&p, &c), -EINVAL);
+	c.pm_tmr = 0xfffd;
+	assert_int_equal(pc_power_init(&p, &c), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_pm1_event),
 		cmocka_unit_test(test_resets),
 		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_pm_timer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,7 +203,7 @@ static void test_cpuid_hvm(void **state)
 	uint32_t r[4];
 
 	(void)state;
-	assert_int_equal(cpuid_policy_build_hvm(&p, host, 3), 0);
+	assert_int_equal(cpuid_policy_build_hvm(&p, host, 3, true), 0);
 	cpuid_policy_lookup(&p, 1, 0, r);
 	assert_int_equal(r[2], 0x80000001u);	/* + hypervisor */
 	assert_int_equal(r[3], 0x200);		/* HVM keeps the APIC */
@@ -213,6 +213,14 @@ static void test_cpuid_hvm(void **state)
 	cpuid_policy_lookup(&p, 0x40000002, 0, r);
 	assert_int_equal(r[0], 1);
 	assert_int_equal(r[1], XEN_HYPERCALL_MSR);
+
+	/* A plain PC (HVM for now): neither KVM's leaves nor Xen's. */
+	assert_int_equal(cpuid_policy_build_hvm(&p, host, 3, false), 0);
+	cpuid_policy_lookup(&p, 1, 0, r);
+	assert_int_equal(r[2], 0x80000001u);
+	assert_null(cpuid_policy_find(&p, 0x40000000, 0));
+	assert_null(cpuid_policy_find(&p, 0x40000002, 0));
+	assert_non_null(cpuid_policy_find(&p, 0x80000001, 0));
 }
 
 static char console[256];
@@ -346,7 +354,7 @@ static void test_hypercall_msr(void **state)
 	hvm_fixture_free(v);
 }
 
-/* Who may run what: PVM hosts and type hvm are refused by name. */
+/* Who may run what: PVH and HVM need hardware assist, refused by name. */
 static void test_refusal(void **state)
 {
 	static struct plat_info host;
@@ -357,12 +365,13 @@ static void test_refusal(void **state)
 	assert_null(hvm_refusal(DOMAIN_TYPE_PV, &host));
 	assert_null(hvm_refusal(DOMAIN_TYPE_PVH, &host));
 	assert_null(hvm_refusal(DOMAIN_TYPE_PVH, NULL));
-	assert_non_null(strstr(hvm_refusal(DOMAIN_TYPE_HVM, &host),
-			       "not implemented yet"));
+	assert_null(hvm_refusal(DOMAIN_TYPE_HVM, &host));
 	host.hvm_capable = false;
 	strcpy(host.hvm_reason, "host KVM is PVM (kvm_pvm): ...");
 	assert_null(hvm_refusal(DOMAIN_TYPE_PV, &host));
 	assert_string_equal(hvm_refusal(DOMAIN_TYPE_PVH, &host),
+			    host.hvm_reason);
+	assert_string_equal(hvm_refusal(DOMAIN_TYPE_HVM, &host),
 			    host.hvm_reason);
 }
 

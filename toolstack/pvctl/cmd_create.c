@@ -154,15 +154,10 @@ int cmd_create(int argc, char **argv)
 			"required\n", file ? file : "command line");
 		return 1;
 	}
-	if (cfg.type == CFG_TYPE_HVM) {
-		fprintf(stderr, "pvctl create: type \"hvm\" is not "
-			"implemented yet\n");
-		return 1;
-	}
-	if (cfg.type != CFG_TYPE_PV) {
-		/* pvisord builds PV domains only, so far (docs/pvh.md). */
-		fprintf(stderr, "pvctl create: type \"%s\": pvisord does not "
-			"run PVH domains yet; try pvctl run --type pvh\n",
+	if (cfg.type != CFG_TYPE_PV && (cfg.ndisks || cfg.nvifs)) {
+		/* No PV drivers in PVH/HVM guests yet (docs/pvh.md). */
+		fprintf(stderr, "pvctl create: %s: type \"%s\" guests cannot "
+			"have disks or vifs yet\n", file ? file : "command line",
 			cfg_type_name(cfg.type));
 		return 1;
 	}
@@ -180,7 +175,9 @@ int cmd_create(int argc, char **argv)
 	    add_file(req, &n, "kernel", cfg.kernel, &fds[nfds++]) ||
 	    (cfg.ramdisk[0] &&
 	     add_file(req, &n, "ramdisk", cfg.ramdisk, &fds[nfds++])) ||
-	    (cfg.cmdline[0] && add(req, &n, "cmdline", cfg.cmdline)))
+	    (cfg.cmdline[0] && add(req, &n, "cmdline", cfg.cmdline)) ||
+	    (cfg.type != CFG_TYPE_PV &&
+	     add(req, &n, "type", cfg_type_name(cfg.type))))
 		return 1;	/* what is open closes as pvctl exits */
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)cfg.memory_mb);
 	if (add(req, &n, "memory", num))

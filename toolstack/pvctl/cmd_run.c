@@ -34,9 +34,11 @@ static void run_usage(FILE *f)
 		"                 [--stats] [--debug]\n"
 		"                 [--test-service NAME] [--evtchn-echo]\n\n"
 		"Run one kernel in the foreground, without pvisord: PV (the\n"
-		"default) or PVH (XEN_ELFNOTE_PHYS32_ENTRY; needs VT-x/AMD-V,\n"
-		"console through console_io only so far). The guest console\n"
-		"goes to stdout. Exit status: 0 poweroff, 1 crash, 2 usage\n"
+		"default), PVH (XEN_ELFNOTE_PHYS32_ENTRY; console through\n"
+		"console_io only so far) or HVM (a bzImage booted directly on\n"
+		"an emulated PC; console on its serial port, ttyS0). PVH and\n"
+		"HVM need VT-x/AMD-V. The guest console goes to stdout, stdin\n"
+		"to the guest. Exit status: 0 poweroff, 1 crash, 2 usage\n"
 		"error, 3 reboot, 4 other shutdown.\n");
 }
 
@@ -130,6 +132,7 @@ int cmd_run(int argc, char **argv)
 	struct domain *d = NULL;
 	enum cfg_type type = CFG_TYPE_PV;
 	struct pvh_layout pvh_layout;
+	struct hvm_layout hvm_layout;
 	const char *no;
 	bool pvh;
 	bool stats = false;
@@ -227,10 +230,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pvctl run: %s\n", no);
 		return 1;
 	}
-	if (pvh && (service || want_echo)) {
+	if (type != CFG_TYPE_PV && (service || want_echo)) {
 		fprintf(stderr, "pvctl run: --test-service and --evtchn-echo "
-			"need event channels, which PVH guests do not have "
-			"yet\n");
+			"need event channels, which PVH and HVM guests do not "
+			"have yet\n");
 		return 2;
 	}
 	img.kernel = read_file(kernel, &img.kernel_len);
@@ -279,6 +282,18 @@ int cmd_run(int argc, char **argv)
 			 img.cmdline, img.cmdline[0] ? " " : "", port);
 		img.cmdline = echo_cmdline;
 	}
+	if (type == CFG_TYPE_HVM) {
+		rc = hvm_build(d, &img, &hvm_layout, &why);
+		if (!rc)
+			rc = run_console_start_serial(&con, d);
+		if (rc) {
+			fprintf(stderr, "pvctl run: cannot load %s: %s\n",
+				kernel, why ? why : strerror(-rc));
+			domain_destroy(d);
+			return 1;
+		}
+		goto start;
+	}
 	if (pvh) {
 		/* console_io only: no console ring without event channels. */
 		rc = pvh_build(d, &img, &pvh_layout, &why);
@@ -322,7 +337,7 @@ start:
 	rc = domain_start(d);
 	state = domain_wait(d);
 	if (!pvh)
-		run_console_stop(&con);
+		run_console_stop(&con);	/* PV ring or HVM serial */
 	if (test_service_stop(service_pid))
 		fprintf(stderr, "pvctl run: test service %s failed\n", service);
 	if (echo) {

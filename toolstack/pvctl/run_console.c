@@ -10,6 +10,7 @@
 #include "pvisor/grant_table.h"
 #include "pvisor/console_ring.h"
 #include "pvisor/domain.h"
+#include "pvisor/hvm_pc.h"
 #include "pvisor/pv_layout.h"
 #include "run_console.h"
 
@@ -58,6 +59,56 @@ static void *console_main(void *arg)
 	}
 	drain(c);
 	return NULL;
+}
+
+/*
+ * HVM: the guest's serial port. Its output reaches stdout through the
+ * domain's console sink; our stdin goes to its receiver, no faster than
+ * the guest reads (what does not fit waits here).
+ */
+static void *serial_main(void *arg)
+{
+	struct run_console *c = arg;
+	bool stdin_open = true;
+	char in[256];
+	size_t have = 0, off = 0;
+
+	while (!domain_is_dying(c->d)) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		ssize_t n;
+
+		if (have > off)
+			off += hvm_pc_console_input(c->d, in + off, have - off);
+		if (off == have)
+			have = off = 0;
+		if (!stdin_open || have) {
+			usleep(10000);
+			continue;
+		}
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			break;
+		if (!(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		n = read(STDIN_FILENO, in, sizeof(in));
+		if (n <= 0)
+			stdin_open = false;	/* EOF: output only */
+		else
+			have = (size_t)n;
+	}
+	return NULL;
+}
+
+int run_console_start_serial(struct run_console *c, struct domain *d)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->d = d;
+	rc = pthread_create(&c->thread, NULL, serial_main, c);
+	if (rc)
+		return -rc;
+	c->started = true;
+	return 0;
 }
 
 int run_console_prepare(struct run_console *c, struct domain *d)

@@ -11,8 +11,9 @@ struct domain;
 struct pv_layout;
 
 /*
- * pvctl run's PV console: the guest's console ring on our stdout, our
- * stdin into its input ring (what a shell on hvc0 needs), one thread.
+ * pvctl run's console: for PV the guest's console ring on our stdout,
+ * our stdin into its input ring (what a shell on hvc0 needs); for HVM
+ * our stdin into its serial port. One thread.
  */
 struct run_console {
 	struct domain *d;
@@ -29,6 +30,8 @@ struct run_console {
 int run_console_prepare(struct run_console *c, struct domain *d);
 /* After the build: serve the ring start_info names. */
 int run_console_start(struct run_console *c, const struct pv_layout *l);
+/* HVM: our stdin into the guest's COM1 (its output goes to stdout). */
+int run_console_start_serial(struct run_console *c, struct domain *d);
 /* After the domain ended: flush what is left and release the channel. */
 void run_console_stop(struct run_console *c);
 

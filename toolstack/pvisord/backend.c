@@ -275,6 +275,8 @@ int pvd_backend_start(struct pvd_backend *b, const struct pv_layout *l,
 
 void pvd_backend_guest_stopped(struct pvd_backend *b)
 {
+	if (!b->store_ok)	/* never introduced (PVH, HVM) */
+		return;
 	xs_domain_shutdown(pvd_xenstore(), b->d->id);
 }
 

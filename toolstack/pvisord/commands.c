@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pvisor/ctl_proto.h"
+#include "pvisor/hvm_pc.h"
 #include "pvisor/layout.h"
 #include "pvconfig.h"
 #include "pvisord.h"
@@ -207,6 +208,9 @@ static int cmd_create(struct ctl_request *q, const struct ucred *who,
 			strcpy(spec.ramdisk, val);
 		else if (!strcmp(key, "cmdline") && vlen < sizeof(spec.cmdline))
 			strcpy(spec.cmdline, val);
+		else if (!strcmp(key, "type") &&
+			 !domain_type_parse(val, &spec.type))
+			;
 		else if (!strcmp(key, "memory") &&
 			 !parse_u64(val, 4, CONFIG_MAX_DOMAIN_MEMORY_MB, &v))
 			spec.memory_mb = v;
@@ -251,6 +255,11 @@ static int cmd_create(struct ctl_request *q, const struct ucred *who,
 	if (!spec.name[0] || !spec.kernel[0]) {
 		say(r, "create: 'name' and an absolute 'kernel' path are required\n");
 		return -EINVAL;
+	}
+	if (spec.type != DOMAIN_TYPE_PV && (spec.ndisks || nvifs)) {
+		say(r, "create: %s guests cannot have disks or vifs yet (no PV "
+		    "drivers in them)\n", domain_type_name(spec.type));
+		return -EOPNOTSUPP;
 	}
 	for (unsigned int i = 0; i < nvifs; i++) {
 		rc = parse_vif(vifs[i], who, spec.name, spec.nics, spec.nnics,
@@ -309,7 +318,6 @@ static int cmd_list(struct ctl_request *q, struct reply *r)
 	for (struct pvd_domain *pd = pvd_domains; pd; pd = pd->next) {
 		struct domain *d = pd->d;
 
-		/* pvisord builds PV domains only so far (docs/pvh.md). */
 		if (d)
 			say(r, "%-24s %5u %9llu %5u %-12s %10.1f %4s\n",
 			    pd->spec.name, d->id,
@@ -320,7 +328,8 @@ static int cmd_list(struct ctl_request *q, struct reply *r)
 			say(r, "%-24s %5s %9llu %5u %-12s %10s %4s\n",
 			    pd->spec.name, "-",
 			    (unsigned long long)pd->spec.memory_mb,
-			    pd->spec.vcpus, pvd_domain_state(pd), "-", "pv");
+			    pd->spec.vcpus, pvd_domain_state(pd), "-",
+			    domain_type_name(pd->spec.type));
 	}
 	pthread_mutex_unlock(&pvd_lock);
 	return 0;
@@ -394,8 +403,12 @@ static void console_input(void *opaque, const char *buf, size_t len)
 
 	/* Held across the call: the waiter cannot stop the backend under us. */
 	pthread_mutex_lock(&pvd_lock);
-	if (pd->d && !domain_is_dying(pd->d))
-		pvd_backend_console_input(&pd->backend, buf, len);
+	if (pd->d && !domain_is_dying(pd->d)) {
+		if (pd->d->type == DOMAIN_TYPE_HVM)	/* its serial port */
+			hvm_pc_console_input(pd->d, buf, len);
+		else
+			pvd_backend_console_input(&pd->backend, buf, len);
+	}
 	pthread_mutex_unlock(&pvd_lock);
 }
 
@@ -407,9 +420,15 @@ static int request_guest(struct pvd_domain *pd, const char *what,
 
 	pthread_mutex_lock(&pvd_lock);
 	if (pd->d && !domain_is_dying(pd->d))
-		rc = pvd_backend_request_shutdown(&pd->backend, what);
+		rc = pd->d->type == DOMAIN_TYPE_PV ?
+		     pvd_backend_request_shutdown(&pd->backend, what) :
+		     -EOPNOTSUPP;
 	pthread_mutex_unlock(&pvd_lock);
-	if (rc)
+	if (rc == -EOPNOTSUPP)
+		say(r, "cannot ask %s to %s: %s guests have no xenstore "
+		    "control node yet; use destroy\n", pd->spec.name, what,
+		    domain_type_name(pd->spec.type));
+	else if (rc)
 		say(r, "cannot ask %s to %s: %s\n", pd->spec.name, what,
 		    rc == -ESRCH ? "not running" : strerror(-rc));
 	return rc;
@@ -436,6 +455,8 @@ static int cmd_mem_set(struct ctl_request *q, struct reply *r)
 	if (pd->d && !domain_is_dying(pd->d)) {
 		if (mb > pd->spec.memory_mb)
 			rc = -E2BIG;	/* above what it booted with (maxmem) */
+		else if (pd->d->type != DOMAIN_TYPE_PV)
+			rc = -EOPNOTSUPP;	/* no balloon driver to ask */
 		else
 			rc = pvd_backend_set_memory_target(&pd->backend,
 							   mb * 1024);
@@ -445,6 +466,9 @@ static int cmd_mem_set(struct ctl_request *q, struct reply *r)
 		say(r, "mem-set: %llu MiB is above the domain's maximum (%llu)\n",
 		    (unsigned long long)mb,
 		    (unsigned long long)pd->spec.memory_mb);
+	else if (rc == -EOPNOTSUPP)
+		say(r, "mem-set: %s is a %s guest: no balloon target yet\n",
+		    pd->spec.name, domain_type_name(pd->spec.type));
 	else if (rc)
 		say(r, "mem-set: %s is not running\n", pd->spec.name);
 	pvd_domain_put(pd);

@@ -19,6 +19,7 @@
 #include "pvisor/loader.h"
 #include "pvisor/pv_layout.h"
 #include "pvisor/log.h"
+#include "pvisor/hvm.h"
 #include "pvisord.h"
 
 pthread_mutex_t pvd_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -106,6 +107,33 @@ static void spec_close_files(struct pvd_domain_spec *spec)
 	spec->ndisks = 0;
 }
 
+/*
+ * PVH and HVM guests: no xenstore or console ring yet (docs/pvh.md);
+ * their console is console_io (PVH) or the serial port (HVM), both
+ * reaching pvd_console_sink. The backend stays empty but valid.
+ */
+static int pvd_domain_build_hw(struct pvd_domain *pd, struct domain *d,
+			       const struct pv_boot_image *img, char *err,
+			       size_t errlen)
+{
+	const char *why = NULL;
+	struct pvh_layout pvh;
+	struct hvm_layout hvm;
+	int rc;
+
+	memset(&pd->backend, 0, sizeof(pd->backend));
+	pd->backend.d = d;
+	pd->backend.wake_fd = -1;
+	if (d->type == DOMAIN_TYPE_HVM)
+		rc = hvm_build(d, img, &hvm, &why);
+	else
+		rc = pvh_build(d, img, &pvh, &why);
+	if (rc)
+		snprintf(err, errlen, "cannot load %s: %s", pd->spec.kernel,
+			 why ? why : strerror(-rc));
+	return rc;
+}
+
 /* Build and start the hypervisor domain for pd->spec. */
 static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 {
@@ -113,7 +141,7 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 	struct domain_config cfg = {
 		.name = spec->name, .memory_mb = spec->memory_mb,
 		.vcpus = spec->vcpus, .console_sink = pvd_console_sink,
-		.console_opaque = pd->console,
+		.console_opaque = pd->console, .type = spec->type,
 	};
 	struct pv_boot_image img = { .cmdline = spec->cmdline };
 	struct pv_layout layout;
@@ -134,6 +162,13 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 			return -ENOENT;
 		}
 	}
+	why = pvd_host.available ? hvm_refusal(spec->type, &pvd_host) : NULL;
+	if (why) {
+		snprintf(err, errlen, "cannot run a %s guest here: %s",
+			 domain_type_name(spec->type), why);
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
 	rc = domain_create(&cfg, &pvd_host, &d);
 	if (rc) {
 		if (rc == -EUSERS)
@@ -147,6 +182,12 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot create domain: %s",
 				 strerror(-rc));
 		goto out;
+	}
+	if (spec->type != DOMAIN_TYPE_PV) {
+		rc = pvd_domain_build_hw(pd, d, &img, err, errlen);
+		if (rc)
+			goto fail;
+		goto start;
 	}
 	rc = pvd_backend_prepare(&pd->backend, d, pd->console);
 	if (rc) {
@@ -178,6 +219,7 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 			    err, errlen);
 	if (rc)
 		goto fail;
+start:
 	rc = domain_start(d);
 	if (rc) {
 		snprintf(err, errlen, "cannot start vCPUs: %s", strerror(-rc));
@@ -185,9 +227,9 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 	}
 	pd->d = d;
 	pd->booted_at = time(NULL);
-	pr_info("d%u (%s) started: %s, %llu MiB, %u vCPU(s)\n", d->id,
-		spec->name, spec->kernel, (unsigned long long)spec->memory_mb,
-		spec->vcpus);
+	pr_info("d%u (%s) started: %s %s, %llu MiB, %u vCPU(s)\n", d->id,
+		spec->name, domain_type_name(spec->type), spec->kernel,
+		(unsigned long long)spec->memory_mb, spec->vcpus);
 out:
 	free((void *)img.kernel);
 	free((void *)img.ramdisk);

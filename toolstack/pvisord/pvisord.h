@@ -30,6 +30,7 @@ enum pvd_action {
 /* Everything needed to (re)build a domain: what `create` was given. */
 struct pvd_domain_spec {
 	char name[64];
+	enum domain_type type;		/* PV unless `type=` said otherwise */
 	char kernel[4096];
 	char ramdisk[4096];
 	char cmdline[1024];

@@ -18,6 +18,7 @@ struct acpi_config {
 	uint32_t ioapic_addr;		/* 0xfec00000, IOAPIC id = nr_vcpus, GSI base 0 */
 	uint16_t pm1a_evt;		/* PM1a event block port (4 bytes: status, enable) */
 	uint16_t pm1a_cnt;		/* PM1a control block port (2 bytes) */
+	uint16_t pm_tmr;		/* PM timer port (4 bytes, 32-bit); 0: none */
 	uint8_t sci_irq;		/* SCI: ISA IRQ 1..15 but 2, level, active high */
 	uint8_t s5_slp_typ;		/* SLP_TYP of \_S5 (0..7, a 3-bit field) */
 	uint16_t reset_port;		/* FADT reset register: system I/O port (0xcf9) */

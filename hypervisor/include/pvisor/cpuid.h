@@ -32,10 +32,12 @@ void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf,
 
 /*
  * The policy an HVM or PVH guest sees (arch/x86/hvm/cpuid.c): the host's
- * features as KVM offers them, the hypervisor bit and Xen's leaves.
+ * features as KVM offers them, the hypervisor bit, and Xen's leaves if
+ * xen_leaves (else no hypervisor leaves at all: a plain PC).
  */
 int cpuid_policy_build_hvm(struct cpuid_policy *p,
-			   const struct cpuid_leaf *host, unsigned int nr_host);
+			   const struct cpuid_leaf *host, unsigned int nr_host,
+			   bool xen_leaves);
 /* Xen's leaves at XEN_CPUID_BASE: signature, version, hypercall MSR. */
 int cpuid_policy_set_xen_leaves(struct cpuid_policy *p);
 /* The leaf as stored (NULL if absent), for builders to adjust. */

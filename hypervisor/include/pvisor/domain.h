@@ -26,6 +26,7 @@ struct domain;
 struct gnttab;
 struct gnttab_maptrack;
 struct gnttab_peer;
+struct hvm_pc;
 
 enum domain_state {
 	DOMAIN_CREATED,		/* built, vCPUs not started */
@@ -100,6 +101,8 @@ enum domain_type {
 };
 
 const char *domain_type_name(enum domain_type type);
+/* "pv", "pvh" or "hvm": 0, else -EINVAL. */
+int domain_type_parse(const char *name, enum domain_type *out);
 
 struct domain_config {
 	const char *name;
@@ -154,6 +157,7 @@ struct domain {
 	struct evtchn_domain evtchn;	/* event channels (event_channel.c) */
 	struct domain_time time;	/* pvclock base (time.c) */
 	struct domain_timers timers;	/* timer thread (timer.c) */
+	struct hvm_pc *pc;		/* HVM: emulated devices (hvm/pc.c) */
 
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus[CONFIG_MAX_VCPUS];

@@ -52,6 +52,26 @@ unsigned int pvh_memmap(uint64_t ram_bytes,
 /* Guest RAM a PVH domain may have: below the MMIO window (no high RAM yet). */
 #define PVH_MMIO_BASE		0xfc000000ull
 
+/* Where hvm_build put things (guest-physical). */
+struct hvm_layout {
+	uint64_t kernel_start, kernel_end;
+	uint64_t entry;
+	uint64_t boot_params;
+	uint64_t ramdisk, ramdisk_len;
+	uint64_t acpi, acpi_len;
+};
+/* The ACPI tables: in the legacy BIOS area, where OSes also scan. */
+#define HVM_ACPI_BASE		0xe0000ull
+#define HVM_ACPI_SIZE		0x10000ull
+
+/*
+ * Build an HVM domain from a bzImage, firmware-less: ACPI tables (MADT,
+ * FADT with the PM1a blocks), Linux's 64-bit boot protocol, vCPU0 at
+ * the kernel's 64-bit entry and the other vCPUs waiting for INIT/SIPI.
+ */
+int hvm_build(struct domain *d, const struct pv_boot_image *img,
+	      struct hvm_layout *layout, const char **why);
+
 /* Fill a hypercall page with PLAT_HVM_HCALL_PORT stubs. */
 void hvm_hypercall_page_fill(uint8_t page[4096]);
 /* The guest wrote the hypercall MSR: 0, or -errno for a #GP. */
@@ -60,6 +80,8 @@ int hvm_hypercall_msr_write(struct vcpu *v, uint64_t value);
 long hvm_hypercall(struct vcpu *v, uint64_t nr, const uint64_t a[6],
 		   bool long_mode, unsigned int cpl);
 
+/* A vCPU of an HVM/PVH domain, not yet on KVM (the builder does that). */
+struct vcpu *hvm_vcpu_new(struct domain *d, unsigned int id);
 /* The HVM vCPU thread body (core/vcpu.c's vcpu_thread for PV). */
 void *hvm_vcpu_thread(void *arg);
 

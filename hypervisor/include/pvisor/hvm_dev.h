@@ -93,7 +93,11 @@ enum pc_power_event { PC_POWER_NONE, PC_POWER_OFF, PC_POWER_RESET };
 struct pc_power_config {
 	uint16_t pm1a_evt, pm1a_cnt;	/* e.g. 0x600, 0x604 */
 	uint8_t s5_slp_typ;		/* the DSDT's _S5 value, e.g. 5 */
+	uint16_t pm_tmr;		/* PM timer (4 bytes), e.g. 0x608; 0: none */
 };
+
+/* The ACPI PM timer's rate (Hz) and width: 32 bits (FADT TMR_VAL_EXT). */
+#define PC_PM_TMR_HZ	3579545u
 
 struct pc_power {
 	pthread_mutex_t lock;
@@ -102,6 +106,9 @@ struct pc_power {
 	uint8_t cf9, port92;
 	/* 0xd1 seen: the next 0x60 byte is the output port. */
 	bool kbc_wait_outport;
+	/* The PM timer's clock in ns (CLOCK_MONOTONIC; tests replace it). */
+	uint64_t (*now_ns)(void);
+	uint32_t tmr_latch;		/* the count this access reads */
 };
 
 /* -EINVAL if the blocks overlap each other or the fixed ports. */

@@ -118,10 +118,35 @@ void plat_vcpu_destroy(struct plat_vcpu *vcpu);
 int plat_vm_setup_hvm(struct plat_vm *vm, enum plat_hvm_hcall how,
 		      uint32_t msr);
 
-/* An HVM/PVH vCPU's first state: the PVH entry (32-bit, paging off). */
+/*
+ * HVM: the emulated PC's interrupt controllers and timer in KVM (LAPIC
+ * per vCPU, IOAPIC, two 8259s, the 8254 PIT on IRQ0), and on VT-x the
+ * real-mode TSS and identity-map pages, placed at PLAT_HVM_KVM_PAGES
+ * (in the reserved window below 4 GiB). Before any vCPU exists.
+ */
+int plat_vm_setup_irqchip(struct plat_vm *vm);
+#define PLAT_HVM_KVM_PAGES	0xfffbc000ull	/* 4 pages */
+/* Raise or lower an ISA/IOAPIC interrupt line (any thread). */
+int plat_vm_set_irq(struct plat_vm *vm, unsigned int irq, bool level);
+
+/* How an HVM/PVH vCPU starts. */
+enum plat_hvm_entry {
+	PLAT_HVM_ENTRY_PVH32,	/* PVH: 32-bit flat protected mode, paging off */
+	PLAT_HVM_ENTRY_LONG64,	/* Linux's 64-bit boot protocol */
+	PLAT_HVM_ENTRY_AP,	/* an AP: waits for INIT/SIPI (in-kernel LAPIC) */
+};
+
 struct plat_hvm_vcpu_config {
-	uint32_t eip;
-	uint32_t ebx;			/* hvm_start_info's physical address */
+	enum plat_hvm_entry entry;
+	uint32_t eip;			/* PVH32 */
+	uint32_t ebx;			/* PVH32: hvm_start_info's address */
+	/*
+	 * LONG64: identity paging at cr3, a GDT with 64-bit cs, data ds
+	 * and a 64-bit TSS at tr (VT-x enters long mode only with one).
+	 */
+	uint64_t rip, rsi, rsp, cr3, gdt_base, tss_base;
+	uint16_t gdt_limit, cs, ds, tr;
+	uint32_t tss_limit;
 	const struct cpuid_policy *cpuid;
 };
 
@@ -134,6 +159,8 @@ struct plat_hvm_vcpu_config {
 int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 			 const struct plat_hvm_vcpu_config *cfg,
 			 struct plat_vcpu **out);
+/* Answer the PLAT_EXIT_IO read just seen (else it reads all-ones). */
+void plat_vcpu_io_in(struct plat_vcpu *vcpu, uint32_t value);
 /* Answer the PLAT_EXIT_WRMSR just seen: fault = inject #GP. */
 void plat_vcpu_wrmsr_done(struct plat_vcpu *vcpu, bool fault);
 
@@ -146,7 +173,7 @@ enum plat_exit_kind {
 	PLAT_EXIT_HYPERCALL,	/* through the hypercall page: nr, args */
 	PLAT_EXIT_WRMSR,	/* a filtered MSR write: msr, value */
 	PLAT_EXIT_IO,		/* port I/O nothing in the kernel claims */
-	PLAT_EXIT_HLT,		/* hlt (no in-kernel irqchip yet) */
+	PLAT_EXIT_HLT,		/* hlt without an in-kernel irqchip (PVH) */
 	PLAT_EXIT_OTHER,	/* anything unexpected: see detail */
 };
 
@@ -166,8 +193,8 @@ struct plat_exit {
 	 * PLAT_EXIT_HYPERCALL: value = number, args as the calling mode
 	 * passes them, long_mode, cpl. The result goes in RAX (cpu state,
 	 * marked dirty). PLAT_EXIT_WRMSR: msr and value; answer with
-	 * plat_vcpu_wrmsr_done. PLAT_EXIT_IO: port, size, is_write, value
-	 * (an IN reads as all-ones).
+	 * plat_vcpu_wrmsr_done. PLAT_EXIT_IO: port, size, is_write, count,
+	 * value (an IN reads as all-ones unless plat_vcpu_io_in answers).
 	 */
 	uint64_t args[6];
 	bool long_mode;
@@ -176,6 +203,7 @@ struct plat_exit {
 	uint16_t port;
 	uint8_t size;
 	bool is_write;
+	uint32_t count;		/* > 1: rep ins/outs (not emulated) */
 	char detail[96];
 };
 

@@ -249,7 +249,7 @@ static int vcpu_open(struct plat_vm *vm, unsigned int id,
 		rc = -errno;
 		goto err_close;
 	}
-	rc = set_cpuid(v, cpuid);
+	rc = cpuid ? set_cpuid(v, cpuid) : 0;
 	if (rc)
 		goto err_unmap;
 	*out = v;
@@ -368,6 +368,68 @@ int plat_vm_setup_hvm(struct plat_vm *vm, enum plat_hvm_hcall how,
 	return -ENODEV;
 }
 
+/*
+ * A PC's wiring, which KVM's default lacks: ISA IRQ0 (the PIT) reaches
+ * IOAPIC pin 2, as the MADT's override says, and pin 0 is unused; the
+ * other ISA IRQs go to their own pins and to the 8259s (IRQ2 is the
+ * cascade), GSIs 16-23 to the IOAPIC only.
+ */
+static int set_pc_gsi_routing(struct plat_vm *vm)
+{
+	struct kvm_irq_routing *r;
+	unsigned int n = 0;
+	int rc;
+
+	r = calloc(1, sizeof(*r) + 48 * sizeof(r->entries[0]));
+	if (!r)
+		return -ENOMEM;
+	for (unsigned int gsi = 0; gsi < 24; gsi++) {
+		if (gsi < 16 && gsi != 2)
+			r->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = {
+					.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+							   : KVM_IRQCHIP_PIC_SLAVE,
+					.pin = gsi & 7,
+				},
+			};
+		if (gsi == 2)
+			continue;
+		r->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC,
+				       .pin = gsi ? gsi : 2 },
+		};
+	}
+	r->nr = n;
+	rc = ioctl(vm->fd, KVM_SET_GSI_ROUTING, r) ? -errno : 0;
+	free(r);
+	return rc;
+}
+
+int plat_vm_setup_irqchip(struct plat_vm *vm)
+{
+	uint64_t ident = PLAT_HVM_KVM_PAGES;
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	/* VT-x runs real mode through a TSS and an identity page table. */
+	if (ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) ||
+	    ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)(ident + 0x1000)))
+		return -errno;
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		return -errno;
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit))
+		return -errno;
+	return set_pc_gsi_routing(vm);
+}
+
+int plat_vm_set_irq(struct plat_vm *vm, unsigned int irq, bool level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level ? 1 : 0 };
+
+	return ioctl(vm->fd, KVM_IRQ_LINE, &l) ? -errno : 0;
+}
+
 static void seg_flat32(struct kvm_segment *s, uint16_t sel, bool code)
 {
 	memset(s, 0, sizeof(*s));
@@ -379,6 +441,85 @@ static void seg_flat32(struct kvm_segment *s, uint16_t sel, bool code)
 	s->present = 1;
 	s->db = 1;
 	s->g = 1;
+}
+
+/* CPUID's initial APIC ids must match the LAPIC KVM gives vCPU id. */
+static int set_cpuid_hvm(struct plat_vcpu *v, const struct cpuid_policy *p)
+{
+	struct cpuid_policy *own = malloc(sizeof(*own));
+	int rc;
+
+	if (!own)
+		return -ENOMEM;
+	*own = *p;
+	for (unsigned int i = 0; i < own->nr; i++) {
+		struct cpuid_leaf *l = &own->leaves[i];
+
+		if (l->leaf == 1)
+			l->ebx = (l->ebx & 0x00ffffffu) | (v->id << 24);
+		else if (l->leaf == 0xb || l->leaf == 0x1f)
+			l->edx = v->id;
+	}
+	rc = set_cpuid(v, own);
+	free(own);
+	return rc;
+}
+
+/* The PVH entry state: 32-bit flat protected mode, paging off. */
+static void entry_pvh32(struct kvm_sregs *sr, struct kvm_regs *regs,
+			const struct plat_hvm_vcpu_config *cfg)
+{
+	seg_flat32(&sr->cs, 0x08, true);
+	seg_flat32(&sr->ds, 0x10, false);
+	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
+	memset(&sr->tr, 0, sizeof(sr->tr));
+	sr->tr.limit = 0x67;
+	sr->tr.type = 11;		/* busy 32-bit TSS */
+	sr->tr.present = 1;
+	memset(&sr->ldt, 0, sizeof(sr->ldt));
+	sr->ldt.unusable = 1;
+	sr->gdt.base = sr->idt.base = 0;
+	sr->gdt.limit = sr->idt.limit = 0;
+	sr->cr0 = 0x11;			/* PE, and ET (hardwired) */
+	sr->cr3 = 0;
+	sr->cr4 = 0;
+	sr->efer = 0;
+	regs->rip = cfg->eip;
+	regs->rbx = cfg->ebx;
+}
+
+/*
+ * Linux's 64-bit boot protocol: long mode, paging on through the
+ * builder's identity map, flat 64-bit code and data from its GDT,
+ * interrupts off, RSI = boot_params.
+ */
+static void entry_long64(struct kvm_sregs *sr, struct kvm_regs *regs,
+			 const struct plat_hvm_vcpu_config *cfg)
+{
+	seg_flat32(&sr->cs, cfg->cs, true);
+	sr->cs.db = 0;
+	sr->cs.l = 1;
+	seg_flat32(&sr->ds, cfg->ds, false);
+	sr->es = sr->fs = sr->gs = sr->ss = sr->ds;
+	memset(&sr->tr, 0, sizeof(sr->tr));
+	sr->tr.selector = cfg->tr;
+	sr->tr.base = cfg->tss_base;
+	sr->tr.limit = cfg->tss_limit;
+	sr->tr.type = 11;		/* busy 64-bit TSS */
+	sr->tr.present = 1;
+	memset(&sr->ldt, 0, sizeof(sr->ldt));
+	sr->ldt.unusable = 1;
+	sr->gdt.base = cfg->gdt_base;
+	sr->gdt.limit = cfg->gdt_limit;
+	sr->idt.base = 0;
+	sr->idt.limit = 0;
+	sr->cr0 = 0x80000011;		/* PG, ET, PE */
+	sr->cr3 = cfg->cr3;
+	sr->cr4 = 0x20;			/* PAE */
+	sr->efer = 0x500;		/* LMA, LME */
+	regs->rip = cfg->rip;
+	regs->rsi = cfg->rsi;
+	regs->rsp = cfg->rsp;
 }
 
 int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
@@ -394,11 +535,14 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 		struct kvm_msr_entry e[2];
 	} m = { .hdr.nmsrs = 2 };
 
-	rc = vcpu_open(vm, id, cfg->cpuid, &v);
+	rc = vcpu_open(vm, id, NULL, &v);
 	if (rc)
 		return rc;
 	v->hvm = true;
 	v->hcall = vm->hcall;
+	rc = set_cpuid_hvm(v, cfg->cpuid);
+	if (rc)
+		goto err;
 	m.e[0] = (struct kvm_msr_entry){ .index = 0x277,	/* PAT: reset */
 		.data = 0x0007040600070406ull };
 	/* pvh.pandoc: MTRRs enabled, default type write-back. */
@@ -413,37 +557,24 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 	if (rc < 2)
 		pr_warn("vCPU%u: KVM refused MTRRdefType = WB\n", id);
 
-	/* The PVH entry state: 32-bit flat protected mode, paging off. */
-	if (ioctl(v->fd, KVM_GET_SREGS, &sr)) {
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) ||
+	    ioctl(v->fd, KVM_GET_REGS, &regs)) {
 		rc = -errno;
 		goto err;
 	}
-	seg_flat32(&sr.cs, 0x08, true);
-	seg_flat32(&sr.ds, 0x10, false);
-	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	memset(&sr.tr, 0, sizeof(sr.tr));
-	sr.tr.limit = 0x67;
-	sr.tr.type = 11;		/* busy 32-bit TSS */
-	sr.tr.present = 1;
-	memset(&sr.ldt, 0, sizeof(sr.ldt));
-	sr.ldt.unusable = 1;
-	sr.gdt.base = sr.idt.base = 0;
-	sr.gdt.limit = sr.idt.limit = 0;
-	sr.cr0 = 0x11;			/* PE, and ET (hardwired) */
-	sr.cr3 = 0;
-	sr.cr4 = 0;
-	sr.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &sr)) {
-		rc = -errno;
-		goto err;
-	}
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = cfg->eip;
-	regs.rbx = cfg->ebx;
-	regs.rflags = 0x2;		/* IF, TF, VM clear */
-	if (ioctl(v->fd, KVM_SET_REGS, &regs)) {
-		rc = -errno;
-		goto err;
+	if (cfg->entry != PLAT_HVM_ENTRY_AP) {
+		/* APs keep KVM's reset state until their SIPI. */
+		memset(&regs, 0, sizeof(regs));
+		regs.rflags = 0x2;	/* IF, TF, VM clear */
+		if (cfg->entry == PLAT_HVM_ENTRY_LONG64)
+			entry_long64(&sr, &regs, cfg);
+		else
+			entry_pvh32(&sr, &regs, cfg);
+		if (ioctl(v->fd, KVM_SET_SREGS, &sr) ||
+		    ioctl(v->fd, KVM_SET_REGS, &regs)) {
+			rc = -errno;
+			goto err;
+		}
 	}
 	v->run->s.regs.regs = regs;
 	vcpu_ready(v, &sr);
@@ -453,6 +584,16 @@ int plat_vcpu_create_hvm(struct plat_vm *vm, unsigned int id,
 err:
 	plat_vcpu_destroy(v);
 	return rc;
+}
+
+void plat_vcpu_io_in(struct plat_vcpu *v, uint32_t value)
+{
+	struct kvm_run *run = v->run;
+
+	if (run->exit_reason != KVM_EXIT_IO ||
+	    run->io.direction != KVM_EXIT_IO_IN || run->io.size > 4)
+		return;
+	memcpy((uint8_t *)run + run->io.data_offset, &value, run->io.size);
 }
 
 void plat_vcpu_wrmsr_done(struct plat_vcpu *v, bool fault)
@@ -548,6 +689,7 @@ static bool hvm_exit(struct plat_vcpu *v, struct plat_exit *exit)
 		exit->port = run->io.port;
 		exit->size = run->io.size;
 		exit->is_write = run->io.direction == KVM_EXIT_IO_OUT;
+		exit->count = run->io.count;
 		if (run->io.size <= 4 && run->io.size) {
 			uint8_t *data = (uint8_t *)run + run->io.data_offset;
 

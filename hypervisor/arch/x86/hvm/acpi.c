@@ -64,6 +64,7 @@ _Static_assert(sizeof(struct acpi_gas) == 12, "GAS");
 #define ACPI_SPACE_SYSTEM_IO	1
 #define ACPI_ACCESS_BYTE	1
 #define ACPI_ACCESS_WORD	2
+#define ACPI_ACCESS_DWORD	3
 
 struct acpi_fadt {
 	struct acpi_header h;
@@ -139,6 +140,7 @@ _Static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT");
 #define FADT_PWR_BUTTON		(1u << 4)	/* 1: no fixed power button */
 #define FADT_SLP_BUTTON		(1u << 5)	/* 1: no fixed sleep button */
 #define FADT_FIX_RTC		(1u << 6)	/* 1: no RTC status in PM1 */
+#define FADT_TMR_VAL_EXT	(1u << 8)	/* the PM timer has 32 bits */
 #define FADT_RESET_REG_SUP	(1u << 10)
 
 /* IA-PC boot architecture flags. */
@@ -429,11 +431,15 @@ static void build_fadt(struct acpi_fadt *f, const struct acpi_config *c,
 	f->pm1_cnt_len = 2;
 	f->x_pm1a_cnt_blk = gas_io(c->pm1a_cnt, 2, ACPI_ACCESS_WORD);
 	/*
-	 * No PM timer (optional since ACPI 5.0A): PM_TMR_BLK and X_PM_TMR_BLK
-	 * stay zero. Linux then registers no acpi_pm clocksource and says
-	 * nothing; it keeps time with kvmclock/TSC and calibrates the TSC
-	 * against CPUID or the PIT, which KVM provides.
+	 * The PM timer, 32 bits wide (TMR_VAL_EXT): without it Linux has
+	 * no reference to calibrate the TSC against but the PIT, which is
+	 * unreliable on a slow (nested) host, and no acpi_pm clocksource.
 	 */
+	if (c->pm_tmr) {
+		f->pm_tmr_blk = c->pm_tmr;
+		f->pm_tmr_len = 4;
+		f->x_pm_tmr_blk = gas_io(c->pm_tmr, 4, ACPI_ACCESS_DWORD);
+	}
 	/* No C2/C3: latencies above 100 and 1000 us mean "not supported". */
 	f->p_lvl2_lat = 101;
 	f->p_lvl3_lat = 1001;
@@ -452,6 +458,8 @@ static void build_fadt(struct acpi_fadt *f, const struct acpi_config *c,
 	 */
 	f->flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
 		   FADT_SLP_BUTTON | FADT_FIX_RTC | FADT_RESET_REG_SUP;
+	if (c->pm_tmr)
+		f->flags |= FADT_TMR_VAL_EXT;
 	f->reset_reg = gas_io(c->reset_port, 1, ACPI_ACCESS_BYTE);
 	f->reset_value = c->reset_value;
 	memcpy(f->hypervisor_vendor, "PVISOR\0\0", 8);

@@ -12,7 +12,8 @@
 #define F1_ECX_HV	(1u << 31)
 
 int cpuid_policy_build_hvm(struct cpuid_policy *p,
-			   const struct cpuid_leaf *host, unsigned int nr_host)
+			   const struct cpuid_leaf *host, unsigned int nr_host,
+			   bool xen_leaves)
 {
 	struct cpuid_leaf *l;
 
@@ -28,5 +29,5 @@ int cpuid_policy_build_hvm(struct cpuid_policy *p,
 	l = cpuid_policy_find(p, 1, 0);
 	if (l)
 		l->ecx |= F1_ECX_HV;
-	return cpuid_policy_set_xen_leaves(p);
+	return xen_leaves ? cpuid_policy_set_xen_leaves(p) : 0;
 }

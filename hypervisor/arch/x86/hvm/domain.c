@@ -9,14 +9,13 @@
 
 #include "pvisor/domain.h"
 #include "pvisor/hvm.h"
+#include "pvisor/hvm_pc.h"
 #include "pvisor/log.h"
 
 const char *hvm_refusal(int type, const struct plat_info *host)
 {
 	if (type == DOMAIN_TYPE_PV)
 		return NULL;
-	if (type == DOMAIN_TYPE_HVM)
-		return "type \"hvm\" is not implemented yet (use \"pvh\" or \"pv\")";
 	if (host && host->available && !host->hvm_capable)
 		return host->hvm_reason;
 	return NULL;
@@ -26,6 +25,7 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		      const struct plat_info *host)
 {
 	uint64_t nr_pages = cfg->memory_mb << (20 - PAGE_SHIFT);
+	bool hvm = cfg->type == DOMAIN_TYPE_HVM;
 	const char *no = hvm_refusal(cfg->type, host);
 	int rc;
 
@@ -33,13 +33,19 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		pr_err("d%u: %s\n", d->id, no);
 		return -EOPNOTSUPP;
 	}
-	/* Not yet: RAM above the MMIO window, secondary vCPUs. */
-	if ((nr_pages << PAGE_SHIFT) > PVH_MMIO_BASE || cfg->vcpus != 1) {
-		pr_err("d%u: PVH guests have 1 vCPU and at most %llu MiB for "
-		       "now\n", d->id, PVH_MMIO_BASE >> 20);
+	/* Not yet: RAM above the MMIO window; PVH secondary vCPUs. */
+	if ((nr_pages << PAGE_SHIFT) > PVH_MMIO_BASE) {
+		pr_err("d%u: %s guests have at most %llu MiB for now\n",
+		       d->id, domain_type_name(cfg->type), PVH_MMIO_BASE >> 20);
 		return -EOPNOTSUPP;
 	}
-	rc = cpuid_policy_build_hvm(&d->cpuid, host->cpuid, host->nr_cpuid);
+	if (!hvm && cfg->vcpus != 1) {
+		pr_err("d%u: PVH guests have 1 vCPU for now\n", d->id);
+		return -EOPNOTSUPP;
+	}
+	/* HVM: no Xen leaves until it has PVHVM's hypercalls (docs/pvh.md). */
+	rc = cpuid_policy_build_hvm(&d->cpuid, host->cpuid, host->nr_cpuid,
+				    !hvm);
 	if (!rc)
 		rc = plat_vm_create(&d->vm);
 	if (!rc)
@@ -47,6 +53,11 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 	if (!rc)
 		rc = plat_vm_setup_hvm(d->vm, host->hvm_hcall,
 				       XEN_HYPERCALL_MSR);
+	/* The PC's interrupt controllers before any vCPU exists. */
+	if (!rc && hvm)
+		rc = plat_vm_setup_irqchip(d->vm);
+	if (!rc && hvm)
+		rc = hvm_pc_create(d);
 	if (rc)
 		return rc;
 	pr_debug("d%u: %s domain, hypercalls through %s\n", d->id,

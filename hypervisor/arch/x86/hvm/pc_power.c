@@ -3,12 +3,15 @@
  * How an HVM guest turns its PC off or resets it: ACPI's PM1a fixed
  * registers (ACPI spec, "PM1 Event Grouping" and "PM1 Control
  * Grouping"), the chipset's reset control register at 0xcf9, port 0x92's
- * fast reset and the keyboard controller's pulse-reset commands.
+ * fast reset and the keyboard controller's pulse-reset commands; and the
+ * ACPI PM timer, a 32-bit 3.579545 MHz counter the guest may calibrate
+ * its TSC against (writes to it are ignored).
  * Accesses are split into bytes so any size at any offset works like the
  * byte-wide bus behind it; sleep states other than S5 do not exist here.
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "pvisor/hvm_dev.h"
 
@@ -67,10 +70,33 @@ static bool fixed_port(unsigned int port)
 	       port == PORT_KBC_CMD || port == PORT_KBC_DATA;
 }
 
+#define PM_TMR_LEN	4
+
+static bool in_tmr(const struct pc_power_config *c, unsigned int port)
+{
+	return c->pm_tmr && in_block(port, c->pm_tmr, PM_TMR_LEN);
+}
+
 bool pc_power_claims(const struct pc_power_config *c, uint16_t port)
 {
 	return in_block(port, c->pm1a_evt, PM1_EVT_LEN) ||
-	       in_block(port, c->pm1a_cnt, PM1_CNT_LEN) || fixed_port(port);
+	       in_block(port, c->pm1a_cnt, PM1_CNT_LEN) || in_tmr(c, port) ||
+	       fixed_port(port);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The free-running 3.579545 MHz counter, its low 32 bits. */
+static uint32_t pm_tmr_count(const struct pc_power *p)
+{
+	return (uint32_t)((unsigned __int128)p->now_ns() * PC_PM_TMR_HZ /
+			  1000000000u);
 }
 
 static bool block_hits_fixed(uint16_t base, unsigned int len)
@@ -87,18 +113,25 @@ int pc_power_init(struct pc_power *p, const struct pc_power_config *c)
 {
 	unsigned int e = c->pm1a_evt, n = c->pm1a_cnt;
 
+	unsigned int m = c->pm_tmr;
+
 	if (c->s5_slp_typ > 7 || e + PM1_EVT_LEN > 0x10000 ||
-	    n + PM1_CNT_LEN > 0x10000)
+	    n + PM1_CNT_LEN > 0x10000 || m + PM_TMR_LEN > 0x10000)
 		return -EINVAL;
 	if (n + PM1_CNT_LEN > e && e + PM1_EVT_LEN > n)
 		return -EINVAL;
+	if (m && ((m + PM_TMR_LEN > e && e + PM1_EVT_LEN > m) ||
+		  (m + PM_TMR_LEN > n && n + PM1_CNT_LEN > m)))
+		return -EINVAL;
 	if (block_hits_fixed(c->pm1a_evt, PM1_EVT_LEN) ||
-	    block_hits_fixed(c->pm1a_cnt, PM1_CNT_LEN))
+	    block_hits_fixed(c->pm1a_cnt, PM1_CNT_LEN) ||
+	    (m && block_hits_fixed(m, PM_TMR_LEN)))
 		return -EINVAL;
 	memset(p, 0, sizeof(*p));
 	if (pthread_mutex_init(&p->lock, NULL))
 		return -ENOMEM;
 	p->cfg = *c;
+	p->now_ns = monotonic_ns;
 	return 0;
 }
 
@@ -118,6 +151,8 @@ static uint8_t read_byte(struct pc_power *p, unsigned int port)
 			return p->pm1_sts >> (8 * off);
 		return p->pm1_en >> (8 * (off - 2));
 	}
+	if (in_tmr(&p->cfg, port))
+		return p->tmr_latch >> (8 * (port - p->cfg.pm_tmr));
 	if (in_block(port, p->cfg.pm1a_cnt, PM1_CNT_LEN)) {
 		/* ACPI mode for good: SCI_EN is never 0. */
 		cnt = (p->pm1_cnt & CNT_KEPT) | CNT_SCI_EN;
@@ -219,6 +254,10 @@ enum pc_power_event pc_power_io(struct pc_power *p, uint16_t port,
 		return PC_POWER_NONE;
 	}
 	pthread_mutex_lock(&p->lock);
+	/* One sample per access: a dword read must not tear across bytes. */
+	if (!is_write && (in_tmr(&p->cfg, port) ||
+			  in_tmr(&p->cfg, port + size - 1)))
+		p->tmr_latch = pm_tmr_count(p);
 	for (i = 0; i < size; i++) {
 		if (!is_write) {
 			v |= (uint32_t)read_byte(p, port + i) << (8 * i);

@@ -42,26 +42,6 @@ unsigned int pvh_memmap(uint64_t ram_bytes,
 	return n;
 }
 
-static struct vcpu *hvm_vcpu_alloc(struct domain *d, unsigned int id)
-{
-	struct vcpu *v = calloc(1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	v->d = d;
-	v->id = id;
-	pthread_mutex_init(&v->lock, NULL);
-	pthread_cond_init(&v->wake, NULL);
-	/* Hypercall arguments are read through pv_read() (hypercall.c). */
-	v->pv.id = id;
-	v->pv.mem = &d->mem;
-	v->pv.cpuid = &d->cpuid;
-	v->pv.vm_assist = &d->vm_assist;
-	v->pv.in_kernel = true;
-	v->pv.kernel_cr3 = GMEM_CR3_PHYS;
-	return v;
-}
-
 int pvh_build(struct domain *d, const struct pv_boot_image *img,
 	      struct pvh_layout *lay, const char **why)
 {
@@ -145,7 +125,7 @@ int pvh_build(struct domain *d, const struct pv_boot_image *img,
 
 	rc = -ENOMEM;
 	*why = NULL;
-	v = hvm_vcpu_alloc(d, 0);
+	v = hvm_vcpu_new(d, 0);
 	if (!v)
 		goto out;
 	d->vcpus[0] = v;

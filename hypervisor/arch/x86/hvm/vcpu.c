@@ -1,20 +1,58 @@
 // SPDX-License-Identifier: MIT
 /*
  * The HVM/PVH vCPU loop. The guest runs at CPL0 on its own page tables
- * and leaves the VM only for what hardware assist cannot do alone here:
- * hypercalls, the hypercall MSR, port I/O and MMIO nothing backs, hlt.
+ * and leaves the VM only for what hardware assist and KVM's irqchip
+ * cannot do alone: hypercalls, the hypercall MSR, port I/O of the
+ * emulated PC (hvm/pc.c), MMIO nothing backs, and (PVH only) hlt.
  */
 #include <stdio.h>
+#include <stdlib.h>
+
+#include <pvabi/sched.h>
 
 #include "pvisor/domain.h"
 #include "pvisor/hvm.h"
+#include "pvisor/hvm_pc.h"
 #include "pvisor/hypercall.h"
 #include "pvisor/log.h"
+
+struct vcpu *hvm_vcpu_new(struct domain *d, unsigned int id)
+{
+	struct vcpu *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->d = d;
+	v->id = id;
+	pthread_mutex_init(&v->lock, NULL);
+	pthread_cond_init(&v->wake, NULL);
+	/* Hypercall arguments are read through pv_read() (hypercall.c). */
+	v->pv.id = id;
+	v->pv.mem = &d->mem;
+	v->pv.cpuid = &d->cpuid;
+	v->pv.vm_assist = &d->vm_assist;
+	v->pv.in_kernel = true;
+	v->pv.kernel_cr3 = GMEM_CR3_PHYS;
+	return v;
+}
 
 static void hvm_crash(struct vcpu *v, const char *why)
 {
 	domain_crash(v->d, "vCPU%u at %#llx: %s", v->id,
 		     (unsigned long long)v->pv.cpu.rip, why);
+}
+
+/* Port I/O KVM left to us: the emulated PC's devices, or nothing. */
+static void hvm_port_io(struct vcpu *v, const struct plat_exit *e)
+{
+	uint32_t value = (uint32_t)e->value;
+
+	v->stats.emulated++;
+	if (e->count != 1)
+		return;		/* rep ins/outs: not emulated (all-ones) */
+	if (hvm_pc_io(v->d, e->port, e->size, e->is_write, &value) &&
+	    !e->is_write)
+		plat_vcpu_io_in(v->plat, value);
 }
 
 static void hvm_exit(struct vcpu *v, const struct plat_exit *e)
@@ -35,19 +73,26 @@ static void hvm_exit(struct vcpu *v, const struct plat_exit *e)
 				     hvm_hypercall_msr_write(v, e->value) != 0);
 		break;
 	case PLAT_EXIT_IO:
+		hvm_port_io(v, e);
+		break;
 	case PLAT_EXIT_MMIO_WRITE:
 	case PLAT_EXIT_MMIO_READ:
-		/* Nothing there yet: writes vanish, reads are all-ones. */
+		/* Nothing there: writes vanish, reads are all-ones. */
 		v->stats.emulated++;
 		break;
 	case PLAT_EXIT_HLT:
-		hvm_crash(v, "hlt, and no interrupt can come (no irqchip yet)");
+		/* Only without KVM's irqchip (PVH): nothing could wake it. */
+		hvm_crash(v, "hlt, and no interrupt can come (no irqchip)");
 		break;
 	case PLAT_EXIT_KICKED:
 		v->stats.kicks++;
 		break;
 	case PLAT_EXIT_SHUTDOWN:
-		hvm_crash(v, "triple fault");
+		/* A PC resets on a triple fault; Xen's HVM default too. */
+		if (v->d->type == DOMAIN_TYPE_HVM)
+			domain_shutdown(v->d, SHUTDOWN_reboot);
+		else
+			hvm_crash(v, "triple fault");
 		break;
 	case PLAT_EXIT_OTHER:
 		snprintf(why, sizeof(why), "%s", e->detail);

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The HVM domain builder: a PC without firmware. The ACPI tables go
+ * into the legacy BIOS area, the bzImage is laid out by Linux's own
+ * 64-bit boot protocol (linux_boot.c), vCPU0 enters the kernel in long
+ * mode and the others wait for the INIT/SIPI the kernel sends through
+ * KVM's LAPICs, as on a real PC.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "pvisor/acpi.h"
+#include "pvisor/domain.h"
+#include "pvisor/hvm.h"
+#include "pvisor/hvm_pc.h"
+#include "pvisor/linux_boot.h"
+#include "pvisor/loader.h"
+#include "pvisor/log.h"
+
+static int hvm_vcpus_create(struct domain *d, const struct linux_boot_entry *e)
+{
+	struct plat_hvm_vcpu_config vc = {
+		.entry = PLAT_HVM_ENTRY_LONG64,
+		.rip = e->rip, .rsi = e->rsi, .rsp = e->rsp, .cr3 = e->cr3,
+		.gdt_base = e->gdt_base, .gdt_limit = e->gdt_limit,
+		.cs = e->cs, .ds = e->ds, .tr = e->tr,
+		.tss_base = e->tss_base, .tss_limit = e->tss_limit,
+		.cpuid = &d->cpuid,
+	};
+
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		struct vcpu *v = hvm_vcpu_new(d, i);
+		int rc;
+
+		if (!v)
+			return -ENOMEM;
+		d->vcpus[i] = v;
+		if (i)
+			vc.entry = PLAT_HVM_ENTRY_AP;
+		rc = plat_vcpu_create_hvm(d->vm, i, &vc, &v->plat);
+		if (rc)
+			return rc;
+		/* APs run too: KVM holds them until their SIPI. */
+		v->initialised = true;
+		v->online = true;
+	}
+	return 0;
+}
+
+int hvm_build(struct domain *d, const struct pv_boot_image *img,
+	      struct hvm_layout *lay, const char **why)
+{
+	uint64_t ram_bytes = d->mem.nr_pages << PAGE_SHIFT;
+	struct acpi_config ac = {
+		.nr_vcpus = d->nr_vcpus,
+		.lapic_addr = 0xfee00000, .ioapic_addr = 0xfec00000,
+		.pm1a_evt = HVM_PM1A_EVT, .pm1a_cnt = HVM_PM1A_CNT,
+		.pm_tmr = HVM_PM_TMR, .sci_irq = HVM_SCI_IRQ, .s5_slp_typ = HVM_S5_SLP_TYP,
+		.reset_port = HVM_RESET_PORT, .reset_value = HVM_RESET_VALUE,
+	};
+	struct linux_boot_params_in in = {
+		.kernel = img->kernel, .kernel_len = img->kernel_len,
+		.initrd = img->ramdisk, .initrd_len = img->ramdisk_len,
+		.cmdline = img->cmdline ? img->cmdline : "",
+		.acpi_rsdp = HVM_ACPI_BASE,
+		.acpi_start = HVM_ACPI_BASE, .acpi_len = HVM_ACPI_SIZE,
+	};
+	struct linux_boot_entry e;
+	long n;
+	int rc;
+
+	memset(lay, 0, sizeof(*lay));
+	if (d->type != DOMAIN_TYPE_HVM || d->vcpus[0] || !d->pc) {
+		*why = "not a fresh HVM domain";
+		return -EINVAL;
+	}
+	n = acpi_build(&ac, d->mem.ram + HVM_ACPI_BASE, HVM_ACPI_SIZE,
+		       HVM_ACPI_BASE);
+	if (n < 0) {
+		*why = "cannot build the ACPI tables";
+		return (int)n;
+	}
+	rc = linux_boot_load(d->mem.ram, ram_bytes, &in, &e, why);
+	if (rc)
+		return rc;
+	lay->kernel_start = e.kernel_load;
+	lay->kernel_end = e.kernel_end;
+	lay->entry = e.rip;
+	lay->boot_params = e.boot_params;
+	lay->ramdisk = e.initrd_addr;
+	lay->ramdisk_len = img->ramdisk_len;
+	lay->acpi = HVM_ACPI_BASE;
+	lay->acpi_len = (uint64_t)n;
+	rc = hvm_vcpus_create(d, &e);
+	if (rc) {
+		*why = "cannot create the vCPUs";
+		return rc;
+	}
+	*why = NULL;
+	pr_debug("d%u: HVM kernel %#llx-%#llx entry %#llx boot_params %#llx "
+		 "initrd %#llx, ACPI %ld bytes at %#llx, %u vCPU(s)\n", d->id,
+		 (unsigned long long)e.kernel_load,
+		 (unsigned long long)e.kernel_end, (unsigned long long)e.rip,
+		 (unsigned long long)e.boot_params,
+		 (unsigned long long)e.initrd_addr, n,
+		 (unsigned long long)HVM_ACPI_BASE, d->nr_vcpus);
+	return 0;
+}
