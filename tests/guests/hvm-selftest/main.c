@@ -23,6 +23,7 @@
 #define RTC_DATA	0x71
 #define PM1A_EVT	0x600
 #define PM1A_CNT	0x604
+#define PM_TMR		0x608	/* the ACPI PM timer, 32 bits */
 #define SLP_TYP_S5	(5u << 10)
 #define SLP_EN		(1u << 13)
 #define HCALL_PORT	0xe4	/* pvisor's private hypercall port */
@@ -738,6 +739,18 @@ static void check_fadt(const uint8_t *f)
 	      f[88], f[89]);
 	if (f[108])
 		century_reg = f[108];
+	/* The PM timer: 32 bits (TMR_VAL_EXT), and it counts. */
+	check(rd32(f + 76) == PM_TMR && f[91] == 4 && (rd32(f + 112) & 0x100),
+	      "FADT PM_TMR_BLK 0x%x len %u flags 0x%x", rd32(f + 76), f[91],
+	      rd32(f + 112));
+	if (rd32(f + 76) == PM_TMR) {
+		uint32_t t0 = inl(PM_TMR), t1 = t0;
+
+		for (int i = 0; i < 1000 && t1 == t0; i++)
+			t1 = inl(PM_TMR);
+		check(t1 != t0, "PM timer stands still at 0x%x", t0);
+		pr("PM timer: 0x%x then 0x%x", t0, t1);
+	}
 	if (len >= 184) {
 		/* The 64-bit GAS copies, which ACPI 2.0+ readers prefer. */
 		uint64_t xevt = rd64(f + 152), xcnt = rd64(f + 176);
@@ -1202,7 +1215,7 @@ static bool port_excluded(unsigned int port, unsigned int size)
 	return false;
 }
 
-/* Ports KVM's PIC, ELCR, PIT and speaker, or our RTC, answer. */
+/* Ports KVM's PIC, ELCR, PIT and speaker, or our RTC and PM timer, answer. */
 static bool port_claimed(unsigned int port, unsigned int size)
 {
 	unsigned int p;
@@ -1210,7 +1223,8 @@ static bool port_claimed(unsigned int port, unsigned int size)
 	for (p = port; p < port + size; p++) {
 		if (p == 0x20 || p == 0x21 || p == 0xa0 || p == 0xa1 ||
 		    p == 0x4d0 || p == 0x4d1 || (p >= 0x40 && p <= 0x43) ||
-		    p == 0x61 || p == RTC_INDEX || p == RTC_DATA)
+		    p == 0x61 || p == RTC_INDEX || p == RTC_DATA ||
+		    (p >= PM_TMR && p < PM_TMR + 4))
 			return true;
 	}
 	return false;
