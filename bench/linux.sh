@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make bench, the stock Debian kernel (make linux-guest) as a PV guest:
+# make bench, the stock Debian kernel (make linux-guest) as a PV and as an
+# HVM guest, side by side (PVH: the kernel does not boot as PVH yet):
 #  1. boot: `pvctl create` to the first userspace line on the console
 #     ("pvisor-initramfs: userspace reached"), median of BOOTS boots under
 #     pvisord, and the exits of one such boot by kind (`pvctl run --stats`,
@@ -11,6 +12,11 @@
 #     pvisor, in the guest on QEMU TCG and natively on the host; exits per
 #     operation on pvisor from `pvctl run --stats` runs that do one measure
 #     each, minus a run that starts pvbench and measures nothing.
+# HVM costs BOOTS + 3 boots: its last timed boot also runs pvbench (the
+# boot time is taken before pvbench starts), and its exits of one boot
+# are those of the baseline run (boot, pvbench doing nothing, poweroff).
+# If HVM cannot run (a PVM host, ...), its columns say "–" and one line
+# says why; the PV figures and the exit status do not depend on it.
 # The initramfs used is build/linux/initrd.img with a second cpio
 # (bin/pvbench) appended, the same file for pvisor and QEMU.
 # Environment: BUILD (build), LINUX_BENCH_BOOTS (3), BENCH_TIMEOUT (120 s),
@@ -33,7 +39,11 @@ LINE="pvisor-initramfs: userspace reached"
 # is the same everywhere: its time is the figure).
 G_SYS=20000 G_FORK=100 CPU=300000000
 H_SYS=2000000 H_FORK=1000
+# HVM's exits/op run for fork: more loops, as each byte of the result
+# line on the serial port is an exit; fork is cheap on HVM.
+HV_FORK=1000
 PV_CMDLINE="console=hvc0 nr_cpus=1"
+HVM_CMDLINE="console=ttyS0 nr_cpus=1"
 
 echo
 echo "### Linux guest: boot, system calls, fork+exec, CPU"
@@ -71,6 +81,20 @@ wait_for() {
 		sleep 0.01
 	done
 	return 1
+}
+# HVM failures do not stop the bench: they only drop the HVM figures.
+hvm=0 hvm_why=
+hvm_skip() {	# WHY [FILE]: the first WHY is reported; FILE's tail on stderr
+	[ -n "$hvm_why" ] || hvm_why=$1
+	echo "bench linux: HVM not measured: $1" >&2
+	[ -n "${2:-}" ] && [ -f "$2" ] && tail -n 20 "$2" | sed 's/^/    /' >&2
+	return 1
+}
+# first_err FILE FALLBACK: pvctl's own error line in FILE (the hypervisor
+# may log before it), else FALLBACK
+first_err() {
+	l=$(tr -d '\r' < "$1" | grep '^pvctl' | head -n 1)
+	echo "${l:-$2}"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # PVBENCH lines: value of key K for measure M in file F
@@ -129,6 +153,34 @@ if [ "$have_kvm" = 1 ]; then
 		fail "pvbench in the guest did not finish" "$D/pvbench.log"
 	cp "$D/pvbench.log" "$tmp/pv.out"
 	"$PVCTL" destroy pvbench >/dev/null 2>&1
+
+	# ---- HVM boots under the same pvisord ------------------------------
+	hcreate() {	# NAME CMDLINE
+		"$PVCTL" create name="$1" type=hvm kernel="$KERNEL" \
+			ramdisk="$BINITRD" memory="$MEMORY" vcpus=1 cmdline="$2" \
+			on_poweroff=destroy on_crash=preserve \
+			>/dev/null 2>"$tmp/hcreate.err" ||
+			hvm_skip "$(first_err "$tmp/hcreate.err" "pvctl create $1 failed")"
+	}
+	for i in $(seq "$BOOTS"); do
+		c=pvisor.exit stop="powering off" secs=30
+		# The last boot then runs pvbench: one HVM boot less.
+		[ "$i" = "$BOOTS" ] && stop="PVBENCH done" secs=$TIMEOUT \
+			c="pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
+		t0=$(now_ns)
+		hcreate "hboot$i" "$HVM_CMDLINE $c" || break
+		if ! wait_for "$D/hboot$i.log" "$LINE" "$TIMEOUT"; then
+			hvm_skip "HVM boot $i: no userspace within ${TIMEOUT}s" "$D/hboot$i.log"
+			"$PVCTL" destroy "hboot$i" >/dev/null 2>&1
+			break
+		fi
+		echo $(( ($(now_ns) - t0) / 1000000 )) >> "$tmp/hvm_boot_ms"
+		wait_for "$D/hboot$i.log" "$stop" "$secs"
+		cp "$D/hboot$i.log" "$tmp/hvm.out"	# the last: pvbench's
+		"$PVCTL" destroy "hboot$i" >/dev/null 2>&1
+	done
+	[ -n "$hvm_why" ] || grep -aq "PVBENCH done" "$tmp/hvm.out" ||
+		hvm_skip "pvbench in the HVM guest did not finish" "$tmp/hvm.out"
 	kill -TERM "$DPID" 2>/dev/null
 	wait "$DPID" 2>/dev/null
 	DPID=
@@ -145,6 +197,26 @@ if [ "$have_kvm" = 1 ]; then
 	stats none "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0"
 	stats sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
 	stats fork "pvbench pvbench.syscall=0 pvbench.fork=$G_FORK pvbench.cpu=0"
+
+	# ---- HVM: exit counters (the baseline run is also the boot's) ------
+	hstats() {	# NAME CMDLINE: as stats; a failure skips HVM
+		[ -z "$hvm_why" ] || return 1
+		timeout --kill-after=5 "$TIMEOUT" "$PVCTL" run --type hvm \
+			--kernel "$KERNEL" --ramdisk "$BINITRD" --memory "$MEMORY" \
+			--stats --cmdline "$HVM_CMDLINE $2" \
+			>"$tmp/$1.out" 2>"$tmp/$1.err" </dev/null
+		rc=$?
+		case $rc in
+		0)	grep -aq "PVBENCH done" "$tmp/$1.out" ||
+				hvm_skip "pvctl run --type hvm ($1): pvbench did not finish" "$tmp/$1.out" ;;
+		124|137) hvm_skip "pvctl run --type hvm ($1): not done within ${TIMEOUT}s" "$tmp/$1.out" ;;
+		*)	hvm_skip "$(first_err "$tmp/$1.err" "pvctl run --type hvm ($1): exit status $rc")" "$tmp/$1.err" ;;
+		esac
+	}
+	hstats hnone "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0"
+	hstats hsys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
+	hstats hfork "pvbench pvbench.syscall=0 pvbench.fork=$HV_FORK pvbench.cpu=0"
+	[ -n "$hvm_why" ] || hvm=1
 fi
 
 # ---- QEMU TCG ----------------------------------------------------------
@@ -178,21 +250,23 @@ counters() {
 	     $1 == "hypercall" { print "hc:" $2, $3 }
 	     $1 == "trap" { print "trap:" $3, $4 }' "$tmp/$1.err"
 }
-# per_op RUN N: "exits/op (largest kinds per op)" of RUN minus run none
+# per_op RUN N BASE SKIP: "exits/op (largest kinds per op)" of RUN minus
+# run BASE, kinds SKIP left out (on PV, emulated is in #GP and #UD already)
 per_op() {
-	counters none > "$tmp/c.none"
+	counters "$3" > "$tmp/c.$3"
 	counters "$1" > "$tmp/c.$1"
-	awk -v n="$2" 'FNR == NR { b[$1] = $2; next } { v[$1] = $2 }
+	awk -v n="$2" -v skip=" exits $4 " 'FNR == NR { b[$1] = $2; next } { v[$1] = $2 }
 	END {
 		for (k in b) if (!(k in v)) v[k] = 0
 		printf "%.2f", (v["exits"] - b["exits"]) / n
-		for (k in v) if (k != "exits" && k != "emulated" && k != "bounces")
+		for (k in v) if (!index(skip, " " k " "))
 			print k, (v[k] - b[k]) / n > "/dev/stderr"
-	}' "$tmp/c.none" "$tmp/c.$1" 2>"$tmp/k.$1"
+	}' "$tmp/c.$3" "$tmp/c.$1" 2>"$tmp/k.$1"
 	sort -k2 -g -r "$tmp/k.$1" | awk '$2 >= 0.05 && n < 4 {
 		k = $1; sub(/^hc:/, "", k); sub(/^trap:13$/, "#GP", k)
 		sub(/^trap:14$/, "#PF", k); sub(/^trap:6$/, "#UD", k)
 		sub(/^user-syscalls$/, "syscall bounce", k)
+		sub(/^emulated$/, "port I/O+MMIO", k)
 		s = s sprintf("%s%s %.2f", n++ ? ", " : "", k, $2) }
 		END { if (s != "") printf " (%s)", s }'
 }
@@ -209,50 +283,65 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0)
 qver=$("$QEMU" --version 2>/dev/null | head -n 1)
 cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
 echo "host: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs; guest: Debian $kver,"
-echo "${MEMORY} MiB, 1 vCPU; pvisor cmdline \"$PV_CMDLINE\"; QEMU: ${qver:-none}"
+echo "${MEMORY} MiB, 1 vCPU; pvisor cmdline PV \"$PV_CMDLINE\", HVM \"$HVM_CMDLINE\";"
+echo "QEMU: ${qver:-none}"
 echo
+echo "PVH: not measured: the Debian kernel does not boot as PVH on pvisor yet"
 [ "$have_kvm" = 1 ] || echo "bench linux: /dev/kvm not available: pvisor columns skipped (nothing was measured on pvisor)"
+[ -n "$hvm_why" ] && echo "HVM: not measured: $hvm_why"
 if [ "${PVISOR_VM:-0}" = 1 ]; then
 	echo "bench linux: in the nested-KVM VM: QEMU column skipped (TCG inside TCG compares nothing)"
 elif [ "$have_qemu" = 0 ]; then
 	echo "bench linux: $QEMU not installed (make deps installs qemu-system-x86): QEMU column skipped"
 fi
-[ "$have_kvm" = 1 ] && [ "$have_qemu" = 1 ] || echo
+echo
 
-pv_boot='' q_boot='' pv_list=– q_list=–
+pv_boot='' q_boot='' h_boot='' pv_list=– q_list=– h_list=–
 if [ "$have_kvm" = 1 ]; then
 	pv_boot=$(median < "$tmp/pv_boot_ms")
 	pv_list=$(tr '\n' ' ' < "$tmp/pv_boot_ms" | sed 's/ $//')
+fi
+if [ "$hvm" = 1 ]; then
+	h_boot=$(median < "$tmp/hvm_boot_ms")
+	h_list=$(tr '\n' ' ' < "$tmp/hvm_boot_ms" | sed 's/ $//')
 fi
 if [ "$have_qemu" = 1 ]; then
 	q_boot=$(median < "$tmp/q_boot_ms")
 	q_list=$(tr '\n' ' ' < "$tmp/q_boot_ms" | sed 's/ $//')
 fi
-row() {	# LABEL MEASURE EXITS [KEY SCALE]: times are KEY (ns_per_op) * SCALE ns
-	pv='' q=''
-	k=${4:-ns_per_op} sc=${5:-1}
+row() {	# LABEL MEASURE EXITS-PV EXITS-HVM [KEY SCALE]: times are KEY (ns_per_op) * SCALE ns
+	pv='' h='' q=''
+	k=${5:-ns_per_op} sc=${6:-1}
 	[ "$have_kvm" = 1 ] && pv=$(pvb "$2" "$k" "$tmp/pv.out")
+	[ "$hvm" = 1 ] && h=$(pvb "$2" "$k" "$tmp/hvm.out")
 	[ "$have_qemu" = 1 ] && q=$(pvb "$2" "$k" "$tmp/q.out")
 	n=$(pvb "$2" "$k" "$tmp/native.out")
-	pv=$(scale "$pv" "$sc") q=$(scale "$q" "$sc") n=$(scale "$n" "$sc")
-	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$q") | $(fmt_t "$n") | $(ratio "$pv" "$q") | $(ratio "$pv" "$n") | $3 |"
+	pv=$(scale "$pv" "$sc") h=$(scale "$h" "$sc") q=$(scale "$q" "$sc") n=$(scale "$n" "$sc")
+	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$h") | $(ratio "$h" "$pv") | $(fmt_t "$q") | $(fmt_t "$n") | $(ratio "$pv" "$q") | $(ratio "$pv" "$n") | $3 | $4 |"
 }
 boot_exits=– sys_exits=– fork_exits=–
+h_boot_exits=– h_sys_exits=– h_fork_exits=–
 if [ "$have_kvm" = 1 ]; then
 	boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/boot.err") per boot"
-	sys_exits=$(per_op sys "$G_SYS")
-	fork_exits=$(per_op fork "$G_FORK")
+	sys_exits=$(per_op sys "$G_SYS" none "emulated bounces")
+	fork_exits=$(per_op fork "$G_FORK" none "emulated bounces")
+fi
+if [ "$hvm" = 1 ]; then
+	h_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/hnone.err") per boot"
+	h_sys_exits=$(per_op hsys "$G_SYS" hnone bounces)
+	h_fork_exits=$(per_op hfork "$HV_FORK" hnone bounces)
 fi
 
-echo "| measure | pvisor (PV) | QEMU TCG | native host | pvisor ÷ QEMU | pvisor ÷ native | exits/op on pvisor |"
-echo "|---|---:|---:|---:|---:|---:|---|"
-echo "| boot to first userspace line, median of $BOOTS | $(fmt_t "${pv_boot:+${pv_boot}000000}") | $(fmt_t "${q_boot:+${q_boot}000000}") | – | $(ratio "$pv_boot" "$q_boot") | – | $boot_exits |"
-row "null syscall (getppid)" syscall "$sys_exits"
-row "fork + exec + wait (static pvbench)" fork_exec "$fork_exits"
-row "CPU loop, $CPU xorshift steps (whole loop)" cpu "– (no syscalls: timer ticks only)" total_ms 1000000
+echo "| measure | pvisor (PV) | pvisor (HVM) | HVM ÷ PV | QEMU TCG | native host | PV ÷ QEMU | PV ÷ native | exits/op on pvisor (PV) | exits/op on pvisor (HVM) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
+echo "| boot to first userspace line, median of $BOOTS | $(fmt_t "${pv_boot:+${pv_boot}000000}") | $(fmt_t "${h_boot:+${h_boot}000000}") | $(ratio "$h_boot" "$pv_boot") | $(fmt_t "${q_boot:+${q_boot}000000}") | – | $(ratio "$pv_boot" "$q_boot") | – | $boot_exits | $h_boot_exits |"
+row "null syscall (getppid)" syscall "$sys_exits" "$h_sys_exits"
+row "fork + exec + wait (static pvbench)" fork_exec "$fork_exits" "$h_fork_exits"
+row "CPU loop, $CPU xorshift steps (whole loop)" cpu "– (no syscalls: timer ticks only)" – total_ms 1000000
 echo
-echo "Boots (ms): pvisor $pv_list; QEMU $q_list. Loops: guest syscall=$G_SYS"
-echo "fork=$G_FORK, native syscall=$H_SYS fork=$H_FORK, cpu=$CPU everywhere."
+echo "Boots (ms): pvisor PV $pv_list; pvisor HVM $h_list; QEMU $q_list. Loops: guest"
+echo "syscall=$G_SYS fork=$G_FORK (HVM exits/op: fork=$HV_FORK), native syscall=$H_SYS"
+echo "fork=$H_FORK, cpu=$CPU everywhere."
 
 [ "$have_kvm" = 1 ] || exit 0
 echo
@@ -282,8 +371,25 @@ counters boot | awk -v hdr="$hdr" '
 		printf "**total exits** (rows above include calls batched in multicalls)|%d\n", c["exits"]
 		printf "event upcalls delivered (on entry, not exits)|%d\n", c["upcalls"]
 	}' | awk -F'|' '{ printf "| %s | %d |\n", $1, $2 }'
+if [ "$hvm" = 1 ]; then
+	echo
+	echo "Exits of one boot as HVM (\`pvctl run --type hvm --stats\`, the baseline"
+	echo "run: boots, starts pvbench, which does nothing, powers off):"
+	echo
+	echo "| exit kind | count |"
+	echo "|---|---:|"
+	counters hnone | awk '{ c[$1] = $2 } $1 ~ /^hc:/ { hc += $2 }
+		END {
+			printf "| port I/O and MMIO emulated (the serial console among them) | %d |\n", c["emulated"]
+			printf "| kick (vCPU woken out of the VM) | %d |\n", c["kicks"]
+			printf "| hypercall | %d |\n", hc
+			printf "| **total exits** | %d |\n", c["exits"]
+		}'
+fi
 echo
 echo "exits/op: (exits of a \`pvctl run --stats\` run that does only that loop"
 echo "- exits of one that starts pvbench and does nothing) / loop count; in"
-echo "brackets the largest kinds per op. Times: CLOCK_MONOTONIC in pvbench;"
-echo "boot: \`pvctl create\` (or QEMU start) to \"$LINE\" on the console."
+echo "brackets the largest kinds per op. HVM counts only the exits that reach"
+echo "pvisor: KVM handles EPT faults, the LAPIC timer, the PIT and hlt itself."
+echo "Times: CLOCK_MONOTONIC in pvbench; boot: \`pvctl create\` (or QEMU start)"
+echo "to \"$LINE\" on the console."
