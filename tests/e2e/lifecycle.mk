@@ -29,6 +29,12 @@ check-linux-hvm: $(BUILD)/pvctl $(BUILD)/pvisord linux-guest
 	$(Q)$(WITH_KVM) linux-hvm 'BUILD=$(BUILD) sh tests/e2e/linux-hvm.sh'
 .PHONY: check-linux-hvm
 
+# PVH and HVM self-test kernels through pvisord, and the refusals.
+CHECK_TARGETS += check-guest-types
+check-guest-types: $(BUILD)/pvctl $(BUILD)/pvisord $(PVH_GUEST_ELFS) $(HVM_GUEST_IMAGES)
+	$(Q)$(WITH_KVM) guest-types 'BUILD=$(BUILD) sh tests/e2e/guest-types.sh'
+.PHONY: check-guest-types
+
 # Hostile guests (tests/guests/fuzz) beside victims; pvctl-san runs the
 # fuzz kernel once more under ASan/UBSan.
 PVCTL_SAN := $(BUILD)/pvctl-san

@@ -97,7 +97,7 @@ int cmd_info(int argc, char **argv)
 	       "yes (guest user CPUID sees the domain policy)" :
 	       "no (plain CPUID sees the host's KVM view)");
 	/* xl info's virt_caps: guest types this host can run. */
-	printf("virt_caps           : pv%s\n", info.hvm_capable ? " pvh" : "");
+	printf("virt_caps           : pv%s\n", info.hvm_capable ? " pvh hvm" : "");
 	if (info.hvm_capable)
 		printf("hvm_hypercalls      : %s\n",
 		       plat_hvm_hcall_name(info.hvm_hcall));

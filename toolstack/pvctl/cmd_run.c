@@ -261,6 +261,11 @@ int cmd_run(int argc, char **argv)
 			cfg_type_name(type), no);
 		return 1;
 	}
+	no = hvm_config_problem(&cfg);
+	if (no) {
+		fprintf(stderr, "pvctl run: %s\n", no);
+		return 2;
+	}
 	rc = domain_create(&cfg, &host, &d);
 	if (rc) {
 		fprintf(stderr, "pvctl run: cannot create domain: %s\n",

@@ -378,7 +378,8 @@ static int cmd_info(struct ctl_request *q, struct reply *r)
 	say(r, "tsc_khz             : %u\n", pvd_host.tsc_khz);
 	say(r, "exit_roundtrip_us   : %.1f\n", pvd_host.exit_roundtrip_us);
 	say(r, "xen_version         : 4.17 (ABI)\n");
-	say(r, "virt_caps           : pv\n");
+	say(r, "virt_caps           : pv%s\n",
+	    pvd_host.hvm_capable ? " pvh hvm" : "");
 	say(r, "max_domains         : %d\n", CONFIG_MAX_DOMAINS);
 	say(r, "max_vcpus           : %d\n", CONFIG_MAX_VCPUS);
 	say(r, "domains             : %u\n", n);

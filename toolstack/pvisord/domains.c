@@ -169,6 +169,12 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
+	why = hvm_config_problem(&cfg);
+	if (why) {
+		snprintf(err, errlen, "cannot create domain: %s", why);
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
 	rc = domain_create(&cfg, &pvd_host, &d);
 	if (rc) {
 		if (rc == -EUSERS)

@@ -20,6 +20,9 @@ struct vcpu;
 /* Why a host or a configuration cannot have this guest type (NULL: can). */
 const char *hvm_refusal(int type, const struct plat_info *host);
 
+/* What this slice cannot give such a domain yet (NULL: nothing). */
+const char *hvm_config_problem(const struct domain_config *cfg);
+
 /* The HVM part of domain_create: VM, RAM and hypercall exits, no vCPUs. */
 int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		      const struct plat_info *host);
@@ -51,6 +54,7 @@ unsigned int pvh_memmap(uint64_t ram_bytes,
 #define PVH_MEMMAP_MAX		4
 /* Guest RAM a PVH domain may have: below the MMIO window (no high RAM yet). */
 #define PVH_MMIO_BASE		0xfc000000ull
+_Static_assert((PVH_MMIO_BASE >> 20) == 4032, "hvm_config_problem's text");
 
 /* Where hvm_build put things (guest-physical). */
 struct hvm_layout {

@@ -828,7 +828,11 @@ int plat_vcpu_run(struct plat_vcpu *v, struct cpu_state *cpu,
 	}
 	rc = ioctl(v->fd, KVM_RUN, 0);
 	run->immediate_exit = 0;
-	if (rc < 0 && errno != EINTR) {
+	/*
+	 * EAGAIN: an AP woke from its wait for INIT/SIPI still not started
+	 * (an INIT, say, and the SIPI yet to come): run it again.
+	 */
+	if (rc < 0 && errno != EINTR && errno != EAGAIN) {
 		snprintf(exit->detail, sizeof(exit->detail),
 			 "KVM_RUN failed: %s", strerror(errno));
 		exit->kind = PLAT_EXIT_OTHER;

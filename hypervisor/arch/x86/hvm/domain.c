@@ -21,6 +21,19 @@ const char *hvm_refusal(int type, const struct plat_info *host)
 	return NULL;
 }
 
+const char *hvm_config_problem(const struct domain_config *cfg)
+{
+	/* Not yet: RAM above the MMIO window; PVH secondary vCPUs. */
+	if (cfg->type == DOMAIN_TYPE_PV)
+		return NULL;
+	if (cfg->memory_mb > (PVH_MMIO_BASE >> 20))
+		return "PVH and HVM guests have at most 4032 MiB for now "
+		       "(no RAM above the MMIO window yet)";
+	if (cfg->type == DOMAIN_TYPE_PVH && cfg->vcpus != 1)
+		return "PVH guests have 1 vCPU for now";
+	return NULL;
+}
+
 int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		      const struct plat_info *host)
 {
@@ -33,14 +46,9 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		pr_err("d%u: %s\n", d->id, no);
 		return -EOPNOTSUPP;
 	}
-	/* Not yet: RAM above the MMIO window; PVH secondary vCPUs. */
-	if ((nr_pages << PAGE_SHIFT) > PVH_MMIO_BASE) {
-		pr_err("d%u: %s guests have at most %llu MiB for now\n",
-		       d->id, domain_type_name(cfg->type), PVH_MMIO_BASE >> 20);
-		return -EOPNOTSUPP;
-	}
-	if (!hvm && cfg->vcpus != 1) {
-		pr_err("d%u: PVH guests have 1 vCPU for now\n", d->id);
+	no = hvm_config_problem(cfg);
+	if (no) {
+		pr_err("d%u: %s\n", d->id, no);
 		return -EOPNOTSUPP;
 	}
 	/* HVM: no Xen leaves until it has PVHVM's hypercalls (docs/pvh.md). */
