@@ -22,7 +22,8 @@ bad() {
 }
 
 # 1. the PVH self-test through the daemon: console_io into the log
-"$PVCTL" create name=p1 type=pvh kernel="$PVH" memory=32 >/dev/null
+"$PVCTL" create name=p1 type=pvh kernel="$PVH" memory=32 \
+	cmdline=pvhtest=1 >/dev/null
 if wait_gone p1 120 && grep -q "PASS pvh-hello" "$T/p1.log" &&
    grep -q "p1) powered off" "$T/pvisord.log" &&
    grep -q "started: pvh" "$T/pvisord.log"; then
@@ -61,9 +62,9 @@ refused() {	# name expected-text args...
 	fi
 }
 refused hdisk "cannot have disks or vifs yet" type=hvm kernel="$HVM" \
-	disk="$T/none.img,raw,xvda,rw"
+	"disk=['$T/none.img,raw,xvda,rw']"
 refused hvif "cannot have disks or vifs yet" type=hvm kernel="$HVM" \
-	vif=bridge=pvbr0
+	"vif=['bridge=pvbr0']"
 refused helf "not a bzImage" type=hvm kernel="$PVH" memory=32
 refused hbig "guests have at most" type=hvm kernel="$HVM" memory=8192
 "$PVCTL" list | grep -q -e hdisk -e hvif -e helf -e hbig &&
