@@ -43,6 +43,8 @@ $(PVCTL_SAN): $(TOOL_SRCS:%.c=$(BUILD)/san/%.o) $(LIBPVISOR_SAN) $(LIBPVCFG_SAN)
 	$(Q)echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) $(CFG_LDLIBS)
 
+check-hvm: $(PVCTL_SAN)
+
 CHECK_TARGETS += check-hostile
 check-hostile: $(BUILD)/pvctl $(BUILD)/pvisord $(PVCTL_SAN) $(E2E_IDLE) $(E2E_XSRING) $(BUILD)/guests/fuzz.elf
 	$(Q)$(WITH_KVM) hostile 'BUILD=$(BUILD) sh tests/e2e/hostile.sh'

@@ -5,7 +5,9 @@
 #   FAIL: guest/<name> (why)    followed by the last 30 lines of console
 # Without a usable /dev/kvm every kernel FAILs: make runs this through
 # scripts/with-kvm.sh, which uses the nested VM (tests/vm) instead.
-# Usage: run.sh NAME...   (BUILD, GUEST_TIMEOUT, GUEST_MEMORY from the env)
+# Usage: run.sh NAME...   (BUILD, GUEST_TIMEOUT, GUEST_MEMORY from the env;
+# PVCTL another pvctl, e.g. pvctl-san, and GUEST_TAG a suffix for the
+# verdict names and logs of such a run)
 
 BUILD=${BUILD:-build}
 PVCTL=${PVCTL:-$BUILD/pvctl}
@@ -27,7 +29,7 @@ for name in "$@"; do
 	elf="$BUILD/guests/$name.elf"
 	# HVM self-tests are bzImages (tests/guests/hvm-selftest).
 	[ -f "$BUILD/guests/$name.bzImage" ] && elf="$BUILD/guests/$name.bzImage"
-	log="$log_dir/$name.log"
+	log="$log_dir/$name${GUEST_TAG:-}.log"
 	if [ ! -x "$PVCTL" ]; then
 		echo "FAIL: guest/$name ($PVCTL not built)"
 		status=1
@@ -49,7 +51,7 @@ for name in "$@"; do
 		"$PVCTL" run --kernel "$elf" --memory "$MEMORY" $args >"$log" 2>&1 </dev/null
 	rc=$?
 	if [ "$rc" -eq 0 ] && grep -q "PASS $name\$" "$log" && ! grep -q FAIL "$log"; then
-		echo "PASS: guest/$name"
+		echo "PASS: guest/$name${GUEST_TAG:-}"
 		continue
 	fi
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -61,7 +63,7 @@ for name in "$@"; do
 	else
 		why="no PASS line"
 	fi
-	echo "FAIL: guest/$name ($why)"
+	echo "FAIL: guest/$name${GUEST_TAG:-} ($why)"
 	tail -n 30 "$log" | sed 's/^/    /'
 	status=1
 done
