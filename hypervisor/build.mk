@@ -52,12 +52,14 @@ HV_SRCS += \
 	hypervisor/arch/x86/hvm/cpuid.c \
 	hypervisor/arch/x86/hvm/domain.c \
 	hypervisor/arch/x86/hvm/hvm_build.c \
+	hypervisor/arch/x86/hvm/hvm_op.c \
 	hypervisor/arch/x86/hvm/hypercall.c \
 	hypervisor/arch/x86/hvm/linux_boot.c \
 	hypervisor/arch/x86/hvm/pc.c \
 	hypervisor/arch/x86/hvm/pc_power.c \
 	hypervisor/arch/x86/hvm/pvh_build.c \
 	hypervisor/arch/x86/hvm/rtc_cmos.c \
+	hypervisor/arch/x86/hvm/shared_info.c \
 	hypervisor/arch/x86/hvm/uart16550.c \
 	hypervisor/arch/x86/hvm/vcpu.c \
 	hypervisor/loader/bzimage.c \

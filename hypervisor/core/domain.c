@@ -479,6 +479,7 @@ void domain_destroy(struct domain *d)
 	}
 	/* Threads are gone; ports and timers still reference the vCPUs. */
 	domain_events_fini(d);
+	hvm_events_fini(d);
 	for (unsigned int i = 0; i < CONFIG_MAX_VCPUS; i++) {
 		struct vcpu *v = d->vcpus[i];
 

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 
 #include "pvisor/domain_events.h"
+#include "pvisor/hvm.h"
 #include "pvisor/log.h"
 #include "pvisor/pv_mm.h"
 
@@ -93,6 +94,11 @@ static void hook_kick(void *ctx, unsigned int id)
 
 	if (!v)
 		return;
+	if (d->type != DOMAIN_TYPE_PV) {
+		/* An interrupt, which KVM delivers without leaving the VM. */
+		hvm_upcall(v);
+		return;
+	}
 	if (v != this_vcpu) {
 		vcpu_kick(v);
 		return;

@@ -23,6 +23,16 @@ static uint32_t pv_features(const struct domain *d)
 	return f;
 }
 
+/*
+ * PVH and HVM guests: their own page tables over a translated physmap,
+ * event upcalls by vector. No PV clock for them yet (hvm_safe_pvclock).
+ */
+static uint32_t hvm_features(void)
+{
+	return (1u << XENFEAT_auto_translated_physmap) |
+	       (1u << XENFEAT_hvm_callback_vector);
+}
+
 static long copy_string_out(struct vcpu *v, uint64_t va, const char *s,
 			    size_t field)
 {
@@ -68,7 +78,9 @@ long do_xen_version(struct vcpu *v, const uint64_t a[6])
 
 		if (pv_read(&v->pv, arg, &fi, sizeof(fi)))
 			return -EFAULT;
-		fi.submap = fi.submap_idx == 0 ? pv_features(v->d) : 0;
+		fi.submap = fi.submap_idx != 0 ? 0 :
+			    v->d->type == DOMAIN_TYPE_PV ? pv_features(v->d) :
+			    hvm_features();
 		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
 			return -EINVAL;
 		return pv_write(&v->pv, arg, &fi, sizeof(fi)) ? -EFAULT : 0;

@@ -22,6 +22,7 @@
 #include <pvabi/io/blkif.h>
 #include <pvabi/io/netif.h>
 #include <pvabi/hvm/start_info.h>
+#include <pvabi/hvm/hvm_op.h>
 
 #define ABI_COLLECT abi_collect_ours
 #include "abi-collect.h"

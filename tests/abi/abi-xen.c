@@ -36,6 +36,8 @@
 #include <xen/io/blkif.h>
 #include <xen/io/netif.h>
 #include <xen/arch-x86/hvm/start_info.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 
 #define ABI_COLLECT abi_collect_xen
 #include "abi-collect.h"

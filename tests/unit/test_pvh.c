@@ -12,14 +12,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <pvabi/elfnote.h>
+#include <pvabi/features.h>
+#include <pvabi/hvm/hvm_op.h>
+#include <pvabi/memory.h>
+#include <pvabi/version.h>
 #include <pvabi/sched.h>
 #include <pvabi/xen.h>
 
 #include "pvisor/cpuid.h"
 #include "pvisor/domain.h"
+#include "pvisor/domain_events.h"
 #include "pvisor/guest_mem.h"
 #include "pvisor/hvm.h"
 #include "pvisor/loader.h"
@@ -354,6 +361,188 @@ static void test_hypercall_msr(void **state)
 	hvm_fixture_free(v);
 }
 
+
+/* An HVM domain with real RAM (a memfd, as domain_setup_ram makes) and
+ * its event channels, without KVM: vCPUs have no platform part. */
+static struct domain *hvm_events_fixture(void)
+{
+	static struct plat_info host = { .tsc_khz = 1000000 };
+	struct domain_config cfg = { .type = DOMAIN_TYPE_HVM, .vcpus = 2 };
+	struct domain *d = calloc(1, sizeof(*d));
+
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->state_changed, NULL);
+	d->type = DOMAIN_TYPE_HVM;
+	d->state = DOMAIN_RUNNING;
+	d->id = 7;
+	d->hvm.shinfo_fd = -1;
+	pthread_mutex_init(&d->hvm.lock, NULL);
+	/* domain_setup_ram's RAM, without the VM it maps it into. */
+	d->ram_fd = memfd_create("test-ram", MFD_CLOEXEC);
+	assert_true(d->ram_fd >= 0);
+	assert_int_equal(ftruncate(d->ram_fd, 256 * 4096), 0);
+	d->mem.ram = mmap(NULL, 256 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, d->ram_fd, 0);
+	assert_true(d->mem.ram != MAP_FAILED);
+	d->mem.nr_pages = 256;
+	d->nr_vcpus = 2;
+	for (unsigned int i = 0; i < 2; i++) {
+		d->vcpus[i] = hvm_vcpu_new(d, i);
+		assert_non_null(d->vcpus[i]);
+	}
+	assert_int_equal(hvm_events_init(d, &cfg, &host), 0);
+	return d;
+}
+
+static void hvm_events_fixture_free(struct domain *d)
+{
+	domain_events_fini(d);
+	hvm_events_fini(d);
+	munmap(d->mem.ram, 256 * 4096);
+	close(d->ram_fd);
+	for (unsigned int i = 0; i < 2; i++)
+		free(d->vcpus[i]);
+	free(d);
+}
+
+/* A guest structure at guest-physical addr, for paging-off hypercalls. */
+static uint64_t put(struct domain *d, uint64_t addr, const void *s, size_t n)
+{
+	memcpy(d->mem.ram + addr, s, n);
+	return addr;
+}
+
+static long physmap(struct vcpu *v, uint16_t domid, uint32_t space,
+		    uint64_t idx, uint64_t gpfn)
+{
+	struct xen_add_to_physmap x = { .domid = domid, .space = space,
+					.idx = idx, .gpfn = gpfn };
+	uint64_t a[6] = { XENMEM_add_to_physmap, 0x3000 };
+
+	put(v->d, 0x3000, &x, sizeof(x));
+	return hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0);
+}
+
+/* shared_info appears where the guest asks, moves, and RAM comes back. */
+static void test_hvm_shared_info(void **state)
+{
+	struct domain *d = hvm_events_fixture();
+	struct vcpu *v = d->vcpus[0];
+	struct xen_feature_info fi = { .submap_idx = 0 };
+	uint64_t a[6] = { XENVER_get_features, 0x3100 };
+	uint8_t *p20 = d->mem.ram + 0x20000, *p21 = d->mem.ram + 0x21000;
+
+	(void)state;
+	v->pv.cpu.cr0 = 0x11;		/* paging off: pointers physical */
+	memset(p20, 0xa5, 4096);
+	memset(p21, 0x5a, 4096);
+	/* Refused, and nothing moves. */
+	assert_true(physmap(v, 3, XENMAPSPACE_shared_info, 0, 0x20) < 0);
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_shared_info, 1,
+				 0x20), -EINVAL);
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_shared_info, 0,
+				 256), -EINVAL);
+	assert_int_equal(physmap(v, DOMID_SELF, 99, 0, 0x20), -EINVAL);
+	assert_int_equal(p20[100], 0xa5);
+	/* Mapped: the guest's view of gpfn 0x20 is the hypervisor's page. */
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_shared_info, 0,
+				 0x20), 0);
+	assert_ptr_not_equal(p20, (uint8_t *)d->shared_info);
+	assert_memory_equal(p20, d->shared_info, 4096);
+	d->shared_info->vcpu_info[1].evtchn_upcall_pending = 1;
+	assert_int_equal(((struct shared_info *)(void *)p20)->vcpu_info[1]
+			 .evtchn_upcall_pending, 1);
+	assert_true(d->shared_info->wc_sec > 1704067200u);	/* 2024 */
+	/* Moved: gpfn 0x20 is the same RAM as before, 0x21 the page. */
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_shared_info, 0,
+				 0x21), 0);
+	assert_int_equal(p20[100], 0xa5);
+	assert_memory_equal(p21, d->shared_info, 4096);
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_shared_info, 0,
+				 0x21), 0);
+	/* Features: translated physmap and the vector callback, no PV ones. */
+	put(d, 0x3100, &fi, sizeof(fi));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_xen_version, a, true,
+				       0), 0);
+	memcpy(&fi, d->mem.ram + 0x3100, sizeof(fi));
+	assert_int_equal(fi.submap, (1u << XENFEAT_auto_translated_physmap) |
+				    (1u << XENFEAT_hvm_callback_vector));
+	hvm_events_fixture_free(d);
+}
+
+static long hvm_param(struct vcpu *v, unsigned int op, uint16_t domid,
+		      uint32_t index, uint64_t *value)
+{
+	struct xen_hvm_param p = { .domid = domid, .index = index,
+				   .value = *value };
+	uint64_t a[6] = { op, 0x3000 };
+	long rc;
+
+	put(v->d, 0x3000, &p, sizeof(p));
+	rc = hvm_hypercall(v, __HYPERVISOR_hvm_op, a, true, 0);
+	memcpy(&p, v->d->mem.ram + 0x3000, sizeof(p));
+	*value = p.value;
+	return rc;
+}
+
+/* HVM parameters: the callback vector and what the guest may not set. */
+static void test_hvm_params(void **state)
+{
+	struct domain *d = hvm_events_fixture();
+	struct vcpu *v = d->vcpus[0];
+	struct xen_hvm_evtchn_upcall_vector u = { .vcpu = 1, .vector = 0xf4 };
+	uint64_t val, a[6] = { HVMOP_set_evtchn_upcall_vector, 0x3200 };
+
+	(void)state;
+	v->pv.cpu.cr0 = 0x11;
+	val = (2ull << 56) | 0xf3;
+	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
+				   HVM_PARAM_CALLBACK_IRQ, &val), 0);
+	assert_int_equal(d->hvm.callback_vector, 0xf3);
+	val = 0;
+	assert_int_equal(hvm_param(v, HVMOP_get_param, DOMID_SELF,
+				   HVM_PARAM_CALLBACK_IRQ, &val), 0);
+	assert_int_equal(val, (2ull << 56) | 0xf3);
+	/* An exception's vector, a vector beyond 8 bits, GSI delivery. */
+	val = (2ull << 56) | 0x05;
+	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
+				   HVM_PARAM_CALLBACK_IRQ, &val), -EINVAL);
+	val = (2ull << 56) | 0x1f3;
+	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
+				   HVM_PARAM_CALLBACK_IRQ, &val), -EINVAL);
+	val = 9;
+	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
+				   HVM_PARAM_CALLBACK_IRQ, &val), -ENOSYS);
+	assert_int_equal(d->hvm.callback_vector, 0xf3);
+	/* The toolstack's parameters: readable, not writable. */
+	val = 0x1234;
+	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
+				   HVM_PARAM_STORE_PFN, &val), -EPERM);
+	assert_int_equal(hvm_param(v, HVMOP_get_param, DOMID_SELF,
+				   HVM_PARAM_STORE_EVTCHN, &val), 0);
+	assert_int_equal(val, 0);
+	assert_int_equal(hvm_param(v, HVMOP_get_param, DOMID_SELF, 1000,
+				   &val), -EINVAL);
+	assert_int_equal(hvm_param(v, HVMOP_get_param, 3,
+				   HVM_PARAM_CALLBACK_IRQ, &val), -EPERM);
+	/* Per-vCPU vectors: the vCPU must exist, the vector be one. */
+	put(d, 0x3200, &u, sizeof(u));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_hvm_op, a, true, 0), 0);
+	assert_int_equal(d->vcpus[1]->hvm_upcall_vector, 0xf4);
+	u.vcpu = 2;
+	put(d, 0x3200, &u, sizeof(u));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_hvm_op, a, true, 0),
+			 -ENOENT);
+	u = (struct xen_hvm_evtchn_upcall_vector){ .vcpu = 0, .vector = 2 };
+	put(d, 0x3200, &u, sizeof(u));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_hvm_op, a, true, 0),
+			 -EINVAL);
+	a[0] = HVMOP_pagetable_dying;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_hvm_op, a, true, 0),
+			 -ENOSYS);
+	hvm_events_fixture_free(d);
+}
+
 /* Who may run what: PVH and HVM need hardware assist, refused by name. */
 static void test_refusal(void **state)
 {
@@ -386,6 +575,8 @@ int main(void)
 		cmocka_unit_test(test_hvm_hypercalls),
 		cmocka_unit_test(test_hypercall_msr),
 		cmocka_unit_test(test_refusal),
+		cmocka_unit_test(test_hvm_shared_info),
+		cmocka_unit_test(test_hvm_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

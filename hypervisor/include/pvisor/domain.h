@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pvabi/hvm/hvm_op.h>
 #include <pvabi/xen.h>
 
 #include <pvabi/vcpu.h>
@@ -82,6 +83,9 @@ struct vcpu {
 	bool in_guest;
 	uint64_t gdt_pte_gpa;		/* hv L1 entry mapping GDT frame 0 */
 
+	/* PVH/HVM: this vCPU's own upcall vector (0: the domain's). */
+	uint8_t hvm_upcall_vector;
+
 	/* Arguments a preempted hypercall runs again with (hypercall.c). */
 	uint64_t hc_cont[6];
 
@@ -103,6 +107,15 @@ enum domain_type {
 const char *domain_type_name(enum domain_type type);
 /* "pv", "pvh" or "hvm": 0, else -EINVAL. */
 int domain_type_parse(const char *name, enum domain_type *out);
+
+/* What PVH and HVM domains keep beside the PV state (arch/x86/hvm). */
+struct hvm_domain {
+	pthread_mutex_t lock;		/* shinfo_gpfn, params */
+	int shinfo_fd;			/* the shared_info page (memfd) */
+	uint64_t shinfo_gpfn;		/* where the guest sees it (~0: nowhere) */
+	uint8_t callback_vector;	/* HVM_PARAM_CALLBACK_IRQ's, 0: none */
+	uint64_t params[HVM_NR_PARAMS];	/* HVM_PARAM_* */
+};
 
 struct domain_config {
 	const char *name;
@@ -158,6 +171,7 @@ struct domain {
 	struct domain_time time;	/* pvclock base (time.c) */
 	struct domain_timers timers;	/* timer thread (timer.c) */
 	struct hvm_pc *pc;		/* HVM: emulated devices (hvm/pc.c) */
+	struct hvm_domain hvm;		/* PVH/HVM: shared_info, params */
 
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus[CONFIG_MAX_VCPUS];

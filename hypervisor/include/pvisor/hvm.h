@@ -86,6 +86,20 @@ long hvm_hypercall(struct vcpu *v, uint64_t nr, const uint64_t a[6],
 
 /* A vCPU of an HVM/PVH domain, not yet on KVM (the builder does that). */
 struct vcpu *hvm_vcpu_new(struct domain *d, unsigned int id);
+/*
+ * Event channels for PVH/HVM domains (hvm/shared_info.c): the shared_info
+ * page, the time base and the event logic, once the vCPU structs exist.
+ */
+int hvm_events_init(struct domain *d, const struct domain_config *cfg,
+		    const struct plat_info *host);
+void hvm_events_fini(struct domain *d);
+/* XENMEM_add_to_physmap: shared_info at a gpfn of the guest's choosing. */
+long hvm_add_to_physmap(struct vcpu *v, uint64_t arg);
+/* hvm_op (hvm/hvm_op.c). */
+long hvm_do_hvm_op(struct vcpu *v, const uint64_t a[6]);
+/* An upcall became pending on v: raise its callback vector, if any. */
+void hvm_upcall(struct vcpu *v);
+
 /* The HVM vCPU thread body (core/vcpu.c's vcpu_thread for PV). */
 void *hvm_vcpu_thread(void *arg);
 

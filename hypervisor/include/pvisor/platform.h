@@ -129,6 +129,10 @@ int plat_vm_setup_irqchip(struct plat_vm *vm);
 /* Raise or lower an ISA/IOAPIC interrupt line (any thread). */
 int plat_vm_set_irq(struct plat_vm *vm, unsigned int irq, bool level);
 
+/* A fixed, edge MSI at vector to the LAPIC with id apic_id (any thread). */
+int plat_vm_signal_msi(struct plat_vm *vm, unsigned int apic_id,
+		       uint8_t vector);
+
 /* How an HVM/PVH vCPU starts. */
 enum plat_hvm_entry {
 	PLAT_HVM_ENTRY_PVH32,	/* PVH: 32-bit flat protected mode, paging off */

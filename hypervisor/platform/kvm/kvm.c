@@ -430,6 +430,18 @@ int plat_vm_set_irq(struct plat_vm *vm, unsigned int irq, bool level)
 	return ioctl(vm->fd, KVM_IRQ_LINE, &l) ? -errno : 0;
 }
 
+int plat_vm_signal_msi(struct plat_vm *vm, unsigned int apic_id,
+		       uint8_t vector)
+{
+	struct kvm_msi m = {
+		/* Physical destination mode, no redirection hint. */
+		.address_lo = 0xfee00000u | ((apic_id & 0xff) << 12),
+		.data = vector,		/* fixed delivery, edge */
+	};
+
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &m) < 0 ? -errno : 0;
+}
+
 static void seg_flat32(struct kvm_segment *s, uint16_t sel, bool code)
 {
 	memset(s, 0, sizeof(*s));

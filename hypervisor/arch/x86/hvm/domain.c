@@ -42,6 +42,10 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 	const char *no = hvm_refusal(cfg->type, host);
 	int rc;
 
+	/* Before anything can fail: domain_destroy looks at these. */
+	d->hvm.shinfo_fd = -1;
+	pthread_mutex_init(&d->hvm.lock, NULL);
+
 	if (no) {
 		pr_err("d%u: %s\n", d->id, no);
 		return -EOPNOTSUPP;
@@ -61,8 +65,11 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 	if (!rc)
 		rc = plat_vm_setup_hvm(d->vm, host->hvm_hcall,
 				       XEN_HYPERCALL_MSR);
-	/* The PC's interrupt controllers before any vCPU exists. */
-	if (!rc && hvm)
+	/*
+	 * The interrupt controllers before any vCPU exists: the PC's for
+	 * HVM, and for PVH the LAPICs that take event upcalls by vector.
+	 */
+	if (!rc)
 		rc = plat_vm_setup_irqchip(d->vm);
 	if (!rc && hvm)
 		rc = hvm_pc_create(d);
@@ -70,8 +77,16 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		return rc;
 	pr_debug("d%u: %s domain, hypercalls through %s\n", d->id,
 		 domain_type_name(d->type), plat_hvm_hcall_name(host->hvm_hcall));
-	/* vCPUs come from the builder, which knows the entry state. */
+	/* The builder puts the vCPUs on KVM: it knows their entry state. */
 	d->nr_vcpus = cfg->vcpus;
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		d->vcpus[i] = hvm_vcpu_new(d, i);
+		if (!d->vcpus[i])
+			return -ENOMEM;
+	}
+	rc = hvm_events_init(d, cfg, host);
+	if (rc)
+		return rc;
 	d->state = DOMAIN_CREATED;
 	return 0;
 }

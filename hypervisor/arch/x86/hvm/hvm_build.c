@@ -29,12 +29,9 @@ static int hvm_vcpus_create(struct domain *d, const struct linux_boot_entry *e)
 	};
 
 	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-		struct vcpu *v = hvm_vcpu_new(d, i);
+		struct vcpu *v = d->vcpus[i];
 		int rc;
 
-		if (!v)
-			return -ENOMEM;
-		d->vcpus[i] = v;
 		if (i)
 			vc.entry = PLAT_HVM_ENTRY_AP;
 		rc = plat_vcpu_create_hvm(d->vm, i, &vc, &v->plat);
@@ -70,7 +67,8 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 	int rc;
 
 	memset(lay, 0, sizeof(*lay));
-	if (d->type != DOMAIN_TYPE_HVM || d->vcpus[0] || !d->pc) {
+	if (d->type != DOMAIN_TYPE_HVM || !d->vcpus[0] || d->vcpus[0]->plat ||
+	    !d->pc) {
 		*why = "not a fresh HVM domain";
 		return -EINVAL;
 	}

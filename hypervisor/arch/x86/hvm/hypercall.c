@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <pvabi/memory.h>
 #include <pvabi/sched.h>
 
 #include "pvisor/domain.h"
@@ -80,7 +81,11 @@ static bool hvm_allowed(uint64_t nr, const uint64_t a[6])
 	switch (nr) {
 	case __HYPERVISOR_console_io:
 	case __HYPERVISOR_xen_version:
+	case __HYPERVISOR_event_channel_op:
+	case __HYPERVISOR_hvm_op:
 		return true;
+	case __HYPERVISOR_memory_op:
+		return a[0] == XENMEM_add_to_physmap;
 	case __HYPERVISOR_sched_op:
 		/* Blocking needs event delivery to HVM vCPUs: not yet. */
 		return a[0] == SCHEDOP_shutdown || a[0] == SCHEDOP_yield ||
@@ -115,6 +120,11 @@ long hvm_hypercall(struct vcpu *v, uint64_t nr, const uint64_t a[6],
 		return -ENOSYS;
 	}
 	hvm_sync_paging(v);
+	/* What HVM guests ask of memory_op and hvm_op is their own. */
+	if (nr == __HYPERVISOR_memory_op)
+		return hvm_add_to_physmap(v, args[1]);
+	if (nr == __HYPERVISOR_hvm_op)
+		return hvm_do_hvm_op(v, args);
 	rc = hypercall_dispatch(v, nr, args);
 	/*
 	 * A continuation runs here until done: the hypercall instruction

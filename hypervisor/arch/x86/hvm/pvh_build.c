@@ -59,7 +59,7 @@ int pvh_build(struct domain *d, const struct pv_boot_image *img,
 	int rc;
 
 	memset(lay, 0, sizeof(*lay));
-	if (d->type != DOMAIN_TYPE_PVH || d->vcpus[0]) {
+	if (d->type != DOMAIN_TYPE_PVH || !d->vcpus[0] || d->vcpus[0]->plat) {
 		*why = "not a fresh PVH domain";
 		return -EINVAL;
 	}
@@ -123,12 +123,8 @@ int pvh_build(struct domain *d, const struct pv_boot_image *img,
 	lay->start_info = bi;
 	lay->cmdline = si.cmdline_paddr;
 
-	rc = -ENOMEM;
 	*why = NULL;
-	v = hvm_vcpu_new(d, 0);
-	if (!v)
-		goto out;
-	d->vcpus[0] = v;
+	v = d->vcpus[0];
 	vc.eip = (uint32_t)k.phys32_entry;
 	vc.ebx = (uint32_t)bi;
 	rc = plat_vcpu_create_hvm(d->vm, 0, &vc, &v->plat);
