@@ -4,9 +4,11 @@
  * Linux's 64-bit boot protocol, and that checks the emulated PC an
  * unmodified Linux kernel relies on: boot_params (e820, command line,
  * ACPI), CPUID, the COM1 UART, the CMOS RTC, KVM's LAPIC/IOAPIC/PIT,
- * and that hostile port, MSR and MMIO accesses leave the hypervisor
- * (and this guest) running. Every result goes to COM1, polled; the last
- * line is "PASS hvm-selftest", then PM1a_CNT powers off.
+ * Xen's event channels as an HVM Linux uses them (shared_info through
+ * add_to_physmap, the callback vector), and that hostile port, MSR and
+ * MMIO accesses leave the hypervisor (and this guest) running. Every
+ * result goes to COM1, polled; the last line is "PASS hvm-selftest",
+ * then PM1a_CNT powers off.
  *
  * pvctl-args passes --type hvm and the command line "hvmtest=1".
  */
@@ -14,6 +16,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <pvabi/event_channel.h>
+#include <pvabi/features.h>
+#include <pvabi/memory.h>
+#include <pvabi/version.h>
+#include <pvabi/xen.h>
 
 #define NAME		"hvm-selftest"
 
@@ -46,6 +54,8 @@
 #define VEC_PIT_PIN0	0x42
 #define VEC_SPURIOUS	0xff
 #define VEC_PIC_BASE	0x20	/* after pic_init; masked there */
+#define VEC_EVTCHN	0xf3	/* HVM_PARAM_CALLBACK_IRQ: the global one */
+#define VEC_EVTCHN_VCPU	0xf4	/* HVMOP_set_evtchn_upcall_vector */
 
 #define MSR_APIC_BASE	0x1b
 #define MSR_XEN_HCALL	0x40000000u
@@ -94,6 +104,9 @@ static volatile int fault_vec;
 static volatile uint64_t fault_err;
 
 static volatile uint32_t irq_count[256];
+/* Where add_to_physmap put shared_info; the upcall handler looks in. */
+static volatile struct shared_info *shinfo;
+static volatile int upcall_seen;	/* its evtchn_upcall_pending, or -1 */
 static bool lapic_on;
 static unsigned int failures;
 static uint8_t *bp;
@@ -382,6 +395,9 @@ void hvm_trap(struct trap_frame *f)
 		power_off();
 	}
 	irq_count[v]++;
+	/* Left set for the test to see, as Linux's handler first reads it. */
+	if ((v == VEC_EVTCHN || v == VEC_EVTCHN_VCPU) && shinfo)
+		upcall_seen = shinfo->vcpu_info[0].evtchn_upcall_pending;
 	/* The 8259s are masked; if one still speaks, end its interrupt. */
 	if (v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16) {
 		if (v >= VEC_PIC_BASE + 8)
@@ -1199,6 +1215,553 @@ static void check_pit_ioapic(void)
 		      on2 ? 2 : 0, pit_gsi);
 }
 
+/* ---------------------------------------------------- event channels -- */
+
+/* xen/include/public/hvm/{hvm_op,params}.h (Xen 4.17): no pvabi header. */
+#define HVMOP_set_param			0
+#define HVMOP_get_param			1
+#define HVMOP_set_evtchn_upcall_vector	23
+#define HVM_PARAM_CALLBACK_IRQ		0
+#define HVM_PARAM_STORE_PFN		1
+#define HVM_PARAM_STORE_EVTCHN		2
+#define HVM_PARAM_CONSOLE_PFN		17
+#define HVM_PARAM_CONSOLE_EVTCHN	18
+#define HVM_NR_PARAMS			39
+/* CALLBACK_IRQ's type in bits 63:56: 0 GSI, 1 PCI INTx, 2 vector. */
+#define CALLBACK_VECTOR(v)		((uint64_t)2 << 56 | (v))
+
+struct xen_hvm_param {
+	domid_t domid;
+	uint16_t pad;
+	uint32_t index;
+	uint64_t value;
+};
+
+struct xen_hvm_evtchn_upcall_vector {
+	uint32_t vcpu;
+	uint8_t vector;
+};
+
+_Static_assert(sizeof(struct xen_hvm_param) == 16, "xen_hvm_param");
+_Static_assert(sizeof(struct xen_add_to_physmap) == 24 &&
+	       offsetof(struct xen_add_to_physmap, gpfn) == 16,
+	       "xen_add_to_physmap");
+_Static_assert(sizeof(struct vcpu_info) == 64, "vcpu_info");
+_Static_assert(offsetof(struct shared_info, evtchn_pending) == 0x800 &&
+	       offsetof(struct shared_info, evtchn_mask) == 0xa00 &&
+	       offsetof(struct shared_info, wc_sec) == 0xc04, "shared_info");
+
+#define WC_2024		1704067200u	/* 2024-01-01 */
+#define WC_2100		4102444800u
+#define TSC_QUIET	50000000ull	/* how long "no interrupt" waits */
+
+/* Our own, at a known address: check_msrs scribbles on the MSR later. */
+static uint8_t hcall_page[4096] __attribute__((aligned(4096)));
+/* Two RAM pages that shared_info is mapped over in turn. */
+static uint8_t shinfo_page[2][4096] __attribute__((aligned(4096)));
+
+/* Xen's 64-bit HVM convention: rdi, rsi, ...; result in rax. */
+static long hcall(unsigned int nr, uint64_t a1, const void *a2)
+{
+	register uint64_t rdi asm("rdi") = a1;
+	register uint64_t rsi asm("rsi") = (uint64_t)(uintptr_t)a2;
+	void *fn = hcall_page + nr * 32;
+	long ret;
+
+	asm volatile("call *%[fn]"
+		     : "=a"(ret), "+r"(rdi), "+r"(rsi)
+		     : [fn] "r"(fn)
+		     : "memory", "cc", "rcx", "rdx", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+static bool hcall_page_install(void)
+{
+	static const unsigned int used[] = {
+		__HYPERVISOR_memory_op, __HYPERVISOR_xen_version,
+		__HYPERVISOR_event_channel_op, __HYPERVISOR_hvm_op,
+	};
+	unsigned int i;
+
+	if (!wrmsr_safe(MSR_XEN_HCALL, (uint64_t)(uintptr_t)hcall_page)) {
+		fail("event channels skipped: wrmsr 0x40000000 (hypercall page) #%d",
+		     fault_vec);
+		return false;
+	}
+	/* Every stub starts with mov $nr, %eax, Xen's and pvisor's alike. */
+	for (i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+		const uint8_t *stub = hcall_page + used[i] * 32;
+
+		if (stub[0] != 0xb8 || rd32(stub + 1) != used[i]) {
+			fail("event channels skipped: hypercall page stub %u starts 0x%x",
+			     used[i], stub[0]);
+			return false;
+		}
+	}
+	pr("hypercall page installed at 0x%lx", (uint64_t)(uintptr_t)hcall_page);
+	return true;
+}
+
+static void refused(long rc, const char *what)
+{
+	if (rc < 0)
+		pr("%s: refused (%ld)", what, rc);
+	else
+		fail("%s: accepted (rc %ld)", what, rc);
+}
+
+static bool accepted(long rc, const char *what)
+{
+	if (rc == 0)
+		pr("%s: ok", what);
+	else
+		fail("%s: rc %ld", what, rc);
+	return rc == 0;
+}
+
+static void check_features(void)
+{
+	const uint32_t on = 1u << XENFEAT_auto_translated_physmap |
+			    1u << XENFEAT_hvm_callback_vector;
+	const uint32_t off = 1u << XENFEAT_writable_page_tables |
+			     1u << XENFEAT_hvm_safe_pvclock |
+			     1u << XENFEAT_hvm_pirqs;
+	struct xen_feature_info fi = { .submap_idx = 0 };
+	long rc;
+
+	rc = hcall(__HYPERVISOR_xen_version, XENVER_get_features, &fi);
+	pr("XENVER_get_features(0): rc %ld, submap 0x%x", rc, fi.submap);
+	check(rc == 0, "XENVER_get_features(0): rc %ld", rc);
+	check((fi.submap & on) == on,
+	      "XENVER_get_features: auto_translated_physmap/hvm_callback_vector missing (0x%x)",
+	      fi.submap);
+	check(!(fi.submap & off),
+	      "XENVER_get_features: writable_page_tables/hvm_safe_pvclock/hvm_pirqs set (0x%x)",
+	      fi.submap);
+	fi.submap_idx = 99;
+	refused(hcall(__HYPERVISOR_xen_version, XENVER_get_features, &fi),
+		"XENVER_get_features(99)");
+}
+
+static long add_to_physmap(uint16_t domid, uint32_t space, uint64_t idx,
+			   uint64_t gpfn)
+{
+	struct xen_add_to_physmap x = {
+		.domid = domid, .space = space, .idx = idx, .gpfn = gpfn,
+	};
+
+	return hcall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, &x);
+}
+
+static uint64_t pfn_of(const void *p)
+{
+	return (uint64_t)(uintptr_t)p >> 12;
+}
+
+static void fill(uint8_t *p, uint8_t seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4096; i++)
+		p[i] = (uint8_t)(seed + i * 13);
+}
+
+static bool filled(const volatile uint8_t *p, uint8_t seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4096; i++)
+		if (p[i] != (uint8_t)(seed + i * 13))
+			return false;
+	return true;
+}
+
+/* The wall clock, read as vcpu_time_info is: even and unchanged version. */
+static uint64_t wc_sec(volatile struct shared_info *s, uint32_t *ver)
+{
+	uint32_t v, lo, hi;
+	unsigned int i = 0;
+
+	do {
+		v = s->wc_version;
+		asm volatile("" ::: "memory");
+		lo = s->wc_sec;
+		hi = s->wc_sec_hi;
+		asm volatile("" ::: "memory");
+	} while (((v & 1) || v != s->wc_version) && ++i < 1000);
+	*ver = v;
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* Our fill has neither a 0 at offset 1 nor a plausible clock at 0xc04. */
+static bool looks_like_shinfo(const uint8_t *page, const char *where)
+{
+	volatile struct shared_info *s = (volatile void *)page;
+	uint8_t mask = s->vcpu_info[0].evtchn_upcall_mask;
+	uint32_t ver;
+	uint64_t wc = wc_sec(s, &ver);
+	bool ok = mask == 0 && wc >= WC_2024 && wc < WC_2100;
+
+	pr("%s: vcpu_info[0].evtchn_upcall_mask %u, wc_version %u, wc_sec %lu",
+	   where, mask, ver, wc);
+	check(ok, "%s does not look like shared_info", where);
+	return ok;
+}
+
+static bool check_shared_info(void)
+{
+	uint8_t *a = shinfo_page[0], *b = shinfo_page[1];
+	struct {
+		uint16_t domid;
+		uint32_t space;
+		uint64_t idx, gpfn;
+		const char *what;
+	} bad[] = {
+		{ DOMID_SELF, XENMAPSPACE_shared_info, 0, 0xfffff,
+		  "add_to_physmap gpfn 0xfffff (beyond RAM)" },
+		/* Not page 0 should e820 have failed: that is RAM. */
+		{ DOMID_SELF, XENMAPSPACE_shared_info, 0,
+		  ram_top ? ram_top >> 12 : 0xfffff,
+		  "add_to_physmap gpfn just past RAM" },
+		{ DOMID_SELF, XENMAPSPACE_shared_info, 0, 1ull << 40,
+		  "add_to_physmap gpfn 1<<40" },
+		{ DOMID_SELF, XENMAPSPACE_shared_info, 1, pfn_of(a),
+		  "add_to_physmap idx 1" },
+		{ DOMID_SELF, 99, 0, pfn_of(a), "add_to_physmap space 99" },
+		{ 5, XENMAPSPACE_shared_info, 0, pfn_of(a),
+		  "add_to_physmap domid 5" },
+	};
+	bool moved = false;
+	unsigned int i;
+	long rc;
+
+	fill(a, 0xff);
+	rc = add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, pfn_of(a));
+	if (!accepted(rc, "add_to_physmap shared_info at page A"))
+		return false;
+	if (!looks_like_shinfo(a, "page A"))
+		return false;
+	shinfo = (volatile void *)a;
+
+	fill(b, 0xff);
+	rc = add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, pfn_of(b));
+	if (!accepted(rc, "add_to_physmap moves shared_info to page B"))
+		return false;
+	shinfo = (volatile void *)b;
+	/* A is RAM again, B no alias of it (the fill's offset 1 is not 0). */
+	fill(a, 0x5b);
+	check(filled(a, 0x5b), "page A is not plain RAM after the move");
+	if (!looks_like_shinfo(b, "page B"))
+		return false;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc = add_to_physmap(bad[i].domid, bad[i].space, bad[i].idx,
+				    bad[i].gpfn);
+		refused(rc, bad[i].what);
+		moved |= rc >= 0;
+	}
+	check(filled(a, 0x5b), "a refused add_to_physmap changed page A");
+	if (moved)	/* put it back where the rest looks */
+		add_to_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, pfn_of(b));
+	return looks_like_shinfo(b, "page B after the refusals");
+}
+
+static long hvm_param(unsigned int op, uint16_t domid, uint32_t index,
+		      uint64_t *value)
+{
+	struct xen_hvm_param p = {
+		.domid = domid, .index = index, .value = *value,
+	};
+	long rc = hcall(__HYPERVISOR_hvm_op, op, &p);
+
+	if (op == HVMOP_get_param && rc == 0)
+		*value = p.value;
+	return rc;
+}
+
+static long set_param(uint32_t index, uint64_t value)
+{
+	return hvm_param(HVMOP_set_param, DOMID_SELF, index, &value);
+}
+
+/* CALLBACK_IRQ as get_param reads it, or ~0 when that fails. */
+static uint64_t callback_irq(void)
+{
+	uint64_t v = 0;
+
+	if (hvm_param(HVMOP_get_param, DOMID_SELF, HVM_PARAM_CALLBACK_IRQ, &v))
+		return ~0ull;
+	return v;
+}
+
+static void check_hvm_params(void)
+{
+	static const struct {
+		uint32_t index;
+		const char *name;
+	} xs[] = {
+		{ HVM_PARAM_STORE_PFN, "STORE_PFN" },
+		{ HVM_PARAM_STORE_EVTCHN, "STORE_EVTCHN" },
+		{ HVM_PARAM_CONSOLE_PFN, "CONSOLE_PFN" },
+		{ HVM_PARAM_CONSOLE_EVTCHN, "CONSOLE_EVTCHN" },
+	};
+	uint64_t v;
+	unsigned int i;
+	long rc;
+
+	accepted(set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_VECTOR(VEC_EVTCHN)),
+		 "set_param CALLBACK_IRQ vector 0xf3");
+	check(callback_irq() == CALLBACK_VECTOR(VEC_EVTCHN),
+	      "get_param CALLBACK_IRQ 0x%lx after setting 0x%lx", callback_irq(),
+	      CALLBACK_VECTOR(VEC_EVTCHN));
+	refused(set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_VECTOR(0x05)),
+		"set_param CALLBACK_IRQ vector 0x05");
+	refused(set_param(HVM_PARAM_CALLBACK_IRQ, 9),
+		"set_param CALLBACK_IRQ GSI 9");
+	refused(set_param(HVM_PARAM_CALLBACK_IRQ, 1ull << 56 | 1),
+		"set_param CALLBACK_IRQ PCI INTx");
+	check(callback_irq() == CALLBACK_VECTOR(VEC_EVTCHN),
+	      "get_param CALLBACK_IRQ 0x%lx after the refusals", callback_irq());
+	accepted(set_param(HVM_PARAM_CALLBACK_IRQ, 0),
+		 "set_param CALLBACK_IRQ 0 (off)");
+	check(callback_irq() == 0, "get_param CALLBACK_IRQ 0x%lx after 0",
+	      callback_irq());
+
+	for (i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
+		v = 0;
+		rc = hvm_param(HVMOP_get_param, DOMID_SELF, xs[i].index, &v);
+		pr("get_param %s: rc %ld, value 0x%lx", xs[i].name, rc, v);
+		check(rc == 0, "get_param %s: rc %ld", xs[i].name, rc);
+	}
+	refused(set_param(HVM_PARAM_STORE_PFN, 0x1234), "set_param STORE_PFN");
+	refused(set_param(HVM_PARAM_CONSOLE_EVTCHN, 3),
+		"set_param CONSOLE_EVTCHN");
+	v = 0;
+	refused(hvm_param(HVMOP_get_param, DOMID_SELF, 1000, &v),
+		"get_param index 1000");
+	refused(set_param(1000, 0), "set_param index 1000");
+	v = 0;
+	refused(hvm_param(HVMOP_get_param, DOMID_SELF, HVM_NR_PARAMS, &v),
+		"get_param index HVM_NR_PARAMS (39)");
+	v = CALLBACK_VECTOR(VEC_EVTCHN);
+	refused(hvm_param(HVMOP_set_param, 5, HVM_PARAM_CALLBACK_IRQ, &v),
+		"set_param domid 5");
+	refused(hvm_param(HVMOP_get_param, 5, HVM_PARAM_CALLBACK_IRQ, &v),
+		"get_param domid 5");
+}
+
+static long upcall_vector(uint32_t vcpu, uint8_t vector)
+{
+	struct xen_hvm_evtchn_upcall_vector u = {
+		.vcpu = vcpu, .vector = vector,
+	};
+
+	return hcall(__HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, &u);
+}
+
+static long evtchn_op(unsigned int cmd, void *arg)
+{
+	return hcall(__HYPERVISOR_event_channel_op, cmd, arg);
+}
+
+static long evt_send(evtchn_port_t port)
+{
+	struct evtchn_send s = { .port = port };
+
+	return evtchn_op(EVTCHNOP_send, &s);
+}
+
+static bool port_bit(volatile xen_ulong_t *map, evtchn_port_t port)
+{
+	return (map[port / 64] >> (port % 64)) & 1;
+}
+
+static void port_set(volatile xen_ulong_t *map, evtchn_port_t port)
+{
+	__atomic_fetch_or(&map[port / 64], 1ull << (port % 64),
+			  __ATOMIC_SEQ_CST);
+}
+
+static void port_clear(volatile xen_ulong_t *map, evtchn_port_t port)
+{
+	__atomic_fetch_and(&map[port / 64], ~(1ull << (port % 64)),
+			   __ATOMIC_SEQ_CST);
+}
+
+/* What a guest's upcall does before it scans: take the event. */
+static void evt_ack(evtchn_port_t port)
+{
+	volatile struct vcpu_info *vi = &shinfo->vcpu_info[0];
+
+	__atomic_exchange_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+	__atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	port_clear(shinfo->evtchn_pending, port);
+	upcall_seen = -1;
+}
+
+/* Send with IF=1 and wait up to limit for vec; true if it came. */
+static bool evt_send_wait(evtchn_port_t port, unsigned int vec, uint64_t limit,
+			  long *rc)
+{
+	uint32_t before = irq_count[vec];
+	uint64_t t0;
+
+	asm volatile("sti" ::: "memory");
+	*rc = evt_send(port);
+	t0 = rdtsc();
+	while (irq_count[vec] == before && rdtsc() - t0 < limit)
+		cpu_relax();
+	asm volatile("cli" ::: "memory");
+	return irq_count[vec] != before;
+}
+
+static void check_delivery(void)
+{
+	volatile struct vcpu_info *vi = &shinfo->vcpu_info[0];
+	struct evtchn_bind_ipi ipi = { .vcpu = 0 };
+	struct evtchn_status st = { .dom = DOMID_SELF };
+	struct evtchn_unmask um;
+	struct evtchn_close cl;
+	uint32_t before, b3;
+	evtchn_port_t p;
+	uint64_t t0;
+	long rc;
+	bool got;
+
+	if (!accepted(set_param(HVM_PARAM_CALLBACK_IRQ,
+				CALLBACK_VECTOR(VEC_EVTCHN)),
+		      "callback vector 0xf3"))
+		return;
+	rc = evtchn_op(EVTCHNOP_bind_ipi, &ipi);
+	p = ipi.port;
+	pr("EVTCHNOP_bind_ipi(vcpu 0): rc %ld, port %u", rc, p);
+	check(rc == 0 && p && p < EVTCHN_2L_NR_CHANNELS,
+	      "EVTCHNOP_bind_ipi: rc %ld, port %u", rc, p);
+	if (rc || !p || p >= EVTCHN_2L_NR_CHANNELS)
+		return;
+	st.port = p;
+	rc = evtchn_op(EVTCHNOP_status, &st);
+	check(rc == 0 && st.status == EVTCHNSTAT_ipi && st.vcpu == 0,
+	      "EVTCHNOP_status(%u): rc %ld, status %u, vcpu %u", p, rc,
+	      st.status, st.vcpu);
+	check(!port_bit(shinfo->evtchn_pending, p),
+	      "port %u pending before any send", p);
+	port_clear(shinfo->evtchn_mask, p);
+	evt_ack(p);
+
+	/* Unmasked, IF=1: the send itself raises the upcall. */
+	got = evt_send_wait(p, VEC_EVTCHN, TSC_WAIT, &rc);
+	check(rc == 0, "EVTCHNOP_send(%u): rc %ld", p, rc);
+	check(got, "EVTCHNOP_send(%u): no interrupt on vector 0xf3", p);
+	check(port_bit(shinfo->evtchn_pending, p),
+	      "EVTCHNOP_send(%u): evtchn_pending bit not set", p);
+	check(upcall_seen == 1 && vi->evtchn_upcall_pending == 1,
+	      "EVTCHNOP_send(%u): evtchn_upcall_pending %d in the handler, %u after",
+	      p, upcall_seen, vi->evtchn_upcall_pending);
+	check(vi->evtchn_pending_sel & (1ull << (p / 64)),
+	      "EVTCHNOP_send(%u): evtchn_pending_sel 0x%lx", p,
+	      (uint64_t)vi->evtchn_pending_sel);
+	if (got)
+		pr("event on port %u: vector 0xf3 arrived, upcall_pending %d", p,
+		   upcall_seen);
+
+	/* IF=0: the vector waits in the LAPIC for sti; hlt. */
+	evt_ack(p);
+	before = irq_count[VEC_EVTCHN];
+	rc = evt_send(p);
+	check(irq_count[VEC_EVTCHN] == before,
+	      "event delivered with IF=0");
+	if (irq_count[VEC_TIMER]) {
+		/* The LAPIC timer wakes the hlt should the event be lost. */
+		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
+		lapic_write(LAPIC_TMICT, 10000000);
+		asm volatile("sti; hlt; cli" ::: "memory");
+		lapic_write(LAPIC_TMICT, 0);
+		lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+		check(irq_count[VEC_EVTCHN] != before,
+		      "event sent with IF=0: nothing on vector 0xf3 after sti;hlt");
+		if (irq_count[VEC_EVTCHN] != before)
+			pr("event sent with IF=0: arrived at sti;hlt");
+	}
+
+	/* Masked: pending, but no upcall until EVTCHNOP_unmask. */
+	evt_ack(p);
+	port_set(shinfo->evtchn_mask, p);
+	got = evt_send_wait(p, VEC_EVTCHN, TSC_QUIET, &rc);
+	check(rc == 0, "EVTCHNOP_send(%u) masked: rc %ld", p, rc);
+	check(!got, "EVTCHNOP_send(%u) masked: interrupt arrived", p);
+	check(port_bit(shinfo->evtchn_pending, p),
+	      "EVTCHNOP_send(%u) masked: evtchn_pending bit not set", p);
+	check(vi->evtchn_upcall_pending == 0,
+	      "EVTCHNOP_send(%u) masked: evtchn_upcall_pending set", p);
+	before = irq_count[VEC_EVTCHN];
+	um.port = p;
+	asm volatile("sti" ::: "memory");
+	rc = evtchn_op(EVTCHNOP_unmask, &um);
+	t0 = rdtsc();
+	while (irq_count[VEC_EVTCHN] == before && rdtsc() - t0 < TSC_WAIT)
+		cpu_relax();
+	asm volatile("cli" ::: "memory");
+	check(rc == 0, "EVTCHNOP_unmask(%u): rc %ld", p, rc);
+	check(!port_bit(shinfo->evtchn_mask, p),
+	      "EVTCHNOP_unmask(%u): mask bit still set", p);
+	check(irq_count[VEC_EVTCHN] != before,
+	      "EVTCHNOP_unmask(%u) of a pending port: no interrupt", p);
+	if (irq_count[VEC_EVTCHN] != before)
+		pr("masked port %u: no interrupt until EVTCHNOP_unmask", p);
+
+	/* A per-vCPU vector wins over the global one. */
+	refused(upcall_vector(99, VEC_EVTCHN_VCPU),
+		"set_evtchn_upcall_vector vcpu 99");
+	refused(upcall_vector(0, 0x05), "set_evtchn_upcall_vector vector 0x05");
+	evt_ack(p);
+	if (accepted(upcall_vector(0, VEC_EVTCHN_VCPU),
+		     "set_evtchn_upcall_vector(vcpu 0, 0xf4)")) {
+		/* Xen asserts the new vector at once: let that one in first. */
+		before = irq_count[VEC_EVTCHN_VCPU];
+		asm volatile("sti" ::: "memory");
+		t0 = rdtsc();
+		while (rdtsc() - t0 < TSC_QUIET)
+			cpu_relax();
+		asm volatile("cli" ::: "memory");
+		if (irq_count[VEC_EVTCHN_VCPU] != before)
+			pr("set_evtchn_upcall_vector: 0xf4 raised without an event");
+		b3 = irq_count[VEC_EVTCHN];
+		got = evt_send_wait(p, VEC_EVTCHN_VCPU, TSC_WAIT, &rc);
+		check(got, "per-vCPU vector: no interrupt on 0xf4");
+		check(irq_count[VEC_EVTCHN] == b3,
+		      "per-vCPU vector: the event came on 0xf3 too");
+		if (got)
+			pr("per-vCPU vector: event arrived on 0xf4");
+	}
+
+	evt_ack(p);
+	cl.port = p;
+	accepted(evtchn_op(EVTCHNOP_close, &cl), "EVTCHNOP_close");
+	refused(evtchn_op(EVTCHNOP_close, &cl), "EVTCHNOP_close, again");
+	refused(evt_send(p), "EVTCHNOP_send to the closed port");
+	refused(evt_send(0), "EVTCHNOP_send to port 0");
+	refused(evt_send(EVTCHN_2L_NR_CHANNELS), "EVTCHNOP_send to port 4096");
+	refused(evt_send(~0u), "EVTCHNOP_send to port 0xffffffff");
+	accepted(set_param(HVM_PARAM_CALLBACK_IRQ, 0), "callback vector off");
+}
+
+static void check_evtchn(void)
+{
+	uint64_t rflags;
+
+	asm volatile("pushfq; popq %0" : "=r"(rflags));
+	asm volatile("cli");
+	if (hcall_page_install()) {
+		check_features();
+		check_hvm_params();
+		if (check_shared_info())
+			check_delivery();
+	}
+	if (rflags & 0x200)
+		asm volatile("sti");
+}
+
 /* ----------------------------------------------------- hostile probing -- */
 
 static bool port_excluded(unsigned int port, unsigned int size)
@@ -1497,6 +2060,8 @@ void hvm_main(uint64_t boot_params)
 	/* Interrupts before the sweep scribbles on the PIC and PIT. */
 	check_lapic_timer();
 	check_pit_ioapic();
+	pr("event channels");
+	check_evtchn();
 
 	pr("hostile: ports (all but reset, power, hypercall and COM1)");
 	sweep_ports();
