@@ -20,6 +20,7 @@
 #include <pvabi/event_channel.h>
 #include <pvabi/features.h>
 #include <pvabi/memory.h>
+#include <pvabi/vcpu.h>
 #include <pvabi/version.h>
 #include <pvabi/xen.h>
 
@@ -107,6 +108,8 @@ static volatile uint32_t irq_count[256];
 /* Where add_to_physmap put shared_info; the upcall handler looks in. */
 static volatile struct shared_info *shinfo;
 static volatile int upcall_seen;	/* its evtchn_upcall_pending, or -1 */
+static volatile uint64_t upcall_at;	/* Xen system time of the last upcall */
+static uint64_t pvclock_now(volatile struct vcpu_time_info *ti);
 static bool lapic_on;
 static unsigned int failures;
 static uint8_t *bp;
@@ -396,8 +399,10 @@ void hvm_trap(struct trap_frame *f)
 	}
 	irq_count[v]++;
 	/* Left set for the test to see, as Linux's handler first reads it. */
-	if ((v == VEC_EVTCHN || v == VEC_EVTCHN_VCPU) && shinfo)
+	if ((v == VEC_EVTCHN || v == VEC_EVTCHN_VCPU) && shinfo) {
 		upcall_seen = shinfo->vcpu_info[0].evtchn_upcall_pending;
+		upcall_at = pvclock_now(&shinfo->vcpu_info[0].time);
+	}
 	/* The 8259s are masked; if one still speaks, end its interrupt. */
 	if (v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16) {
 		if (v >= VEC_PIC_BASE + 8)
@@ -1275,11 +1280,28 @@ static long hcall(unsigned int nr, uint64_t a1, const void *a2)
 	return ret;
 }
 
+/* vcpu_op's convention: cmd, vCPU, argument. */
+static long hcall3(unsigned int nr, uint64_t a1, uint64_t a2, const void *a3)
+{
+	register uint64_t rdi asm("rdi") = a1;
+	register uint64_t rsi asm("rsi") = a2;
+	register uint64_t rdx asm("rdx") = (uint64_t)(uintptr_t)a3;
+	void *fn = hcall_page + nr * 32;
+	long ret;
+
+	asm volatile("call *%[fn]"
+		     : "=a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx)
+		     : [fn] "r"(fn)
+		     : "memory", "cc", "rcx", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
 static bool hcall_page_install(void)
 {
 	static const unsigned int used[] = {
 		__HYPERVISOR_memory_op, __HYPERVISOR_xen_version,
 		__HYPERVISOR_event_channel_op, __HYPERVISOR_hvm_op,
+		__HYPERVISOR_vcpu_op,
 	};
 	unsigned int i;
 
@@ -1746,6 +1768,99 @@ static void check_delivery(void)
 	accepted(set_param(HVM_PARAM_CALLBACK_IRQ, 0), "callback vector off");
 }
 
+/* Xen system time from a vcpu_time_info (pvclock), in ns. */
+static uint64_t pvclock_now(volatile struct vcpu_time_info *ti)
+{
+	uint32_t ver, mul;
+	uint64_t tsc, st, delta;
+	int8_t shift;
+
+	do {
+		ver = ti->version;
+		asm volatile("" ::: "memory");
+		tsc = ti->tsc_timestamp;
+		st = ti->system_time;
+		mul = ti->tsc_to_system_mul;
+		shift = ti->tsc_shift;
+		asm volatile("" ::: "memory");
+	} while ((ver & 1) || ver != ti->version);
+	delta = rdtsc() - tsc;
+	if (shift < 0)
+		delta >>= -shift;
+	else
+		delta <<= shift;
+	return st + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
+
+/*
+ * Xen's timers: a one-shot deadline already past fires VIRQ_TIMER at
+ * once, a future one not before its time; each arrives as an upcall
+ * (on vCPU0's own vector, 0xf4, set above). vcpu_info's pvclock runs.
+ */
+static void check_xen_timer(void)
+{
+	volatile struct vcpu_info *vi = &shinfo->vcpu_info[0];
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	struct vcpu_set_singleshot_timer ss = { .timeout_abs_ns = 1 };
+	struct evtchn_close cl;
+	uint64_t t0, st0, st1;
+	uint32_t before;
+	long rc;
+
+	st0 = vi->time.system_time;
+	if (!accepted(evtchn_op(EVTCHNOP_bind_virq, &bv),
+		      "EVTCHNOP_bind_virq(VIRQ_TIMER, vcpu 0)"))
+		return;
+	evt_ack(bv.port);
+	before = irq_count[VEC_EVTCHN_VCPU];
+	asm volatile("sti" ::: "memory");
+	rc = hcall3(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, &ss);
+	t0 = rdtsc();
+	while (irq_count[VEC_EVTCHN_VCPU] == before && rdtsc() - t0 < TSC_WAIT)
+		cpu_relax();
+	asm volatile("cli" ::: "memory");
+	check(rc == 0, "VCPUOP_set_singleshot_timer(past): rc %ld", rc);
+	check(irq_count[VEC_EVTCHN_VCPU] != before,
+	      "a past one-shot timer raised no upcall");
+	check(port_bit(shinfo->evtchn_pending, bv.port),
+	      "VIRQ_TIMER's port %u not pending", bv.port);
+	if (!rc && irq_count[VEC_EVTCHN_VCPU] != before)
+		pr("Xen one-shot timer (past deadline): VIRQ_TIMER on 0xf4");
+	/* 5 ms ahead: not before its time, then through the host timer. */
+	evt_ack(bv.port);
+	ss.timeout_abs_ns = pvclock_now(&vi->time) + 5000000;
+	before = irq_count[VEC_EVTCHN_VCPU];
+	asm volatile("sti" ::: "memory");
+	rc = hcall3(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, &ss);
+	t0 = rdtsc();
+	while (irq_count[VEC_EVTCHN_VCPU] == before && rdtsc() - t0 < TSC_WAIT)
+		cpu_relax();
+	asm volatile("cli" ::: "memory");
+	st1 = pvclock_now(&vi->time);
+	check(rc == 0, "VCPUOP_set_singleshot_timer(+5 ms): rc %ld", rc);
+	check(irq_count[VEC_EVTCHN_VCPU] != before,
+	      "a one-shot timer 5 ms ahead never fired");
+	if (irq_count[VEC_EVTCHN_VCPU] != before) {
+		check(upcall_at >= ss.timeout_abs_ns,
+		      "one-shot timer fired %lu ns early",
+		      (unsigned long)(ss.timeout_abs_ns - upcall_at));
+		pr("Xen one-shot timer (+5 ms): fired %lu us after its deadline",
+		   (unsigned long)((upcall_at - ss.timeout_abs_ns) / 1000));
+	}
+	refused(hcall3(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 1,
+		       &ss), "VCPUOP_set_singleshot_timer for another vCPU");
+	refused(hcall3(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 99,
+		       &ss), "VCPUOP_set_singleshot_timer for vCPU 99");
+	accepted(hcall3(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0,
+			NULL), "VCPUOP_stop_singleshot_timer");
+	st1 = vi->time.system_time;
+	check(st1 >= st0, "pvclock system_time went back: %lu then %lu",
+	      (unsigned long)st0, (unsigned long)st1);
+	evt_ack(bv.port);
+	cl.port = bv.port;
+	accepted(evtchn_op(EVTCHNOP_close, &cl), "EVTCHNOP_close(VIRQ_TIMER)");
+}
+
 static void check_evtchn(void)
 {
 	uint64_t rflags;
@@ -1755,8 +1870,10 @@ static void check_evtchn(void)
 	if (hcall_page_install()) {
 		check_features();
 		check_hvm_params();
-		if (check_shared_info())
+		if (check_shared_info()) {
 			check_delivery();
+			check_xen_timer();
+		}
 	}
 	if (rflags & 0x200)
 		asm volatile("sti");

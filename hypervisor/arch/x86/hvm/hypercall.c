@@ -20,6 +20,7 @@
 
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
+#include <pvabi/vcpu.h>
 
 #include "pvisor/domain.h"
 #include "pvisor/hvm.h"
@@ -86,6 +87,18 @@ static bool hvm_allowed(uint64_t nr, const uint64_t a[6])
 		return true;
 	case __HYPERVISOR_memory_op:
 		return a[0] == XENMEM_add_to_physmap;
+	case __HYPERVISOR_vcpu_op:
+		/* Timers and queries; vCPUs start by INIT/SIPI, not here. */
+		switch ((uint32_t)a[0]) {
+		case VCPUOP_is_up:
+		case VCPUOP_get_runstate_info:
+		case VCPUOP_set_periodic_timer:
+		case VCPUOP_stop_periodic_timer:
+		case VCPUOP_set_singleshot_timer:
+		case VCPUOP_stop_singleshot_timer:
+			return true;
+		}
+		return false;
 	case __HYPERVISOR_sched_op:
 		/* Blocking needs event delivery to HVM vCPUs: not yet. */
 		return a[0] == SCHEDOP_shutdown || a[0] == SCHEDOP_yield ||

@@ -11,6 +11,7 @@
 #include <pvabi/sched.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/domain_events.h"
 #include "pvisor/hvm.h"
 #include "pvisor/hvm_pc.h"
 #include "pvisor/hypercall.h"
@@ -107,9 +108,12 @@ void *hvm_vcpu_thread(void *arg)
 	struct plat_exit e;
 	int rc;
 
+	/* Xen's timers: a host timer kicks us out of KVM_RUN when due. */
+	vcpu_events_thread_start(v);
 	while (!domain_is_dying(v->d)) {
 		if (domain_wait_unpaused(v->d))
 			break;
+		vcpu_timers_due(v);
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
 		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
