@@ -30,10 +30,10 @@ create() {	# name vcpus memory [extra cmdline]
 		cmdline="console=ttyS0 nr_cpus=$2${4:+ $4}" >/dev/null
 }
 # Splats in NAME's log. One is forgiven, on the nested test VM's
-# emulated CPU only: its QEMU TCG SVM does not make XSETBV exit to the
-# KVM in the VM, so KVM never learns the guest's XCR0 and CPUID 0xD's
-# EBX stays the x87/SSE size; Linux then warns "XSAVE consistency
-# problem". Real AMD-V/VT-x hosts exit on XSETBV.
+# emulated CPU only: there CPUID 0xD's EBX stays the x87/SSE size after
+# the guest sets XCR0 (most likely QEMU TCG's SVM does not make XSETBV
+# exit to the KVM in the VM; not confirmed in QEMU's source), and Linux
+# warns "XSAVE consistency problem". PV guests never see XSAVE.
 splats() {
 	n=$(grep -c -e "cut here" -e "Oops" -e "BUG:" -e "Kernel panic" "$T/$1.log")
 	if grep -q "QEMU TCG CPU" "$T/$1.log"; then
