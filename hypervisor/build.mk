@@ -55,6 +55,7 @@ HV_SRCS += \
 	hypervisor/arch/x86/hvm/hvm_op.c \
 	hypervisor/arch/x86/hvm/hypercall.c \
 	hypervisor/arch/x86/hvm/linux_boot.c \
+	hypervisor/arch/x86/hvm/memory_op.c \
 	hypervisor/arch/x86/hvm/pc.c \
 	hypervisor/arch/x86/hvm/pc_power.c \
 	hypervisor/arch/x86/hvm/pvh_build.c \

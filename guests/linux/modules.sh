@@ -13,6 +13,11 @@ find_module() {
 add_module() {
 	grep -qx "$1" "$root/etc/modules-load" 2>/dev/null && return 0
 	src=$(find_module "$1")
+	# Built into this kernel (6.12 has virtio_pci so): nothing to load.
+	if [ -z "$src" ] && grep -Eq "/($1|$(echo "$1" | tr _ -))\.ko\$" \
+		"$moddir/modules.builtin" 2>/dev/null; then
+		return 0
+	fi
 	if [ -z "$src" ]; then
 		echo "initramfs: module $1 not in $moddir" >&2
 		exit 1

@@ -97,6 +97,13 @@ static void hook_kick(void *ctx, unsigned int id)
 	if (d->type != DOMAIN_TYPE_PV) {
 		/* An interrupt, which KVM delivers without leaving the VM. */
 		hvm_upcall(v);
+		/* And the end of a SCHEDOP_poll its thread sleeps in. */
+		pthread_mutex_lock(&v->lock);
+		if (v->blocked) {
+			v->blocked = false;
+			pthread_cond_signal(&v->wake);
+		}
+		pthread_mutex_unlock(&v->lock);
 		return;
 	}
 	if (v != this_vcpu) {

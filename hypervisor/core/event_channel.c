@@ -169,8 +169,8 @@ void evtchn_mark_upcall(struct evtchn_domain *ed, unsigned int vcpu)
 {
 	struct vcpu_info *vi = ed->hooks->vcpu_info(ed->ctx, vcpu);
 
-	if (vi && !__atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
-				       __ATOMIC_SEQ_CST))
+	if (vi && (!__atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
+					__ATOMIC_SEQ_CST) || ed->upcall_level))
 		ed->hooks->kick(ed->ctx, vcpu);
 }
 

@@ -271,6 +271,7 @@ static long register_vcpu_info(struct vcpu *t, uint64_t arg, struct vcpu *cur)
 {
 	struct domain *d = t->d;
 	struct vcpu_register_vcpu_info info;
+	bool pv = d->type == DOMAIN_TYPE_PV;
 	struct vcpu_info *nvi;
 	uint8_t *frame;
 	long rc;
@@ -286,8 +287,12 @@ static long register_vcpu_info(struct vcpu *t, uint64_t arg, struct vcpu *cur)
 	frame = gmem_ram_frame(&d->mem, info.mfn);
 	if (!frame)
 		return -EINVAL;
-	/* Held for good: the page can never become a page table. */
-	rc = get_writable_frame(d, info.mfn);
+	/*
+	 * Held for good: the page can never become a page table. A PVH/HVM
+	 * guest's frames have no PV types (its page tables are its own),
+	 * and the gfn it names is its own RAM.
+	 */
+	rc = pv ? get_writable_frame(d, info.mfn) : 0;
 	if (rc)
 		return rc;
 
@@ -304,7 +309,8 @@ static long register_vcpu_info(struct vcpu *t, uint64_t arg, struct vcpu *cur)
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (rc) {
-		put_writable_frame(d, info.mfn);
+		if (pv)
+			put_writable_frame(d, info.mfn);
 		return rc;
 	}
 	evtchn_vcpu_info_moved(&d->evtchn, t->id);

@@ -146,20 +146,27 @@ static void test_memmap(void **state)
 
 	(void)state;
 	n = pvh_memmap(64ull << 20, e, PVH_MEMMAP_MAX);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_int_equal(e[0].addr, 0);
 	assert_int_equal(e[0].type, XEN_HVM_MEMMAP_TYPE_RAM);
 	assert_int_equal(e[1].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
 	assert_int_equal(e[1].addr + e[1].size, 0x100000);
 	assert_int_equal(e[2].addr, 0x100000);
-	assert_int_equal(e[2].addr + e[2].size, 64ull << 20);
 	assert_int_equal(e[2].type, XEN_HVM_MEMMAP_TYPE_RAM);
-	assert_int_equal(e[3].addr, PVH_MMIO_BASE);
-	assert_int_equal(e[3].addr + e[3].size, 1ull << 32);
+	/* The ring pages: reserved, RAM's last, right after it. */
+	assert_int_equal(e[3].addr, e[2].addr + e[2].size);
+	assert_int_equal(e[3].size, PVH_RING_PAGES << 12);
+	assert_int_equal(e[3].addr + e[3].size, 64ull << 20);
+	assert_int_equal(e[3].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
+	assert_int_equal(e[4].addr, PVH_MMIO_BASE);
+	assert_int_equal(e[4].addr + e[4].size, 1ull << 32);
 	for (unsigned int i = 0; i < n; i++)
 		assert_int_equal(e[i].reserved, 0);
 	assert_int_equal(pvh_memmap(64ull << 20, e, 2), 0);
 	assert_int_equal(pvh_memmap(0x80000, e, PVH_MEMMAP_MAX), 0);
+	/* No RAM left above 1 MiB once the rings are out. */
+	assert_int_equal(pvh_memmap(0x100000 + (PVH_RING_PAGES << 12), e,
+				    PVH_MEMMAP_MAX), 0);
 }
 
 static void test_hypercall_page(void **state)
@@ -215,11 +222,15 @@ static void test_cpuid_hvm(void **state)
 	assert_int_equal(r[2], 0x80000001u);	/* + hypervisor */
 	assert_int_equal(r[3], 0x200);		/* HVM keeps the APIC */
 	cpuid_policy_lookup(&p, 0x40000000, 0, r);
-	assert_int_equal(r[0], 0x40000002);
+	assert_int_equal(r[0], 0x40000004);	/* up to the HVM leaf */
 	assert_memory_equal(&r[1], "XenVMMXenVMM", 12);
 	cpuid_policy_lookup(&p, 0x40000002, 0, r);
 	assert_int_equal(r[0], 1);
 	assert_int_equal(r[1], XEN_HYPERCALL_MSR);
+	/* Per-vCPU upcall vectors on offer: Linux then EOIs its LAPIC. */
+	cpuid_policy_lookup(&p, 0x40000004, 0, r);
+	assert_int_equal(r[0], XEN_HVM_CPUID_UPCALL_VECTOR);
+	assert_null(cpuid_policy_find(&p, 0x40000003, 0));
 
 	/* A plain PC (HVM for now): neither KVM's leaves nor Xen's. */
 	assert_int_equal(cpuid_policy_build_hvm(&p, host, 3, false), 0);
@@ -510,17 +521,35 @@ static void test_hvm_params(void **state)
 	val = (2ull << 56) | 0x1f3;
 	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
 				   HVM_PARAM_CALLBACK_IRQ, &val), -EINVAL);
-	val = 9;
+	val = (1ull << 56) | 1;		/* PCI INTx: no platform device */
 	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
 				   HVM_PARAM_CALLBACK_IRQ, &val), -ENOSYS);
 	assert_int_equal(d->hvm.callback_vector, 0xf3);
-	/* The toolstack's parameters: readable, not writable. */
+	/* A GSI (Linux's "per-vCPU vectors" hint): kept, no vector. */
+	val = 1;
+	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
+				   HVM_PARAM_CALLBACK_IRQ, &val), 0);
+	assert_int_equal(d->hvm.callback_vector, 0);
+	val = 0;
+	assert_int_equal(hvm_param(v, HVMOP_get_param, DOMID_SELF,
+				   HVM_PARAM_CALLBACK_IRQ, &val), 0);
+	assert_int_equal(val, 1);
+	/* The toolstack's parameters: readable, not writable by the guest. */
 	val = 0x1234;
 	assert_int_equal(hvm_param(v, HVMOP_set_param, DOMID_SELF,
 				   HVM_PARAM_STORE_PFN, &val), -EPERM);
 	assert_int_equal(hvm_param(v, HVMOP_get_param, DOMID_SELF,
 				   HVM_PARAM_STORE_EVTCHN, &val), 0);
 	assert_int_equal(val, 0);
+	assert_int_equal(hvm_param_toolstack_set(d, HVM_PARAM_STORE_EVTCHN, 5),
+			 0);
+	assert_int_equal(hvm_param_toolstack_set(d, HVM_PARAM_STORE_PFN,
+						 d->mem.nr_pages), -EINVAL);
+	assert_int_equal(hvm_param_toolstack_set(d, HVM_PARAM_CALLBACK_IRQ, 1),
+			 -EINVAL);
+	assert_int_equal(hvm_param(v, HVMOP_get_param, DOMID_SELF,
+				   HVM_PARAM_STORE_EVTCHN, &val), 0);
+	assert_int_equal(val, 5);
 	assert_int_equal(hvm_param(v, HVMOP_get_param, DOMID_SELF, 1000,
 				   &val), -EINVAL);
 	assert_int_equal(hvm_param(v, HVMOP_get_param, 3,

@@ -4,13 +4,15 @@
 # kvm-amd, kvm-intel and 9p; the cloud flavour lacks 9p) and an
 # initramfs with busybox, the modules below and tests/vm/init.
 # Writes OUT/vmlinuz and OUT/initrd.img; nothing is installed.
-# Usage: mkimage.sh OUT
+# Usage: mkimage.sh OUT [META]   (META: the kernel's meta package,
+# linux-image-amd64 by default; run.sh's VM_KERNEL)
 set -eu
-out=${1:?usage: mkimage.sh OUT}
+out=${1:?usage: mkimage.sh OUT [META]}
+meta=${2:-linux-image-amd64}
 here=$(dirname "$0")
 linux=$here/../../guests/linux
 
-[ -f "$out/vmlinuz" ] || sh "$linux/fetch-kernel.sh" "$out" linux-image-amd64
+[ -f "$out/vmlinuz" ] || sh "$linux/fetch-kernel.sh" "$out" "$meta"
 kver=$(cat "$out/kernel-version")
 moddir=$out/kernel-root/lib/modules/$kver
 root=$out/initramfs-root

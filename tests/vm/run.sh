@@ -17,7 +17,10 @@
 # Exit status: the job's; 250 no KVM module in the VM, 251 no /dev/kvm,
 # 252 host root not mountable, 253 QEMU missing, 254 VM hung or timed out.
 #
-# Environment: VM_DIR (build/vm: kernel, initramfs, job directories),
+# Environment: VM_KERNEL (the VM kernel's Debian meta package,
+# linux-image-amd64 by default; linux-image-6.12-amd64 has
+# CONFIG_KVM_XEN, which 6.1 lacks), VM_DIR (build/vm, or
+# build/vm-VM_KERNEL for another kernel: kernel, initramfs, job directories),
 # VM_MEM (4G), VM_SMP (1: the TCG VM has hung with 2 under load),
 # VM_CPU (max,phys-bits=48: TCG's default 40 physical bits is too few
 # for pvisor), VM_TIMEOUT (2700 s), VM_WATCHDOG (180 s without a
@@ -26,7 +29,12 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-build}
-VM_DIR=${VM_DIR:-$BUILD/vm}
+VM_KERNEL=${VM_KERNEL:-linux-image-amd64}
+if [ "$VM_KERNEL" = linux-image-amd64 ]; then
+	VM_DIR=${VM_DIR:-$BUILD/vm}
+else
+	VM_DIR=${VM_DIR:-$BUILD/vm-$VM_KERNEL}
+fi
 VM_MEM=${VM_MEM:-4G}
 VM_SMP=${VM_SMP:-1}
 VM_CPU=${VM_CPU:-max,phys-bits=48}
@@ -67,7 +75,7 @@ mkdir -p "$VM_DIR"
 VM_DIR=$(realpath "$VM_DIR")
 if [ ! -f "$VM_DIR/initrd.img" ] || [ "$here/init" -nt "$VM_DIR/initrd.img" ] ||
    [ "$here/mkimage.sh" -nt "$VM_DIR/initrd.img" ]; then
-	sh "$here/mkimage.sh" "$VM_DIR" >&2 || { verdict_fail "cannot build the VM image"; exit 253; }
+	sh "$here/mkimage.sh" "$VM_DIR" "$VM_KERNEL" >&2 || { verdict_fail "cannot build the VM image"; exit 253; }
 fi
 
 job_env=

@@ -83,7 +83,7 @@ static int xs_perms(unsigned int domid, const char *rel, const char *owner,
  * xenstore section): the guest reads them, and owns the ones it writes.
  */
 static int write_domain_nodes(struct pvd_backend *b, const char *name,
-			      uint64_t memory_mb, const struct pv_layout *l)
+			      uint64_t memory_mb)
 {
 	struct domain *d = b->d;
 	unsigned int id = d->id;
@@ -105,12 +105,12 @@ static int write_domain_nodes(struct pvd_backend *b, const char *name,
 		snprintf(key, sizeof(key), "cpu/%u/availability", i);
 		rc |= xs_write(id, key, "online");
 	}
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)l->console_pfn);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)b->console_pfn);
 	rc |= xs_write(id, "console/ring-ref", num);
 	snprintf(num, sizeof(num), "%u", b->console_ch.guest_port);
 	rc |= xs_write(id, "console/port", num);
 	rc |= xs_write(id, "console/type", "xenconsoled");
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)l->xenstore_pfn);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)b->store_pfn);
 	rc |= xs_write(id, "store/ring-ref", num);
 	snprintf(num, sizeof(num), "%u", b->store_ch.guest_port);
 	rc |= xs_write(id, "store/port", num);
@@ -237,29 +237,34 @@ int pvd_backend_prepare(struct pvd_backend *b, struct domain *d,
 	return b->wake_fd < 0 ? -errno : 0;
 }
 
-int pvd_backend_start(struct pvd_backend *b, const struct pv_layout *l,
-		      const char *name, uint64_t memory_mb)
+int pvd_backend_start(struct pvd_backend *b, uint64_t store_pfn,
+		      uint64_t console_pfn, const char *name,
+		      uint64_t memory_mb)
 {
 	struct domain *d = b->d;
 	int rc;
 
+	b->store_pfn = store_pfn;
+	b->console_pfn = console_pfn;
 	/*
-	 * pvisord writes these pages for as long as the domain lives: hold
-	 * them writable, so the guest can never make one a page table.
+	 * pvisord writes these pages for as long as the domain lives: a PV
+	 * guest's are held writable, so it can never make one a page
+	 * table. PVH frames have no PV types: the guest's page tables are
+	 * its own, never read by pvisord.
 	 */
-	b->store_pfn = l->xenstore_pfn;
-	b->console_pfn = l->console_pfn;
-	if (frame_claim(&d->gnttab->shm.frames, b->store_pfn, true))
-		return -EINVAL;
-	b->store_claimed = true;
-	if (frame_claim(&d->gnttab->shm.frames, b->console_pfn, true))
-		return -EINVAL;
-	b->console_claimed = true;
-	b->store_page = gmem_ram_frame(&d->mem, l->xenstore_pfn);
-	b->console_page = gmem_ram_frame(&d->mem, l->console_pfn);
+	if (d->gnttab) {
+		if (frame_claim(&d->gnttab->shm.frames, store_pfn, true))
+			return -EINVAL;
+		b->store_claimed = true;
+		if (frame_claim(&d->gnttab->shm.frames, console_pfn, true))
+			return -EINVAL;
+		b->console_claimed = true;
+	}
+	b->store_page = gmem_ram_frame(&d->mem, store_pfn);
+	b->console_page = gmem_ram_frame(&d->mem, console_pfn);
 	if (!b->store_page || !b->console_page)
 		return -EINVAL;
-	rc = write_domain_nodes(b, name, memory_mb, l);
+	rc = write_domain_nodes(b, name, memory_mb);
 	if (rc)
 		return rc;
 	b->ring = xs_ring_attach(pvd_xenstore(), d->id, b->store_page,
@@ -275,7 +280,7 @@ int pvd_backend_start(struct pvd_backend *b, const struct pv_layout *l,
 
 void pvd_backend_guest_stopped(struct pvd_backend *b)
 {
-	if (!b->store_ok)	/* never introduced (PVH, HVM) */
+	if (!b->store_ok)	/* never introduced (HVM) */
 		return;
 	xs_domain_shutdown(pvd_xenstore(), b->d->id);
 }

@@ -46,9 +46,14 @@ struct xs_store *pvd_xenstore(void);
 /* Before the build: event channels (their ports go in start_info). */
 int pvd_backend_prepare(struct pvd_backend *b, struct domain *d,
 			struct pvd_console *console);
-/* After the build: xenstore nodes, ring attach, the service thread. */
-int pvd_backend_start(struct pvd_backend *b, const struct pv_layout *l,
-		      const char *name, uint64_t memory_mb);
+/*
+ * After the build: xenstore nodes, ring attach, the service thread. The
+ * rings are at the guest frames store_pfn and console_pfn (PV: its
+ * start_info's; PVH: the pages at the top of its memory).
+ */
+int pvd_backend_start(struct pvd_backend *b, uint64_t store_pfn,
+		      uint64_t console_pfn, const char *name,
+		      uint64_t memory_mb);
 /* The guest stopped (@releaseDomain fires) but is not yet destroyed. */
 void pvd_backend_guest_stopped(struct pvd_backend *b);
 /* Tear everything down; the domain is about to be destroyed. */

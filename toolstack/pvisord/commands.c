@@ -421,7 +421,7 @@ static int request_guest(struct pvd_domain *pd, const char *what,
 
 	pthread_mutex_lock(&pvd_lock);
 	if (pd->d && !domain_is_dying(pd->d))
-		rc = pd->d->type == DOMAIN_TYPE_PV ?
+		rc = pd->d->type != DOMAIN_TYPE_HVM ?
 		     pvd_backend_request_shutdown(&pd->backend, what) :
 		     -EOPNOTSUPP;
 	pthread_mutex_unlock(&pvd_lock);

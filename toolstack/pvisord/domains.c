@@ -108,12 +108,13 @@ static void spec_close_files(struct pvd_domain_spec *spec)
 }
 
 /*
- * PVH and HVM guests: no xenstore or console ring yet (docs/pvh.md);
- * their console is console_io (PVH) or the serial port (HVM), both
- * reaching pvd_console_sink. The backend stays empty but valid.
+ * HVM guests: no xenstore or console ring yet (docs/pvh.md); their
+ * console is the serial port, reaching pvd_console_sink. The backend
+ * stays empty but valid. PVH guests get both rings, as PV ones do:
+ * their pages and ports are HVM parameters instead of start_info.
  */
 static int pvd_domain_build_hw(struct pvd_domain *pd, struct domain *d,
-			       const struct pv_boot_image *img, char *err,
+			       struct pv_boot_image *img, char *err,
 			       size_t errlen)
 {
 	const char *why = NULL;
@@ -121,16 +122,35 @@ static int pvd_domain_build_hw(struct pvd_domain *pd, struct domain *d,
 	struct hvm_layout hvm;
 	int rc;
 
-	memset(&pd->backend, 0, sizeof(pd->backend));
-	pd->backend.d = d;
-	pd->backend.wake_fd = -1;
-	if (d->type == DOMAIN_TYPE_HVM)
+	if (d->type == DOMAIN_TYPE_HVM) {
+		memset(&pd->backend, 0, sizeof(pd->backend));
+		pd->backend.d = d;
+		pd->backend.wake_fd = -1;
 		rc = hvm_build(d, img, &hvm, &why);
-	else
-		rc = pvh_build(d, img, &pvh, &why);
-	if (rc)
+		if (rc)
+			snprintf(err, errlen, "cannot load %s: %s",
+				 pd->spec.kernel, why ? why : strerror(-rc));
+		return rc;
+	}
+	rc = pvd_backend_prepare(&pd->backend, d, pd->console);
+	if (rc) {
+		snprintf(err, errlen, "cannot set up event channels: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	img->store_evtchn = pd->backend.store_ch.guest_port;
+	img->console_evtchn = pd->backend.console_ch.guest_port;
+	rc = pvh_build(d, img, &pvh, &why);
+	if (rc) {
 		snprintf(err, errlen, "cannot load %s: %s", pd->spec.kernel,
 			 why ? why : strerror(-rc));
+		return rc;
+	}
+	rc = pvd_backend_start(&pd->backend, pvh.store_pfn, pvh.console_pfn,
+			       pd->spec.name, pd->spec.memory_mb);
+	if (rc)
+		snprintf(err, errlen, "cannot start xenstore/console service: %s",
+			 strerror(-rc));
 	return rc;
 }
 
@@ -210,8 +230,8 @@ static int pvd_domain_boot(struct pvd_domain *pd, char *err, size_t errlen)
 			 why ? why : strerror(-rc));
 		goto fail;
 	}
-	rc = pvd_backend_start(&pd->backend, &layout, spec->name,
-			       spec->memory_mb);
+	rc = pvd_backend_start(&pd->backend, layout.xenstore_pfn,
+			       layout.console_pfn, spec->name, spec->memory_mb);
 	if (rc) {
 		snprintf(err, errlen, "cannot start xenstore/console service: %s",
 			 strerror(-rc));

@@ -40,6 +40,9 @@ int cpuid_policy_build_hvm(struct cpuid_policy *p,
 			   bool xen_leaves);
 /* Xen's leaves at XEN_CPUID_BASE: signature, version, hypercall MSR. */
 int cpuid_policy_set_xen_leaves(struct cpuid_policy *p);
+/* Set (add or replace) subleaf 0 of leaf. */
+int cpuid_policy_set_leaf(struct cpuid_policy *p, uint32_t leaf, uint32_t eax,
+			  uint32_t ebx, uint32_t ecx, uint32_t edx);
 /* The leaf as stored (NULL if absent), for builders to adjust. */
 struct cpuid_leaf *cpuid_policy_find(struct cpuid_policy *p, uint32_t leaf,
 				     uint32_t subleaf);
@@ -47,6 +50,12 @@ struct cpuid_leaf *cpuid_policy_find(struct cpuid_policy *p, uint32_t leaf,
 #define XEN_CPUID_BASE		0x40000000u
 /* Writing a page's GPA here has the hypervisor fill a hypercall page. */
 #define XEN_HYPERCALL_MSR	0x40000000u
+/*
+ * Xen's HVM leaf (XEN_CPUID_BASE + 4), EAX: the guest may ask for a
+ * per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector), which it
+ * acknowledges at its LAPIC like any interrupt.
+ */
+#define XEN_HVM_CPUID_UPCALL_VECTOR	(1u << 6)
 #define PVISOR_XEN_MAJOR	4
 #define PVISOR_XEN_MINOR	17
 

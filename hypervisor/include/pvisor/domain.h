@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <pvabi/hvm/hvm_op.h>
+#include <pvabi/memory.h>
 #include <pvabi/xen.h>
 
 #include <pvabi/vcpu.h>
@@ -109,12 +110,16 @@ const char *domain_type_name(enum domain_type type);
 int domain_type_parse(const char *name, enum domain_type *out);
 
 /* What PVH and HVM domains keep beside the PV state (arch/x86/hvm). */
+#define HVM_MEMMAP_MAX		8
 struct hvm_domain {
 	pthread_mutex_t lock;		/* shinfo_gpfn, params */
 	int shinfo_fd;			/* the shared_info page (memfd) */
 	uint64_t shinfo_gpfn;		/* where the guest sees it (~0: nowhere) */
 	uint8_t callback_vector;	/* HVM_PARAM_CALLBACK_IRQ's, 0: none */
 	uint64_t params[HVM_NR_PARAMS];	/* HVM_PARAM_* */
+	/* The memory map the builder gave, for XENMEM_memory_map. */
+	struct e820entry memmap[HVM_MEMMAP_MAX];
+	unsigned int nr_memmap;
 };
 
 struct domain_config {

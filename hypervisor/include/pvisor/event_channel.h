@@ -146,6 +146,12 @@ struct evtchn_domain {
 	pthread_rwlock_t abi_lock;
 	const struct evtchn_port_ops *ops;	/* NULL: dom0 endpoints */
 	struct evtchn_fifo *fifo;		/* FIFO state, or NULL */
+	/*
+	 * Kick on every event, not only when evtchn_upcall_pending rises
+	 * (HVM: an interrupt its LAPIC dropped must come again; Xen checks
+	 * the flag at every VM entry, like a level).
+	 */
+	bool upcall_level;
 	bool registered;
 	struct evtchn_domain *next;	/* registry */
 };

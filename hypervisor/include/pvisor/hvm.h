@@ -34,24 +34,32 @@ struct pvh_layout {
 	uint64_t start_info;
 	uint64_t cmdline;
 	uint64_t ramdisk, ramdisk_len;
+	uint64_t acpi, acpi_len;
+	uint64_t console_pfn, store_pfn;	/* the toolstack's rings */
 };
 
 /*
  * Build a PVH domain: load the ELF by p_paddr, lay out hvm_start_info
- * (command line, ramdisk module, memory map) and create vCPU0 at the
- * XEN_ELFNOTE_PHYS32_ENTRY with EBX pointing at it.
+ * (command line, ramdisk module, memory map, ACPI RSDP), place the
+ * console and xenstore ring pages (their HVM parameters set when img
+ * names event channels for them), create vCPU0 at the
+ * XEN_ELFNOTE_PHYS32_ENTRY with EBX pointing at the start info and the
+ * other vCPUs waiting for INIT/SIPI.
  */
 int pvh_build(struct domain *d, const struct pv_boot_image *img,
 	      struct pvh_layout *layout, const char **why);
 
 /*
  * The memory map a PVH guest of ram_bytes sees: RAM, the legacy hole
- * below 1 MiB and the MMIO window below 4 GiB reserved. Returns the
- * number of entries written (at most max).
+ * below 1 MiB, the ring pages at the top of guest memory and the MMIO
+ * window below 4 GiB reserved. Returns the number of entries written
+ * (at most max).
  */
 unsigned int pvh_memmap(uint64_t ram_bytes,
 			struct hvm_memmap_table_entry *e, unsigned int max);
-#define PVH_MEMMAP_MAX		4
+#define PVH_MEMMAP_MAX		5
+/* The console ring's page, then xenstore's, at the top of guest memory. */
+#define PVH_RING_PAGES		2ull
 /* Guest RAM a PVH domain may have: below the MMIO window (no high RAM yet). */
 #define PVH_MMIO_BASE		0xfc000000ull
 _Static_assert((PVH_MMIO_BASE >> 20) == 4032, "hvm_config_problem's text");
@@ -67,6 +75,13 @@ struct hvm_layout {
 /* The ACPI tables: in the legacy BIOS area, where OSes also scan. */
 #define HVM_ACPI_BASE		0xe0000ull
 #define HVM_ACPI_SIZE		0x10000ull
+
+/*
+ * The ACPI tables of a PVH or HVM domain at HVM_ACPI_BASE: one LAPIC per
+ * vCPU in the MADT, the PM1a blocks of hvm/pc.c in the FADT. Their
+ * size goes to *len.
+ */
+int hvm_acpi_install(struct domain *d, uint64_t *len);
 
 /*
  * Build an HVM domain from a bzImage, firmware-less: ACPI tables (MADT,
@@ -93,10 +108,20 @@ struct vcpu *hvm_vcpu_new(struct domain *d, unsigned int id);
 int hvm_events_init(struct domain *d, const struct domain_config *cfg,
 		    const struct plat_info *host);
 void hvm_events_fini(struct domain *d);
+/* Record one entry of the domain's memory map (the builders). */
+void hvm_memmap_add(struct domain *d, uint64_t addr, uint64_t size,
+		    uint32_t type);
+/* memory_op for PVH/HVM guests (hvm/memory_op.c). */
+long hvm_memory_op(struct vcpu *v, const uint64_t a[6]);
 /* XENMEM_add_to_physmap: shared_info at a gpfn of the guest's choosing. */
 long hvm_add_to_physmap(struct vcpu *v, uint64_t arg);
 /* hvm_op (hvm/hvm_op.c). */
 long hvm_do_hvm_op(struct vcpu *v, const uint64_t a[6]);
+/*
+ * The parameters only the toolstack sets (the guest gets -EPERM): the
+ * xenstore and console rings' pfns and event channels.
+ */
+int hvm_param_toolstack_set(struct domain *d, uint32_t index, uint64_t value);
 /* An upcall became pending on v: raise its callback vector, if any. */
 void hvm_upcall(struct vcpu *v);
 

@@ -23,7 +23,8 @@ struct domain;
 #define HVM_RESET_PORT		0xcf9
 #define HVM_RESET_VALUE		0x06
 
-int hvm_pc_create(struct domain *d);
+/* PVH domains have all of it but COM1 (their console is a PV ring). */
+int hvm_pc_create(struct domain *d, bool com1);
 void hvm_pc_destroy(struct domain *d);
 /*
  * A guest port access (size 1, 2 or 4); reads fill *value. False when

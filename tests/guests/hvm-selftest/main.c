@@ -1538,12 +1538,15 @@ static void check_hvm_params(void)
 	      CALLBACK_VECTOR(VEC_EVTCHN));
 	refused(set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_VECTOR(0x05)),
 		"set_param CALLBACK_IRQ vector 0x05");
-	refused(set_param(HVM_PARAM_CALLBACK_IRQ, 9),
-		"set_param CALLBACK_IRQ GSI 9");
 	refused(set_param(HVM_PARAM_CALLBACK_IRQ, 1ull << 56 | 1),
 		"set_param CALLBACK_IRQ PCI INTx");
 	check(callback_irq() == CALLBACK_VECTOR(VEC_EVTCHN),
 	      "get_param CALLBACK_IRQ 0x%lx after the refusals", callback_irq());
+	/* What Linux writes once it has per-vCPU vectors: kept, raises nothing. */
+	accepted(set_param(HVM_PARAM_CALLBACK_IRQ, 1),
+		 "set_param CALLBACK_IRQ GSI 1");
+	check(callback_irq() == 1, "get_param CALLBACK_IRQ 0x%lx after GSI 1",
+	      callback_irq());
 	accepted(set_param(HVM_PARAM_CALLBACK_IRQ, 0),
 		 "set_param CALLBACK_IRQ 0 (off)");
 	check(callback_irq() == 0, "get_param CALLBACK_IRQ 0x%lx after 0",

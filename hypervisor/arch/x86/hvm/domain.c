@@ -23,14 +23,12 @@ const char *hvm_refusal(int type, const struct plat_info *host)
 
 const char *hvm_config_problem(const struct domain_config *cfg)
 {
-	/* Not yet: RAM above the MMIO window; PVH secondary vCPUs. */
+	/* Not yet: RAM above the MMIO window. */
 	if (cfg->type == DOMAIN_TYPE_PV)
 		return NULL;
 	if (cfg->memory_mb > (PVH_MMIO_BASE >> 20))
 		return "PVH and HVM guests have at most 4032 MiB for now "
 		       "(no RAM above the MMIO window yet)";
-	if (cfg->type == DOMAIN_TYPE_PVH && cfg->vcpus != 1)
-		return "PVH guests have 1 vCPU for now";
 	return NULL;
 }
 
@@ -66,13 +64,14 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		rc = plat_vm_setup_hvm(d->vm, host->hvm_hcall,
 				       XEN_HYPERCALL_MSR);
 	/*
-	 * The interrupt controllers before any vCPU exists: the PC's for
-	 * HVM, and for PVH the LAPICs that take event upcalls by vector.
+	 * The interrupt controllers before any vCPU exists: the LAPICs take
+	 * event upcalls by vector and wake APs. PVH has the PC's power
+	 * control too (its ACPI tables name it), but no serial port.
 	 */
 	if (!rc)
 		rc = plat_vm_setup_irqchip(d->vm);
-	if (!rc && hvm)
-		rc = hvm_pc_create(d);
+	if (!rc)
+		rc = hvm_pc_create(d, hvm);
 	if (rc)
 		return rc;
 	pr_debug("d%u: %s domain, hypercalls through %s\n", d->id,

@@ -44,10 +44,8 @@ static int hvm_vcpus_create(struct domain *d, const struct linux_boot_entry *e)
 	return 0;
 }
 
-int hvm_build(struct domain *d, const struct pv_boot_image *img,
-	      struct hvm_layout *lay, const char **why)
+int hvm_acpi_install(struct domain *d, uint64_t *len)
 {
-	uint64_t ram_bytes = d->mem.nr_pages << PAGE_SHIFT;
 	struct acpi_config ac = {
 		.nr_vcpus = d->nr_vcpus,
 		.lapic_addr = 0xfee00000, .ioapic_addr = 0xfec00000,
@@ -55,6 +53,33 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 		.pm_tmr = HVM_PM_TMR, .sci_irq = HVM_SCI_IRQ, .s5_slp_typ = HVM_S5_SLP_TYP,
 		.reset_port = HVM_RESET_PORT, .reset_value = HVM_RESET_VALUE,
 	};
+	long n;
+
+	if (d->mem.nr_pages << PAGE_SHIFT < HVM_ACPI_BASE + HVM_ACPI_SIZE)
+		return -E2BIG;
+	n = acpi_build(&ac, d->mem.ram + HVM_ACPI_BASE, HVM_ACPI_SIZE,
+		       HVM_ACPI_BASE);
+	if (n < 0)
+		return (int)n;
+	*len = (uint64_t)n;
+	return 0;
+}
+
+/* The same map boot_params carries, for XENMEM_memory_map. */
+static void hvm_memmap_from_e820(struct domain *d, uint64_t ram_bytes)
+{
+	struct boot_e820_entry m[LINUX_BOOT_E820_MAX];
+	unsigned int n = linux_boot_e820(ram_bytes, HVM_ACPI_BASE,
+					 HVM_ACPI_SIZE, m, LINUX_BOOT_E820_MAX);
+
+	for (unsigned int i = 0; i < n; i++)
+		hvm_memmap_add(d, m[i].addr, m[i].size, m[i].type);
+}
+
+int hvm_build(struct domain *d, const struct pv_boot_image *img,
+	      struct hvm_layout *lay, const char **why)
+{
+	uint64_t ram_bytes = d->mem.nr_pages << PAGE_SHIFT;
 	struct linux_boot_params_in in = {
 		.kernel = img->kernel, .kernel_len = img->kernel_len,
 		.initrd = img->ramdisk, .initrd_len = img->ramdisk_len,
@@ -63,7 +88,7 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 		.acpi_start = HVM_ACPI_BASE, .acpi_len = HVM_ACPI_SIZE,
 	};
 	struct linux_boot_entry e;
-	long n;
+	uint64_t n;
 	int rc;
 
 	memset(lay, 0, sizeof(*lay));
@@ -72,15 +97,15 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 		*why = "not a fresh HVM domain";
 		return -EINVAL;
 	}
-	n = acpi_build(&ac, d->mem.ram + HVM_ACPI_BASE, HVM_ACPI_SIZE,
-		       HVM_ACPI_BASE);
-	if (n < 0) {
+	rc = hvm_acpi_install(d, &n);
+	if (rc) {
 		*why = "cannot build the ACPI tables";
-		return (int)n;
+		return rc;
 	}
 	rc = linux_boot_load(d->mem.ram, ram_bytes, &in, &e, why);
 	if (rc)
 		return rc;
+	hvm_memmap_from_e820(d, ram_bytes);
 	lay->kernel_start = e.kernel_load;
 	lay->kernel_end = e.kernel_end;
 	lay->entry = e.rip;
@@ -88,7 +113,7 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 	lay->ramdisk = e.initrd_addr;
 	lay->ramdisk_len = img->ramdisk_len;
 	lay->acpi = HVM_ACPI_BASE;
-	lay->acpi_len = (uint64_t)n;
+	lay->acpi_len = n;
 	rc = hvm_vcpus_create(d, &e);
 	if (rc) {
 		*why = "cannot create the vCPUs";
@@ -96,11 +121,11 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 	}
 	*why = NULL;
 	pr_debug("d%u: HVM kernel %#llx-%#llx entry %#llx boot_params %#llx "
-		 "initrd %#llx, ACPI %ld bytes at %#llx, %u vCPU(s)\n", d->id,
+		 "initrd %#llx, ACPI %llu bytes at %#llx, %u vCPU(s)\n", d->id,
 		 (unsigned long long)e.kernel_load,
 		 (unsigned long long)e.kernel_end, (unsigned long long)e.rip,
 		 (unsigned long long)e.boot_params,
-		 (unsigned long long)e.initrd_addr, n,
+		 (unsigned long long)e.initrd_addr, (unsigned long long)n,
 		 (unsigned long long)HVM_ACPI_BASE, d->nr_vcpus);
 	return 0;
 }

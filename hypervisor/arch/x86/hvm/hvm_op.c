@@ -60,7 +60,16 @@ static long set_param(struct domain *d, uint32_t index, uint64_t value)
 					 __ATOMIC_RELEASE);
 			break;
 		}
-		/* GSI and PCI INTx need the platform device: not yet. */
+		/*
+		 * A GSI is kept but raises nothing yet: Linux names GSI 1
+		 * only to tell the toolstack it has per-vCPU vectors, which
+		 * win. PCI INTx needs the platform device: not yet.
+		 */
+		if (type == HVM_PARAM_CALLBACK_TYPE_GSI) {
+			__atomic_store_n(&d->hvm.callback_vector, 0,
+					 __ATOMIC_RELEASE);
+			break;
+		}
 		if (type != HVM_PARAM_CALLBACK_TYPE_VECTOR)
 			return -ENOSYS;
 		if ((value & ~HVM_PARAM_CALLBACK_IRQ_TYPE_MASK) > 0xff ||
@@ -75,6 +84,28 @@ static long set_param(struct domain *d, uint32_t index, uint64_t value)
 	case HVM_PARAM_CONSOLE_PFN:
 	case HVM_PARAM_CONSOLE_EVTCHN:
 		return -EPERM;		/* the toolstack's to set */
+	default:
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&d->hvm.lock);
+	d->hvm.params[index] = value;
+	pthread_mutex_unlock(&d->hvm.lock);
+	return 0;
+}
+
+int hvm_param_toolstack_set(struct domain *d, uint32_t index, uint64_t value)
+{
+	switch (index) {
+	case HVM_PARAM_STORE_PFN:
+	case HVM_PARAM_CONSOLE_PFN:
+		if (value >= d->mem.nr_pages)
+			return -EINVAL;
+		break;
+	case HVM_PARAM_STORE_EVTCHN:
+	case HVM_PARAM_CONSOLE_EVTCHN:
+		if (value > UINT32_MAX)
+			return -EINVAL;
+		break;
 	default:
 		return -EINVAL;
 	}

@@ -86,12 +86,14 @@ static bool hvm_allowed(uint64_t nr, const uint64_t a[6])
 	case __HYPERVISOR_hvm_op:
 		return true;
 	case __HYPERVISOR_memory_op:
-		return a[0] == XENMEM_add_to_physmap;
+		return a[0] == XENMEM_add_to_physmap ||
+		       a[0] == XENMEM_memory_map;
 	case __HYPERVISOR_vcpu_op:
 		/* Timers and queries; vCPUs start by INIT/SIPI, not here. */
 		switch ((uint32_t)a[0]) {
 		case VCPUOP_is_up:
 		case VCPUOP_get_runstate_info:
+		case VCPUOP_register_vcpu_info:
 		case VCPUOP_set_periodic_timer:
 		case VCPUOP_stop_periodic_timer:
 		case VCPUOP_set_singleshot_timer:
@@ -100,9 +102,12 @@ static bool hvm_allowed(uint64_t nr, const uint64_t a[6])
 		}
 		return false;
 	case __HYPERVISOR_sched_op:
-		/* Blocking needs event delivery to HVM vCPUs: not yet. */
+		/*
+		 * poll sleeps in the host until a port is pending (Linux's
+		 * PV spinlocks); HVM guests block with hlt, in KVM.
+		 */
 		return a[0] == SCHEDOP_shutdown || a[0] == SCHEDOP_yield ||
-		       a[0] == SCHEDOP_shutdown_code;
+		       a[0] == SCHEDOP_shutdown_code || a[0] == SCHEDOP_poll;
 	}
 	return false;
 }
@@ -135,7 +140,7 @@ long hvm_hypercall(struct vcpu *v, uint64_t nr, const uint64_t a[6],
 	hvm_sync_paging(v);
 	/* What HVM guests ask of memory_op and hvm_op is their own. */
 	if (nr == __HYPERVISOR_memory_op)
-		return hvm_add_to_physmap(v, args[1]);
+		return hvm_memory_op(v, args);
 	if (nr == __HYPERVISOR_hvm_op)
 		return hvm_do_hvm_op(v, args);
 	rc = hypercall_dispatch(v, nr, args);

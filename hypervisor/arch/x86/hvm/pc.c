@@ -2,7 +2,8 @@
 /*
  * The emulated PC of an HVM domain. KVM holds the interrupt controllers
  * and the PIT (plat_vm_setup_irqchip); what is left for us is port I/O:
- * COM1 (the interactive console), the CMOS RTC, and ACPI's fixed
+ * COM1 (the interactive console), Xen's debug port 0xe9 (output only,
+ * as Xen's HVM has it), the CMOS RTC, and ACPI's fixed
  * hardware (PM1a blocks, PM timer) with the reset ports. Everything else reads as all-ones and
  * ignores writes, as an empty ISA bus does. Every port, size and value
  * comes from the guest: the device models take any of them.
@@ -21,6 +22,8 @@
 #define COM1_BASE	0x3f8
 #define COM1_IRQ	4
 #define RTC_BASE	0x70
+/* Xen's HVM debug port: bytes written are guest console output. */
+#define DEBUG_PORT	0xe9
 
 struct hvm_pc {
 	struct domain *d;
@@ -49,7 +52,7 @@ static const struct uart16550_ops com1_ops = {
 	.set_irq = com1_irq,
 };
 
-int hvm_pc_create(struct domain *d)
+int hvm_pc_create(struct domain *d, bool com1)
 {
 	struct hvm_pc *pc = calloc(1, sizeof(*pc));
 	int rc;
@@ -67,7 +70,7 @@ int hvm_pc_create(struct domain *d)
 		return rc;
 	}
 	rtc_cmos_init(&pc->rtc, NULL);
-	rc = uart16550_create(&com1_ops, pc, &pc->com1);
+	rc = com1 ? uart16550_create(&com1_ops, pc, &pc->com1) : 0;
 	if (rc) {
 		rtc_cmos_destroy(&pc->rtc);
 		pc_power_destroy(&pc->power);
@@ -84,7 +87,8 @@ void hvm_pc_destroy(struct domain *d)
 
 	if (!pc)
 		return;
-	uart16550_destroy(pc->com1);
+	if (pc->com1)
+		uart16550_destroy(pc->com1);
 	rtc_cmos_destroy(&pc->rtc);
 	pc_power_destroy(&pc->power);
 	free(pc);
@@ -124,8 +128,19 @@ bool hvm_pc_io(struct domain *d, uint16_t port, unsigned int size,
 
 	if (!pc || !size || size > 4)
 		return false;
-	if (port >= COM1_BASE && port < COM1_BASE + 8) {
+	if (pc->com1 && port >= COM1_BASE && port < COM1_BASE + 8) {
 		uart_access(pc->com1, port - COM1_BASE, size, is_write, value);
+		return true;
+	}
+	if (port == DEBUG_PORT) {
+		if (is_write)
+			for (unsigned int i = 0; i < size; i++) {
+				char c = (char)(*value >> (8 * i));
+
+				domain_console_write(d, &c, 1);
+			}
+		else
+			*value = 0xffffffffu;
 		return true;
 	}
 	if (port == RTC_BASE || port == RTC_BASE + 1) {
@@ -145,12 +160,12 @@ bool hvm_pc_io(struct domain *d, uint16_t port, unsigned int size,
 
 size_t hvm_pc_console_input(struct domain *d, const char *buf, size_t len)
 {
-	if (!d->pc)
+	if (!d->pc || !d->pc->com1)
 		return 0;
 	return uart16550_receive(d->pc->com1, (const uint8_t *)buf, len);
 }
 
 size_t hvm_pc_console_room(struct domain *d)
 {
-	return d->pc ? uart16550_rx_room(d->pc->com1) : 0;
+	return d->pc && d->pc->com1 ? uart16550_rx_room(d->pc->com1) : 0;
 }

@@ -5,11 +5,17 @@
  * kernel holding hvm_start_info, the memory map, the module list and the
  * command line, then the ramdisk; vCPU0 enters XEN_ELFNOTE_PHYS32_ENTRY
  * in 32-bit protected mode, paging off, EBX = the start info's address.
+ * As on Xen, the guest gets ACPI tables (its MADT lists the vCPUs the
+ * kernel wakes through the LAPIC) and two pages at the top of guest
+ * memory, reserved in the memory map, for its console and xenstore rings.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pvabi/hvm/hvm_op.h>
+
+#include "pvisor/acpi.h"
 #include "pvisor/domain.h"
 #include "pvisor/hvm.h"
 #include "pvisor/kernel_image.h"
@@ -28,18 +34,52 @@ unsigned int pvh_memmap(uint64_t ram_bytes,
 {
 	unsigned int n = 0;
 
-	if (max < PVH_MEMMAP_MAX || ram_bytes <= 0x100000)
+	uint64_t rings = PVH_RING_PAGES << PAGE_SHIFT;
+
+	if (max < PVH_MEMMAP_MAX || ram_bytes <= 0x100000 + rings)
 		return 0;
-	/* Low RAM, the VGA/BIOS hole, RAM from 1 MiB, the MMIO window. */
+	/*
+	 * Low RAM, the VGA/BIOS hole (the ACPI tables), RAM from 1 MiB, the
+	 * ring pages, the MMIO window.
+	 */
 	e[n++] = (struct hvm_memmap_table_entry){ 0, 0xa0000,
 		XEN_HVM_MEMMAP_TYPE_RAM, 0 };
 	e[n++] = (struct hvm_memmap_table_entry){ 0xa0000, 0x60000,
 		XEN_HVM_MEMMAP_TYPE_RESERVED, 0 };
 	e[n++] = (struct hvm_memmap_table_entry){ 0x100000,
-		ram_bytes - 0x100000, XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+		ram_bytes - rings - 0x100000, XEN_HVM_MEMMAP_TYPE_RAM, 0 };
+	e[n++] = (struct hvm_memmap_table_entry){ ram_bytes - rings, rings,
+		XEN_HVM_MEMMAP_TYPE_RESERVED, 0 };
 	e[n++] = (struct hvm_memmap_table_entry){ PVH_MMIO_BASE,
 		(1ull << 32) - PVH_MMIO_BASE, XEN_HVM_MEMMAP_TYPE_RESERVED, 0 };
 	return n;
+}
+
+/* The toolstack's rings: their pfns and ports as HVM parameters. */
+static int pvh_rings(struct domain *d, const struct pv_boot_image *img,
+		     struct pvh_layout *lay)
+{
+	uint64_t top = d->mem.nr_pages;
+	int rc;
+
+	lay->console_pfn = top - PVH_RING_PAGES;
+	lay->store_pfn = top - PVH_RING_PAGES + 1;
+	memset(d->mem.ram + (lay->console_pfn << PAGE_SHIFT), 0,
+	       PVH_RING_PAGES << PAGE_SHIFT);
+	if (!img->console_evtchn && !img->store_evtchn)
+		return 0;	/* no toolstack services (pvctl run) */
+	rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_PFN,
+				     lay->console_pfn);
+	if (!rc)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_EVTCHN,
+					     img->console_evtchn);
+	if (!rc)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_PFN,
+					     lay->store_pfn);
+	if (!rc)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_EVTCHN,
+					     img->store_evtchn);
+	return rc;
 }
 
 int pvh_build(struct domain *d, const struct pv_boot_image *img,
@@ -92,14 +132,28 @@ int pvh_build(struct domain *d, const struct pv_boot_image *img,
 	}
 	rc = -E2BIG;
 	*why = "kernel, boot information and ramdisk do not fit in guest RAM";
-	if (top < bi || top > ram_bytes)
+	if (top < bi || top > ram_bytes - (PVH_RING_PAGES << PAGE_SHIFT))
 		goto out;
+	rc = hvm_acpi_install(d, &lay->acpi_len);
+	if (rc) {
+		*why = "cannot build the ACPI tables";
+		goto out;
+	}
+	lay->acpi = HVM_ACPI_BASE;
+	rc = pvh_rings(d, img, lay);
+	if (rc) {
+		*why = "cannot set the console and xenstore parameters";
+		goto out;
+	}
 
 	si.magic = XEN_HVM_START_MAGIC_VALUE;
 	si.version = 1;
 	si.cmdline_paddr = bi + BI_CMDLINE_OFF;
 	si.memmap_paddr = bi + BI_MEMMAP_OFF;
 	si.memmap_entries = pvh_memmap(ram_bytes, map, PVH_MEMMAP_MAX);
+	si.rsdp_paddr = HVM_ACPI_BASE;
+	for (unsigned int i = 0; i < si.memmap_entries; i++)
+		hvm_memmap_add(d, map[i].addr, map[i].size, map[i].type);
 	if (img->ramdisk_len) {
 		mod.paddr = lay->ramdisk;
 		mod.size = img->ramdisk_len;
@@ -124,16 +178,21 @@ int pvh_build(struct domain *d, const struct pv_boot_image *img,
 	lay->cmdline = si.cmdline_paddr;
 
 	*why = NULL;
-	v = d->vcpus[0];
 	vc.eip = (uint32_t)k.phys32_entry;
 	vc.ebx = (uint32_t)bi;
-	rc = plat_vcpu_create_hvm(d->vm, 0, &vc, &v->plat);
-	if (rc) {
-		*why = "cannot create the vCPU in 32-bit protected mode";
-		goto out;
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		v = d->vcpus[i];
+		/* The others wait in KVM for the kernel's INIT/SIPI. */
+		if (i)
+			vc.entry = PLAT_HVM_ENTRY_AP;
+		rc = plat_vcpu_create_hvm(d->vm, i, &vc, &v->plat);
+		if (rc) {
+			*why = "cannot create the vCPUs";
+			goto out;
+		}
+		v->initialised = true;
+		v->online = true;
 	}
-	v->initialised = true;
-	v->online = true;
 	pr_debug("d%u: PVH kernel %#llx-%#llx entry %#llx start_info %#llx\n",
 		 d->id, (unsigned long long)k.pstart,
 		 (unsigned long long)k.pend,

@@ -27,6 +27,7 @@ int hvm_events_init(struct domain *d, const struct domain_config *cfg,
 {
 	struct hvm_domain *h = &d->hvm;
 	void *p;
+	int rc;
 
 	h->shinfo_gpfn = NO_GPFN;
 	h->shinfo_fd = memfd_create("pvisor-shared-info", MFD_CLOEXEC);
@@ -46,7 +47,13 @@ int hvm_events_init(struct domain *d, const struct domain_config *cfg,
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
 		if (i < XEN_LEGACY_MAX_VCPUS)
 			d->vcpus[i]->pv.vcpu_info = &d->shared_info->vcpu_info[i];
-	return domain_events_init(d, cfg, host);
+	rc = domain_events_init(d, cfg, host);
+	/*
+	 * KVM's LAPIC drops an interrupt while software-disabled (Linux
+	 * sets its vector before enabling it): upcalls must come again.
+	 */
+	d->evtchn.upcall_level = true;
+	return rc;
 }
 
 void hvm_events_fini(struct domain *d)

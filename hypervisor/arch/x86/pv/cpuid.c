@@ -156,6 +156,12 @@ int cpuid_policy_set_xen_leaves(struct cpuid_policy *p)
 	return rc;
 }
 
+int cpuid_policy_set_leaf(struct cpuid_policy *p, uint32_t leaf, uint32_t eax,
+			  uint32_t ebx, uint32_t ecx, uint32_t edx)
+{
+	return policy_set(p, leaf, eax, ebx, ecx, edx);
+}
+
 struct cpuid_leaf *cpuid_policy_find(struct cpuid_policy *p, uint32_t leaf,
 				     uint32_t subleaf)
 {
