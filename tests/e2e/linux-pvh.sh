@@ -6,7 +6,8 @@
 # pvisord and pvctl: boot to the busybox shell, commands on hvc0, Xen
 # PVH in dmesg, poweroff from inside, `pvctl shutdown` through
 # xenstore, 2 vCPUs brought up through the MADT and INIT/SIPI, and a
-# reboot from inside (on_reboot=restart).
+# reboot from inside (on_reboot=restart), and `pvctl run --type pvh`
+# with hvc0 on stdin/stdout.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -100,4 +101,27 @@ if wait_gone p2 120 && grep -q "p2) powered off" "$T/pvisord.log"; then
 else
 	bad pvctl-shutdown-xenstore "still running" p2
 	"$PVCTL" destroy p2 2>/dev/null; wait_gone p2
+fi
+
+# 3. pvctl run: no daemon, the console ring (hvc0) on stdin/stdout, exit
+# status from the guest's shutdown (poweroff: 0).
+mkfifo "$T/run.in"
+timeout "$BOOT_TIMEOUT" "$PVCTL" run --type pvh --kernel "$KERNEL" \
+	--ramdisk "$INITRD" --memory 256 --cmdline "console=hvc0" \
+	<"$T/run.in" >"$T/run.log" 2>&1 &
+rpid=$!
+exec 7>"$T/run.in"
+wait_for run "$SHELL_UP" "$BOOT_TIMEOUT"
+printf 'echo RUN-$((6*7))\n' >&7
+wait_for run "^RUN-42" 90
+printf 'poweroff\n' >&7
+wait $rpid
+rc=$?
+exec 7>&-
+if [ "$rc" -eq 0 ] && grep -q "^RUN-42" "$T/run.log" &&
+   grep -q "$SHELL_UP" "$T/run.log"; then
+	ok pvctl-run-hvc0
+else
+	verdict FAIL linux-pvh/pvctl-run-hvc0 "exit $rc"
+	tail -15 "$T/run.log" | sed 's/^/    /'
 fi

@@ -34,8 +34,8 @@ static void run_usage(FILE *f)
 		"                 [--stats] [--debug]\n"
 		"                 [--test-service NAME] [--evtchn-echo]\n\n"
 		"Run one kernel in the foreground, without pvisord: PV (the\n"
-		"default), PVH (XEN_ELFNOTE_PHYS32_ENTRY; console through\n"
-		"console_io only so far) or HVM (a bzImage booted directly on\n"
+		"default), PVH (XEN_ELFNOTE_PHYS32_ENTRY; console the PV ring,\n"
+		"hvc0, and console_io) or HVM (a bzImage booted directly on\n"
 		"an emulated PC; console on its serial port, ttyS0). PVH and\n"
 		"HVM need VT-x/AMD-V. The guest console goes to stdout, stdin\n"
 		"to the guest. Exit status: 0 poweroff, 1 crash, 2 usage\n"
@@ -299,17 +299,6 @@ int cmd_run(int argc, char **argv)
 		}
 		goto start;
 	}
-	if (pvh) {
-		/* console_io only: no console ring without event channels. */
-		rc = pvh_build(d, &img, &pvh_layout, &why);
-		if (rc) {
-			fprintf(stderr, "pvctl run: cannot load %s: %s\n",
-				kernel, why ? why : strerror(-rc));
-			domain_destroy(d);
-			return 1;
-		}
-		goto start;
-	}
 	rc = run_console_prepare(&con, d);
 	if (rc) {
 		fprintf(stderr, "pvctl run: cannot set up the console channel: "
@@ -318,10 +307,17 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	img.console_evtchn = con.ch.guest_port;
-	img.layout = &layout;
-	rc = pv_build(d, &img, &why);
-	if (!rc)
-		rc = run_console_start(&con, &layout);
+	if (pvh) {
+		/* The console ring as an HVM parameter; no xenstore here. */
+		rc = pvh_build(d, &img, &pvh_layout, &why);
+		if (!rc)
+			rc = run_console_start(&con, pvh_layout.console_pfn);
+	} else {
+		img.layout = &layout;
+		rc = pv_build(d, &img, &why);
+		if (!rc)
+			rc = run_console_start(&con, layout.console_pfn);
+	}
 	if (rc) {
 		fprintf(stderr, "pvctl run: cannot load %s: %s\n", kernel,
 			why ? why : strerror(-rc));
@@ -341,8 +337,7 @@ int cmd_run(int argc, char **argv)
 start:
 	rc = domain_start(d);
 	state = domain_wait(d);
-	if (!pvh)
-		run_console_stop(&con);	/* PV ring or HVM serial */
+	run_console_stop(&con);	/* the PV ring (PV, PVH) or HVM serial */
 	if (test_service_stop(service_pid))
 		fprintf(stderr, "pvctl run: test service %s failed\n", service);
 	if (echo) {

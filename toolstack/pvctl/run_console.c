@@ -122,16 +122,21 @@ int run_console_prepare(struct run_console *c, struct domain *d)
 	return rc;
 }
 
-int run_console_start(struct run_console *c, const struct pv_layout *l)
+int run_console_start(struct run_console *c, uint64_t console_pfn)
 {
 	int rc;
 
-	/* Written for the domain's life: never let it become a page table. */
-	if (frame_claim(&c->d->gnttab->shm.frames, l->console_pfn, true))
-		return -EINVAL;
-	c->pfn = l->console_pfn;
-	c->claimed = true;
-	c->page = gmem_ram_frame(&c->d->mem, l->console_pfn);
+	/*
+	 * Written for the domain's life: a PV guest must never make it a
+	 * page table. PVH frames have no PV types (no grant table here).
+	 */
+	if (c->d->gnttab) {
+		if (frame_claim(&c->d->gnttab->shm.frames, console_pfn, true))
+			return -EINVAL;
+		c->claimed = true;
+	}
+	c->pfn = console_pfn;
+	c->page = gmem_ram_frame(&c->d->mem, console_pfn);
 	if (!c->page)
 		return -EINVAL;
 	rc = pthread_create(&c->thread, NULL, console_main, c);

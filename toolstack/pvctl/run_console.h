@@ -29,7 +29,7 @@ struct run_console {
 /* Before the build: the event channel whose port goes in start_info. */
 int run_console_prepare(struct run_console *c, struct domain *d);
 /* After the build: serve the ring start_info names. */
-int run_console_start(struct run_console *c, const struct pv_layout *l);
+int run_console_start(struct run_console *c, uint64_t console_pfn);
 /* HVM: our stdin into the guest's COM1 (its output goes to stdout). */
 int run_console_start_serial(struct run_console *c, struct domain *d);
 /* After the domain ended: flush what is left and release the channel. */

@@ -147,9 +147,10 @@ struct evtchn_domain {
 	const struct evtchn_port_ops *ops;	/* NULL: dom0 endpoints */
 	struct evtchn_fifo *fifo;		/* FIFO state, or NULL */
 	/*
-	 * Kick on every event, not only when evtchn_upcall_pending rises
-	 * (HVM: an interrupt its LAPIC dropped must come again; Xen checks
-	 * the flag at every VM entry, like a level).
+	 * Kick on every event, not only when evtchn_upcall_pending rises.
+	 * HVM: KVM's LAPIC drops an interrupt while software-disabled
+	 * (Xen's keeps it in IRR), and Linux sets its upcall vector before
+	 * it enables the LAPIC; the next event must raise it again.
 	 */
 	bool upcall_level;
 	bool registered;

@@ -74,6 +74,16 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		rc = hvm_pc_create(d, hvm);
 	if (rc)
 		return rc;
+	/*
+	 * Linux since XSA-466 (6.1.119, 6.6.64, 6.12.5) calls vmcall or
+	 * vmmcall itself, not the hypercall page: only KVM's Xen support
+	 * hands those to us. Plain KVM answers them as its own.
+	 */
+	if (!hvm && host->hvm_hcall == PLAT_HVM_HCALL_PORT)
+		pr_warn("d%u: this host's KVM has no Xen hypercall support "
+			"(CONFIG_KVM_XEN): PVH kernels that call vmcall/vmmcall "
+			"directly (Linux since XSA-466) fail at their first "
+			"hypercall; only the hypercall page works\n", d->id);
 	pr_debug("d%u: %s domain, hypercalls through %s\n", d->id,
 		 domain_type_name(d->type), plat_hvm_hcall_name(host->hvm_hcall));
 	/* The builder puts the vCPUs on KVM: it knows their entry state. */

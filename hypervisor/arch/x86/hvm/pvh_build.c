@@ -66,17 +66,18 @@ static int pvh_rings(struct domain *d, const struct pv_boot_image *img,
 	lay->store_pfn = top - PVH_RING_PAGES + 1;
 	memset(d->mem.ram + (lay->console_pfn << PAGE_SHIFT), 0,
 	       PVH_RING_PAGES << PAGE_SHIFT);
-	if (!img->console_evtchn && !img->store_evtchn)
-		return 0;	/* no toolstack services (pvctl run) */
-	rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_PFN,
-				     lay->console_pfn);
-	if (!rc)
+	/* Each ring only with its service's port (pvctl run: no xenstore). */
+	rc = 0;
+	if (img->console_evtchn)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_PFN,
+					     lay->console_pfn);
+	if (!rc && img->console_evtchn)
 		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_EVTCHN,
 					     img->console_evtchn);
-	if (!rc)
+	if (!rc && img->store_evtchn)
 		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_PFN,
 					     lay->store_pfn);
-	if (!rc)
+	if (!rc && img->store_evtchn)
 		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_EVTCHN,
 					     img->store_evtchn);
 	return rc;

@@ -37,20 +37,6 @@ struct vcpu *hvm_vcpu_new(struct domain *d, unsigned int id)
 	return v;
 }
 
-/*
- * Xen looks at evtchn_upcall_pending at every VM entry; we, at every
- * entry after an exit: an upcall KVM's LAPIC dropped (software-disabled
- * then) comes again. Duplicates only run the guest's handler once more.
- */
-static void hvm_upcall_recheck(struct vcpu *v)
-{
-	const struct vcpu_info *vi = __atomic_load_n(&v->pv.vcpu_info,
-						     __ATOMIC_ACQUIRE);
-
-	if (vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE))
-		hvm_upcall(v);
-}
-
 static void hvm_crash(struct vcpu *v, const char *why)
 {
 	domain_crash(v->d, "vCPU%u at %#llx: %s", v->id,
@@ -128,7 +114,6 @@ void *hvm_vcpu_thread(void *arg)
 		if (domain_wait_unpaused(v->d))
 			break;
 		vcpu_timers_due(v);
-		hvm_upcall_recheck(v);
 		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		rc = plat_vcpu_run(v->plat, &v->pv.cpu, &e);
 		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
