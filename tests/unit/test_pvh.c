@@ -572,6 +572,86 @@ static void test_hvm_params(void **state)
 	hvm_events_fixture_free(d);
 }
 
+/* XENMEM_memory_map: the builder's map, as much of it as fits. */
+static void test_hvm_memory_map(void **state)
+{
+	struct domain *d = hvm_events_fixture();
+	struct vcpu *v = d->vcpus[0];
+	struct xen_memory_map m = { .nr_entries = 8, .buffer = 0x3100 };
+	uint64_t a[6] = { XENMEM_memory_map, 0x3000 };
+	struct e820entry e[3];
+
+	(void)state;
+	v->pv.cpu.cr0 = 0x11;
+	hvm_memmap_add(d, 0, 0xa0000, E820_RAM);
+	hvm_memmap_add(d, 0xa0000, 0x60000, E820_RESERVED);
+	hvm_memmap_add(d, 0x100000, 0xff000, E820_RAM);
+	put(d, 0x3000, &m, sizeof(m));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0),
+			 0);
+	memcpy(&m, d->mem.ram + 0x3000, sizeof(m));
+	assert_int_equal(m.nr_entries, 3);
+	memcpy(e, d->mem.ram + 0x3100, sizeof(e));
+	assert_int_equal(e[1].addr, 0xa0000);
+	assert_int_equal(e[1].type, E820_RESERVED);
+	assert_int_equal(e[2].size, 0xff000);
+	/* Room for one: one written, as Xen does; none: none. */
+	memset(d->mem.ram + 0x3100, 0, sizeof(e));
+	m = (struct xen_memory_map){ .nr_entries = 1, .buffer = 0x3100 };
+	put(d, 0x3000, &m, sizeof(m));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0),
+			 0);
+	memcpy(&m, d->mem.ram + 0x3000, sizeof(m));
+	assert_int_equal(m.nr_entries, 1);
+	memcpy(e, d->mem.ram + 0x3100, sizeof(e));
+	assert_int_equal(e[1].size, 0);
+	/* A buffer outside the guest: -EFAULT, nothing written in pvisord. */
+	m = (struct xen_memory_map){ .nr_entries = 3, .buffer = 1ull << 40 };
+	put(d, 0x3000, &m, sizeof(m));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0),
+			 -EFAULT);
+	/* Nothing else of memory_op is open to HVM guests. */
+	a[0] = XENMEM_decrease_reservation;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0),
+			 -ENOSYS);
+	hvm_events_fixture_free(d);
+}
+
+/* VCPUOP_register_vcpu_info: into the guest's RAM, checked, once. */
+static void test_hvm_vcpu_info(void **state)
+{
+	struct domain *d = hvm_events_fixture();
+	struct vcpu *v = d->vcpus[0];
+	struct vcpu_register_vcpu_info r = { .mfn = 0x40, .offset = 0x80 };
+	uint64_t a[6] = { VCPUOP_register_vcpu_info, 1, 0x3000 };
+
+	(void)state;
+	v->pv.cpu.cr0 = 0x11;
+	/* Beyond RAM, misaligned, crossing the page: refused. */
+	r.mfn = 256;
+	put(d, 0x3000, &r, sizeof(r));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_vcpu_op, a, true, 0),
+			 -EINVAL);
+	r = (struct vcpu_register_vcpu_info){ .mfn = 0x40, .offset = 0x84 };
+	put(d, 0x3000, &r, sizeof(r));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_vcpu_op, a, true, 0),
+			 -ENXIO);
+	r.offset = 4096 - 8;
+	put(d, 0x3000, &r, sizeof(r));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_vcpu_op, a, true, 0),
+			 -ENXIO);
+	r.offset = 0x80;
+	put(d, 0x3000, &r, sizeof(r));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_vcpu_op, a, true, 0),
+			 0);
+	assert_ptr_equal(d->vcpus[1]->pv.vcpu_info,
+			 (void *)(d->mem.ram + 0x40 * 4096 + 0x80));
+	/* Once only, as Xen. */
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_vcpu_op, a, true, 0),
+			 -EBUSY);
+	hvm_events_fixture_free(d);
+}
+
 /* Who may run what: PVH and HVM need hardware assist, refused by name. */
 static void test_refusal(void **state)
 {
@@ -606,6 +686,8 @@ int main(void)
 		cmocka_unit_test(test_refusal),
 		cmocka_unit_test(test_hvm_shared_info),
 		cmocka_unit_test(test_hvm_params),
+		cmocka_unit_test(test_hvm_memory_map),
+		cmocka_unit_test(test_hvm_vcpu_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
