@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make bench, the stock Debian kernel (make linux-guest) as a PV and as an
-# HVM guest, side by side (PVH: the kernel does not boot as PVH yet):
+# make bench, the stock Debian kernel (make linux-guest) as a PV, a PVH
+# and an HVM guest, side by side:
 #  1. boot: `pvctl create` to the first userspace line on the console
 #     ("pvisor-initramfs: userspace reached"), median of BOOTS boots under
 #     pvisord, and the exits of one such boot by kind (`pvctl run --stats`,
@@ -12,11 +12,13 @@
 #     pvisor, in the guest on QEMU TCG and natively on the host; exits per
 #     operation on pvisor from `pvctl run --stats` runs that do one measure
 #     each, minus a run that starts pvbench and measures nothing.
-# HVM costs BOOTS + 3 boots: its last timed boot also runs pvbench (the
-# boot time is taken before pvbench starts), and its exits of one boot
-# are those of the baseline run (boot, pvbench doing nothing, poweroff).
-# If HVM cannot run (a PVM host, ...), its columns say "–" and one line
-# says why; the PV figures and the exit status do not depend on it.
+# PVH and HVM cost BOOTS + 3 boots each: the last timed boot also runs
+# pvbench (the boot time is taken before pvbench starts), and the exits
+# of one boot are those of the baseline run (boot, pvbench doing
+# nothing, poweroff). If PVH or HVM cannot run (a PVM host; PVH without
+# CONFIG_KVM_XEN in the host's KVM, docs/pvh.md), its columns say "–"
+# and one line says why; the PV figures and the exit status do not
+# depend on them.
 # The initramfs used is build/linux/initrd.img with a second cpio
 # (bin/pvbench) appended, the same file for pvisor and QEMU.
 # Environment: BUILD (build), LINUX_BENCH_BOOTS (3), BENCH_TIMEOUT (120 s),
@@ -39,10 +41,11 @@ LINE="pvisor-initramfs: userspace reached"
 # is the same everywhere: its time is the figure).
 G_SYS=20000 G_FORK=100 CPU=300000000
 H_SYS=2000000 H_FORK=1000
-# HVM's exits/op run for fork: more loops, as each byte of the result
-# line on the serial port is an exit; fork is cheap on HVM.
+# PVH's and HVM's exits/op run for fork: more loops, as each byte of the
+# result line on the serial port is an exit; fork is cheap there.
 HV_FORK=1000
 PV_CMDLINE="console=hvc0 nr_cpus=1"
+PVH_CMDLINE="console=hvc0 nr_cpus=1"
 HVM_CMDLINE="console=ttyS0 nr_cpus=1"
 
 echo
@@ -82,14 +85,15 @@ wait_for() {
 	done
 	return 1
 }
-# HVM failures do not stop the bench: they only drop the HVM figures.
-hvm=0 hvm_why=
-hvm_skip() {	# WHY [FILE]: the first WHY is reported; FILE's tail on stderr
-	[ -n "$hvm_why" ] || hvm_why=$1
-	echo "bench linux: HVM not measured: $1" >&2
-	[ -n "${2:-}" ] && [ -f "$2" ] && tail -n 20 "$2" | sed 's/^/    /' >&2
+# PVH and HVM failures do not stop the bench: they only drop their figures.
+pvh=0 pvh_why= hvm=0 hvm_why=
+hw_skip() {	# TYPE WHY [FILE]: the first WHY is reported; FILE's tail on stderr
+	eval "[ -n \"\$${1}_why\" ] || ${1}_why=\$2"
+	echo "bench linux: $(echo "$1" | tr a-z A-Z) not measured: $2" >&2
+	[ -n "${3:-}" ] && [ -f "$3" ] && tail -n 20 "$3" | sed 's/^/    /' >&2
 	return 1
 }
+hw_why() { eval "echo \"\$${1}_why\""; }
 # first_err FILE FALLBACK: pvctl's own error line in FILE (the hypervisor
 # may log before it), else FALLBACK
 first_err() {
@@ -154,33 +158,37 @@ if [ "$have_kvm" = 1 ]; then
 	cp "$D/pvbench.log" "$tmp/pv.out"
 	"$PVCTL" destroy pvbench >/dev/null 2>&1
 
-	# ---- HVM boots under the same pvisord ------------------------------
-	hcreate() {	# NAME CMDLINE
-		"$PVCTL" create name="$1" type=hvm kernel="$KERNEL" \
-			ramdisk="$BINITRD" memory="$MEMORY" vcpus=1 cmdline="$2" \
+	# ---- PVH and HVM boots under the same pvisord ----------------------
+	hcreate() {	# TYPE NAME CMDLINE
+		"$PVCTL" create name="$2" type="$1" kernel="$KERNEL" \
+			ramdisk="$BINITRD" memory="$MEMORY" vcpus=1 cmdline="$3" \
 			on_poweroff=destroy on_crash=preserve \
 			>/dev/null 2>"$tmp/hcreate.err" ||
-			hvm_skip "$(first_err "$tmp/hcreate.err" "pvctl create $1 failed")"
+			hw_skip "$1" "$(first_err "$tmp/hcreate.err" "pvctl create $2 failed")"
 	}
-	for i in $(seq "$BOOTS"); do
-		c=pvisor.exit stop="powering off" secs=30
-		# The last boot then runs pvbench: one HVM boot less.
-		[ "$i" = "$BOOTS" ] && stop="PVBENCH done" secs=$TIMEOUT \
-			c="pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
-		t0=$(now_ns)
-		hcreate "hboot$i" "$HVM_CMDLINE $c" || break
-		if ! wait_for "$D/hboot$i.log" "$LINE" "$TIMEOUT"; then
-			hvm_skip "HVM boot $i: no userspace within ${TIMEOUT}s" "$D/hboot$i.log"
-			"$PVCTL" destroy "hboot$i" >/dev/null 2>&1
-			break
-		fi
-		echo $(( ($(now_ns) - t0) / 1000000 )) >> "$tmp/hvm_boot_ms"
-		wait_for "$D/hboot$i.log" "$stop" "$secs"
-		cp "$D/hboot$i.log" "$tmp/hvm.out"	# the last: pvbench's
-		"$PVCTL" destroy "hboot$i" >/dev/null 2>&1
-	done
-	[ -n "$hvm_why" ] || grep -aq "PVBENCH done" "$tmp/hvm.out" ||
-		hvm_skip "pvbench in the HVM guest did not finish" "$tmp/hvm.out"
+	hboots() {	# TYPE CMDLINE: boot times in $tmp/TYPE_boot_ms, pvbench's in $tmp/TYPE.out
+		for i in $(seq "$BOOTS"); do
+			c=pvisor.exit stop="powering off" secs=30
+			# The last boot then runs pvbench: one boot less.
+			[ "$i" = "$BOOTS" ] && stop="PVBENCH done" secs=$TIMEOUT \
+				c="pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
+			t0=$(now_ns)
+			hcreate "$1" "$1boot$i" "$2 $c" || break
+			if ! wait_for "$D/$1boot$i.log" "$LINE" "$TIMEOUT"; then
+				hw_skip "$1" "boot $i: no userspace within ${TIMEOUT}s" "$D/$1boot$i.log"
+				"$PVCTL" destroy "$1boot$i" >/dev/null 2>&1
+				break
+			fi
+			echo $(( ($(now_ns) - t0) / 1000000 )) >> "$tmp/$1_boot_ms"
+			wait_for "$D/$1boot$i.log" "$stop" "$secs"
+			cp "$D/$1boot$i.log" "$tmp/$1.out"	# the last: pvbench's
+			"$PVCTL" destroy "$1boot$i" >/dev/null 2>&1
+		done
+		[ -n "$(hw_why "$1")" ] || grep -aq "PVBENCH done" "$tmp/$1.out" ||
+			hw_skip "$1" "pvbench in the guest did not finish" "$tmp/$1.out"
+	}
+	hboots pvh "$PVH_CMDLINE"
+	hboots hvm "$HVM_CMDLINE"
 	kill -TERM "$DPID" 2>/dev/null
 	wait "$DPID" 2>/dev/null
 	DPID=
@@ -198,25 +206,28 @@ if [ "$have_kvm" = 1 ]; then
 	stats sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
 	stats fork "pvbench pvbench.syscall=0 pvbench.fork=$G_FORK pvbench.cpu=0"
 
-	# ---- HVM: exit counters (the baseline run is also the boot's) ------
-	hstats() {	# NAME CMDLINE: as stats; a failure skips HVM
-		[ -z "$hvm_why" ] || return 1
-		timeout --kill-after=5 "$TIMEOUT" "$PVCTL" run --type hvm \
+	# ---- PVH, HVM: exit counters (the baseline run is also the boot's) --
+	hstats() {	# TYPE NAME CMDLINE: as stats; a failure skips TYPE
+		[ -z "$(hw_why "$1")" ] || return 1
+		eval "cl=\$$(echo "$1" | tr a-z A-Z)_CMDLINE"
+		timeout --kill-after=5 "$TIMEOUT" "$PVCTL" run --type "$1" \
 			--kernel "$KERNEL" --ramdisk "$BINITRD" --memory "$MEMORY" \
-			--stats --cmdline "$HVM_CMDLINE $2" \
-			>"$tmp/$1.out" 2>"$tmp/$1.err" </dev/null
+			--stats --cmdline "$cl $3" \
+			>"$tmp/$2.out" 2>"$tmp/$2.err" </dev/null
 		rc=$?
 		case $rc in
-		0)	grep -aq "PVBENCH done" "$tmp/$1.out" ||
-				hvm_skip "pvctl run --type hvm ($1): pvbench did not finish" "$tmp/$1.out" ;;
-		124|137) hvm_skip "pvctl run --type hvm ($1): not done within ${TIMEOUT}s" "$tmp/$1.out" ;;
-		*)	hvm_skip "$(first_err "$tmp/$1.err" "pvctl run --type hvm ($1): exit status $rc")" "$tmp/$1.err" ;;
+		0)	grep -aq "PVBENCH done" "$tmp/$2.out" ||
+				hw_skip "$1" "pvctl run --type $1 ($2): pvbench did not finish" "$tmp/$2.out" ;;
+		124|137) hw_skip "$1" "pvctl run --type $1 ($2): not done within ${TIMEOUT}s" "$tmp/$2.out" ;;
+		*)	hw_skip "$1" "$(first_err "$tmp/$2.err" "pvctl run --type $1 ($2): exit status $rc")" "$tmp/$2.err" ;;
 		esac
 	}
-	hstats hnone "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0"
-	hstats hsys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
-	hstats hfork "pvbench pvbench.syscall=0 pvbench.fork=$HV_FORK pvbench.cpu=0"
-	[ -n "$hvm_why" ] || hvm=1
+	for t in pvh hvm; do
+		hstats $t ${t}none "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0"
+		hstats $t ${t}sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
+		hstats $t ${t}fork "pvbench pvbench.syscall=0 pvbench.fork=$HV_FORK pvbench.cpu=0"
+		[ -n "$(hw_why $t)" ] || eval "$t=1"
+	done
 fi
 
 # ---- QEMU TCG ----------------------------------------------------------
@@ -283,11 +294,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0)
 qver=$("$QEMU" --version 2>/dev/null | head -n 1)
 cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
 echo "host: $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs; guest: Debian $kver,"
-echo "${MEMORY} MiB, 1 vCPU; pvisor cmdline PV \"$PV_CMDLINE\", HVM \"$HVM_CMDLINE\";"
+echo "${MEMORY} MiB, 1 vCPU; pvisor cmdline PV \"$PV_CMDLINE\", PVH \"$PVH_CMDLINE\","
+echo "HVM \"$HVM_CMDLINE\"; host KVM's HVM hypercalls: $("$PVCTL" info 2>/dev/null | sed -n 's/^hvm_hypercalls *: *//p');"
 echo "QEMU: ${qver:-none}"
 echo
-echo "PVH: not measured: the Debian kernel does not boot as PVH on pvisor yet"
 [ "$have_kvm" = 1 ] || echo "bench linux: /dev/kvm not available: pvisor columns skipped (nothing was measured on pvisor)"
+[ -n "$pvh_why" ] && echo "PVH: not measured: $pvh_why"
 [ -n "$hvm_why" ] && echo "HVM: not measured: $hvm_why"
 if [ "${PVISOR_VM:-0}" = 1 ]; then
 	echo "bench linux: in the nested-KVM VM: QEMU column skipped (TCG inside TCG compares nothing)"
@@ -296,10 +308,14 @@ elif [ "$have_qemu" = 0 ]; then
 fi
 echo
 
-pv_boot='' q_boot='' h_boot='' pv_list=– q_list=– h_list=–
+pv_boot='' q_boot='' h_boot='' p_boot='' pv_list=– q_list=– h_list=– p_list=–
 if [ "$have_kvm" = 1 ]; then
 	pv_boot=$(median < "$tmp/pv_boot_ms")
 	pv_list=$(tr '\n' ' ' < "$tmp/pv_boot_ms" | sed 's/ $//')
+fi
+if [ "$pvh" = 1 ]; then
+	p_boot=$(median < "$tmp/pvh_boot_ms")
+	p_list=$(tr '\n' ' ' < "$tmp/pvh_boot_ms" | sed 's/ $//')
 fi
 if [ "$hvm" = 1 ]; then
 	h_boot=$(median < "$tmp/hvm_boot_ms")
@@ -309,38 +325,45 @@ if [ "$have_qemu" = 1 ]; then
 	q_boot=$(median < "$tmp/q_boot_ms")
 	q_list=$(tr '\n' ' ' < "$tmp/q_boot_ms" | sed 's/ $//')
 fi
-row() {	# LABEL MEASURE EXITS-PV EXITS-HVM [KEY SCALE]: times are KEY (ns_per_op) * SCALE ns
-	pv='' h='' q=''
-	k=${5:-ns_per_op} sc=${6:-1}
+row() {	# LABEL MEASURE EXITS-PV EXITS-PVH EXITS-HVM [KEY SCALE]: times are KEY (ns_per_op) * SCALE ns
+	pv='' p='' h='' q=''
+	k=${6:-ns_per_op} sc=${7:-1}
 	[ "$have_kvm" = 1 ] && pv=$(pvb "$2" "$k" "$tmp/pv.out")
+	[ "$pvh" = 1 ] && p=$(pvb "$2" "$k" "$tmp/pvh.out")
 	[ "$hvm" = 1 ] && h=$(pvb "$2" "$k" "$tmp/hvm.out")
 	[ "$have_qemu" = 1 ] && q=$(pvb "$2" "$k" "$tmp/q.out")
 	n=$(pvb "$2" "$k" "$tmp/native.out")
-	pv=$(scale "$pv" "$sc") h=$(scale "$h" "$sc") q=$(scale "$q" "$sc") n=$(scale "$n" "$sc")
-	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$h") | $(ratio "$h" "$pv") | $(fmt_t "$q") | $(fmt_t "$n") | $(ratio "$pv" "$q") | $(ratio "$pv" "$n") | $3 | $4 |"
+	pv=$(scale "$pv" "$sc") p=$(scale "$p" "$sc") h=$(scale "$h" "$sc") q=$(scale "$q" "$sc") n=$(scale "$n" "$sc")
+	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$p") | $(fmt_t "$h") | $(ratio "$p" "$pv") | $(ratio "$h" "$pv") | $(fmt_t "$q") | $(fmt_t "$n") | $(ratio "$pv" "$n") | $3 | $4 | $5 |"
 }
 boot_exits=– sys_exits=– fork_exits=–
+p_boot_exits=– p_sys_exits=– p_fork_exits=–
 h_boot_exits=– h_sys_exits=– h_fork_exits=–
 if [ "$have_kvm" = 1 ]; then
 	boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/boot.err") per boot"
 	sys_exits=$(per_op sys "$G_SYS" none "emulated bounces")
 	fork_exits=$(per_op fork "$G_FORK" none "emulated bounces")
 fi
+if [ "$pvh" = 1 ]; then
+	p_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/pvhnone.err") per boot"
+	p_sys_exits=$(per_op pvhsys "$G_SYS" pvhnone bounces)
+	p_fork_exits=$(per_op pvhfork "$HV_FORK" pvhnone bounces)
+fi
 if [ "$hvm" = 1 ]; then
-	h_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/hnone.err") per boot"
-	h_sys_exits=$(per_op hsys "$G_SYS" hnone bounces)
-	h_fork_exits=$(per_op hfork "$HV_FORK" hnone bounces)
+	h_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/hvmnone.err") per boot"
+	h_sys_exits=$(per_op hvmsys "$G_SYS" hvmnone bounces)
+	h_fork_exits=$(per_op hvmfork "$HV_FORK" hvmnone bounces)
 fi
 
-echo "| measure | pvisor (PV) | pvisor (HVM) | HVM ÷ PV | QEMU TCG | native host | PV ÷ QEMU | PV ÷ native | exits/op on pvisor (PV) | exits/op on pvisor (HVM) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
-echo "| boot to first userspace line, median of $BOOTS | $(fmt_t "${pv_boot:+${pv_boot}000000}") | $(fmt_t "${h_boot:+${h_boot}000000}") | $(ratio "$h_boot" "$pv_boot") | $(fmt_t "${q_boot:+${q_boot}000000}") | – | $(ratio "$pv_boot" "$q_boot") | – | $boot_exits | $h_boot_exits |"
-row "null syscall (getppid)" syscall "$sys_exits" "$h_sys_exits"
-row "fork + exec + wait (static pvbench)" fork_exec "$fork_exits" "$h_fork_exits"
-row "CPU loop, $CPU xorshift steps (whole loop)" cpu "– (no syscalls: timer ticks only)" – total_ms 1000000
+echo "| measure | pvisor (PV) | pvisor (PVH) | pvisor (HVM) | PVH ÷ PV | HVM ÷ PV | QEMU TCG | native host | PV ÷ native | exits/op PV | exits/op PVH | exits/op HVM |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
+echo "| boot to first userspace line, median of $BOOTS | $(fmt_t "${pv_boot:+${pv_boot}000000}") | $(fmt_t "${p_boot:+${p_boot}000000}") | $(fmt_t "${h_boot:+${h_boot}000000}") | $(ratio "$p_boot" "$pv_boot") | $(ratio "$h_boot" "$pv_boot") | $(fmt_t "${q_boot:+${q_boot}000000}") | – | – | $boot_exits | $p_boot_exits | $h_boot_exits |"
+row "null syscall (getppid)" syscall "$sys_exits" "$p_sys_exits" "$h_sys_exits"
+row "fork + exec + wait (static pvbench)" fork_exec "$fork_exits" "$p_fork_exits" "$h_fork_exits"
+row "CPU loop, $CPU xorshift steps (whole loop)" cpu "– (no syscalls: timer ticks only)" – – total_ms 1000000
 echo
-echo "Boots (ms): pvisor PV $pv_list; pvisor HVM $h_list; QEMU $q_list. Loops: guest"
-echo "syscall=$G_SYS fork=$G_FORK (HVM exits/op: fork=$HV_FORK), native syscall=$H_SYS"
+echo "Boots (ms): pvisor PV $pv_list; PVH $p_list; HVM $h_list; QEMU $q_list. Loops:"
+echo "guest syscall=$G_SYS fork=$G_FORK (PVH/HVM exits/op: fork=$HV_FORK), native syscall=$H_SYS"
 echo "fork=$H_FORK, cpu=$CPU everywhere."
 
 [ "$have_kvm" = 1 ] || exit 0
@@ -371,25 +394,28 @@ counters boot | awk -v hdr="$hdr" '
 		printf "**total exits** (rows above include calls batched in multicalls)|%d\n", c["exits"]
 		printf "event upcalls delivered (on entry, not exits)|%d\n", c["upcalls"]
 	}' | awk -F'|' '{ printf "| %s | %d |\n", $1, $2 }'
-if [ "$hvm" = 1 ]; then
+for t in pvh hvm; do
+	eval "on=\$$t"
+	[ "$on" = 1 ] || continue
+	T=$(echo "$t" | tr a-z A-Z)
 	echo
-	echo "Exits of one boot as HVM (\`pvctl run --type hvm --stats\`, the baseline"
+	echo "Exits of one boot as $T (\`pvctl run --type $t --stats\`, the baseline"
 	echo "run: boots, starts pvbench, which does nothing, powers off):"
 	echo
 	echo "| exit kind | count |"
 	echo "|---|---:|"
-	counters hnone | awk '{ c[$1] = $2 } $1 ~ /^hc:/ { hc += $2 }
+	counters ${t}none | awk '{ c[$1] = $2 } $1 ~ /^hc:/ { hc += $2 }
 		END {
 			printf "| port I/O and MMIO emulated (the serial console among them) | %d |\n", c["emulated"]
 			printf "| kick (vCPU woken out of the VM) | %d |\n", c["kicks"]
 			printf "| hypercall | %d |\n", hc
 			printf "| **total exits** | %d |\n", c["exits"]
 		}'
-fi
+done
 echo
 echo "exits/op: (exits of a \`pvctl run --stats\` run that does only that loop"
 echo "- exits of one that starts pvbench and does nothing) / loop count; in"
-echo "brackets the largest kinds per op. HVM counts only the exits that reach"
-echo "pvisor: KVM handles EPT faults, the LAPIC timer, the PIT and hlt itself."
+echo "brackets the largest kinds per op. PVH and HVM count only the exits that"
+echo "reach pvisor: KVM handles EPT faults, the LAPIC timer, the PIT and hlt itself."
 echo "Times: CLOCK_MONOTONIC in pvbench; boot: \`pvctl create\` (or QEMU start)"
 echo "to \"$LINE\" on the console."

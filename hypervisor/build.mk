@@ -51,6 +51,7 @@ HV_SRCS += \
 	hypervisor/arch/x86/hvm/acpi.c \
 	hypervisor/arch/x86/hvm/cpuid.c \
 	hypervisor/arch/x86/hvm/domain.c \
+	hypervisor/arch/x86/hvm/grant_frames.c \
 	hypervisor/arch/x86/hvm/hvm_build.c \
 	hypervisor/arch/x86/hvm/hvm_op.c \
 	hypervisor/arch/x86/hvm/hypercall.c \

@@ -61,6 +61,12 @@ int gnttab_domain_init(struct domain *d)
 		return rc;
 
 	/*
+	 * PVH/HVM guests place their frames themselves, in their own
+	 * physical address space (XENMEM_add_to_physmap, hvm/grant_frames.c).
+	 */
+	if (d->type != DOMAIN_TYPE_PV)
+		return gnttab_grow(d, 1);
+	/*
 	 * The guest-visible frames: reserve max shared frames and the v2
 	 * status frames after them in the hypervisor region (so their frame
 	 * numbers are fixed from the start, whichever version is in force)
@@ -121,6 +127,8 @@ static void gnttab_status_access(struct domain *d, uint32_t nr, bool v2)
 	uint32_t all = GNTTAB_STATUS_FRAMES(g->shm.max_frames);
 	uint32_t on = v2 ? GNTTAB_STATUS_FRAMES(nr) : 0;
 
+	if (d->type != DOMAIN_TYPE_PV)
+		return;		/* no hypervisor region: add_to_physmap checks */
 	for (uint32_t i = 0; i < all; i++)
 		d->hv.access[g->hv_idx + g->shm.max_frames + i] =
 			i < on ? HV_ACCESS_READ | HV_ACCESS_WRITE : 0;
@@ -145,7 +153,7 @@ int gnttab_grow(struct domain *d, uint32_t nr)
 		return -EINVAL;
 	pthread_mutex_lock(&g->grow_lock);
 	cur = __atomic_load_n(&g->shm.ctl->nr_frames, __ATOMIC_RELAXED);
-	for (uint32_t i = cur; i < nr; i++)
+	for (uint32_t i = cur; i < nr && d->type == DOMAIN_TYPE_PV; i++)
 		d->hv.access[g->hv_idx + i] = HV_ACCESS_READ | HV_ACCESS_WRITE;
 	if (nr > cur) {
 		/* v2 grows its status frames with it, as Xen's grow does. */
@@ -257,7 +265,9 @@ static long gnt_setup_table(struct vcpu *v, uint64_t uop, unsigned int count)
 	}
 	op.status = GNTST_okay;
 	for (uint32_t i = 0; i < op.nr_frames; i++) {
-		xen_pfn_t mfn = gnttab_frame_mfn(v->d, i);
+		/* A translated guest maps its frames by add_to_physmap. */
+		xen_pfn_t mfn = v->d->type == DOMAIN_TYPE_PV ?
+				gnttab_frame_mfn(v->d, i) : ~(xen_pfn_t)0;
 
 		if (pv_write(&v->pv, op.frame_list + i * sizeof(mfn), &mfn,
 			     sizeof(mfn))) {

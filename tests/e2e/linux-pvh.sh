@@ -6,8 +6,8 @@
 # pvisord and pvctl: boot to the busybox shell, commands on hvc0, Xen
 # PVH in dmesg, poweroff from inside, `pvctl shutdown` through
 # xenstore, 2 vCPUs brought up through the MADT and INIT/SIPI, and a
-# reboot from inside (on_reboot=restart), and `pvctl run --type pvh`
-# with hvc0 on stdin/stdout.
+# reboot from inside (on_reboot=restart), a disk through xen-blkfront
+# on pvblkback, and `pvctl run --type pvh` with hvc0 on stdin/stdout.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -103,7 +103,30 @@ else
 	"$PVCTL" destroy p2 2>/dev/null; wait_gone p2
 fi
 
-# 3. pvctl run: no daemon, the console ring (hvc0) on stdin/stdout, exit
+# 3. a disk: xen-blkfront in the PVH guest on pvblkback, as for PV
+# (grant frames placed by add_to_physmap beyond RAM, grants read by the
+# backend): the guest reads the host file's bytes and writes its own.
+dd if=/dev/urandom of="$T/d.img" bs=1M count=8 2>/dev/null
+want=$(md5sum < "$T/d.img" | cut -d' ' -f1)
+"$PVCTL" create name=p3 type=pvh kernel="$KERNEL" ramdisk="$INITRD" \
+	vcpus=1 memory=256 cmdline="console=hvc0 nr_cpus=1" \
+	"disk=['$T/d.img,raw,xvda,rw']" >/dev/null
+if wait_for p3 "$SHELL_UP" "$BOOT_TIMEOUT"; then
+	type_line p3 'dd if=/dev/xvda bs=1M count=8 2>/dev/null | md5sum | sed "s/^/RD: /"'
+	type_line p3 'echo PVH-WROTE-THIS | dd of=/dev/xvda bs=512 seek=100 conv=fsync 2>/dev/null; echo "WR: $?"'
+fi
+if wait_for p3 "^WR: 0" 120 && grep -q "^RD: $want" "$T/p3.log" &&
+   dd if="$T/d.img" bs=512 skip=100 count=1 2>/dev/null | grep -aq PVH-WROTE-THIS &&
+   grep -q "Grant table initialized" "$T/p3.log"; then
+	ok disk-blkfront
+else
+	TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" p3
+	grep -i -e grant -e blk -e xvda "$T/p3.log" | head -20 | sed 's/^/    /'
+	grep -i -e "d[0-9]" "$T/pvisord.log" | grep -i -e vbd -e xvda -e grant -e warn | tail -10 | sed 's/^/    /'
+fi
+"$PVCTL" destroy p3 2>/dev/null; wait_gone p3
+
+# 4. pvctl run: no daemon, the console ring (hvc0) on stdin/stdout, exit
 # status from the guest's shutdown (poweroff: 0).
 mkfifo "$T/run.in"
 timeout "$BOOT_TIMEOUT" "$PVCTL" run --type pvh --kernel "$KERNEL" \

@@ -27,6 +27,7 @@
 #include "pvisor/cpuid.h"
 #include "pvisor/domain.h"
 #include "pvisor/domain_events.h"
+#include "pvisor/grant_table.h"
 #include "pvisor/guest_mem.h"
 #include "pvisor/hvm.h"
 #include "pvisor/loader.h"
@@ -572,6 +573,51 @@ static void test_hvm_params(void **state)
 	hvm_events_fixture_free(d);
 }
 
+/* Grant frames: placed where the guest asks, in RAM; refusals by name. */
+static void test_hvm_grant_frames(void **state)
+{
+	struct domain *d = hvm_events_fixture();
+	struct vcpu *v = d->vcpus[0];
+	volatile uint32_t *ram_view, *table;
+
+	(void)state;
+	v->pv.cpu.cr0 = 0x11;
+	/* Without a grant table (this fixture so far): not there. */
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table, 0,
+				 0x20), -ENOSYS);
+	assert_int_equal(gnttab_domain_init(d), 0);
+	assert_int_equal(hvm_grant_frames_init(d), 0);
+	table = (volatile uint32_t *)d->gnttab->base;
+	/* Frame 0 at gpfn 0x20: the guest's page there is the table's. */
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table, 0,
+				 0x20), 0);
+	ram_view = (volatile uint32_t *)(d->mem.ram + 0x20 * 4096);
+	ram_view[3] = 0x5a5a1234;
+	assert_int_equal(table[3], 0x5a5a1234);
+	/* Frame 2: the table grows to 3 frames first, as on Xen. */
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table, 2,
+				 0x21), 0);
+	assert_int_equal(d->gnttab->shm.ctl->nr_frames, 3);
+	/* Moved: gpfn 0x20 is RAM again (zero), gpfn 0x30 the frame. */
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table, 0,
+				 0x30), 0);
+	assert_int_equal(ram_view[3], 0);
+	assert_int_equal(((volatile uint32_t *)(d->mem.ram + 0x30 * 4096))[3],
+			 0x5a5a1234);
+	/* Beyond the table, v2 status frames under v1, the MMIO window. */
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table,
+				 d->gnttab->shm.max_frames, 0x22), -EINVAL);
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table,
+				 XENMAPIDX_grant_table_status, 0x22), -EINVAL);
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table, 1,
+				 0xfee00), -EINVAL);
+	assert_int_equal(physmap(v, DOMID_SELF, XENMAPSPACE_grant_table, 1,
+				 1ull << 40), -EINVAL);
+	hvm_grant_frames_fini(d);
+	gnttab_domain_fini(d);
+	hvm_events_fixture_free(d);
+}
+
 /* XENMEM_memory_map: the builder's map, as much of it as fits. */
 static void test_hvm_memory_map(void **state)
 {
@@ -686,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_refusal),
 		cmocka_unit_test(test_hvm_shared_info),
 		cmocka_unit_test(test_hvm_params),
+		cmocka_unit_test(test_hvm_grant_frames),
 		cmocka_unit_test(test_hvm_memory_map),
 		cmocka_unit_test(test_hvm_vcpu_info),
 	};

@@ -154,8 +154,8 @@ int cmd_create(int argc, char **argv)
 			"required\n", file ? file : "command line");
 		return 1;
 	}
-	if (cfg.type != CFG_TYPE_PV && (cfg.ndisks || cfg.nvifs)) {
-		/* No PV drivers in PVH/HVM guests yet (docs/pvh.md). */
+	if (cfg.type == CFG_TYPE_HVM && (cfg.ndisks || cfg.nvifs)) {
+		/* No PV drivers in HVM guests yet (docs/pvh.md). */
 		fprintf(stderr, "pvctl create: %s: type \"%s\" guests cannot "
 			"have disks or vifs yet\n", file ? file : "command line",
 			cfg_type_name(cfg.type));

@@ -256,7 +256,7 @@ static int cmd_create(struct ctl_request *q, const struct ucred *who,
 		say(r, "create: 'name' and an absolute 'kernel' path are required\n");
 		return -EINVAL;
 	}
-	if (spec.type != DOMAIN_TYPE_PV && (spec.ndisks || nvifs)) {
+	if (spec.type == DOMAIN_TYPE_HVM && (spec.ndisks || nvifs)) {
 		say(r, "create: %s guests cannot have disks or vifs yet (no PV "
 		    "drivers in them)\n", domain_type_name(spec.type));
 		return -EOPNOTSUPP;

@@ -148,9 +148,17 @@ static int pvd_domain_build_hw(struct pvd_domain *pd, struct domain *d,
 	}
 	rc = pvd_backend_start(&pd->backend, pvh.store_pfn, pvh.console_pfn,
 			       pd->spec.name, pd->spec.memory_mb);
-	if (rc)
+	if (rc) {
 		snprintf(err, errlen, "cannot start xenstore/console service: %s",
 			 strerror(-rc));
+		return rc;
+	}
+	/* The same split-driver backends as for PV: grants are grants. */
+	rc = pvd_vbds_start(d, pd->spec.disks, pd->spec.ndisks,
+			    &pd->backend.vbds, err, errlen);
+	if (!rc)
+		rc = pvd_vifs_start(d, pd->spec.nics, pd->spec.nnics,
+				    &pd->backend.vifs, err, errlen);
 	return rc;
 }
 

@@ -111,6 +111,11 @@ int domain_type_parse(const char *name, enum domain_type *out);
 
 /* What PVH and HVM domains keep beside the PV state (arch/x86/hvm). */
 #define HVM_MEMMAP_MAX		8
+/* Where a PVH/HVM guest shows one grant frame (hvm/grant_frames.c). */
+struct hvm_grant_frame {
+	uint64_t gpfn;			/* ~0: nowhere */
+	void *host;			/* beyond RAM: its memory slot's page */
+};
 struct hvm_domain {
 	pthread_mutex_t lock;		/* shinfo_gpfn, params */
 	int shinfo_fd;			/* the shared_info page (memfd) */
@@ -120,6 +125,9 @@ struct hvm_domain {
 	/* The memory map the builder gave, for XENMEM_memory_map. */
 	struct e820entry memmap[HVM_MEMMAP_MAX];
 	unsigned int nr_memmap;
+	/* Shared frames, then v2 status frames; under lock. */
+	struct hvm_grant_frame *gframes;
+	uint32_t nr_gframes;
 };
 
 struct domain_config {

@@ -113,6 +113,13 @@ void hvm_memmap_add(struct domain *d, uint64_t addr, uint64_t size,
 		    uint32_t type);
 /* memory_op for PVH/HVM guests (hvm/memory_op.c). */
 long hvm_memory_op(struct vcpu *v, const uint64_t a[6]);
+/*
+ * Grant frames (hvm/grant_frames.c): where the guest shows each, once
+ * the grant table exists. idx may carry XENMAPIDX_grant_table_status.
+ */
+int hvm_grant_frames_init(struct domain *d);
+void hvm_grant_frames_fini(struct domain *d);
+long hvm_map_grant_frame(struct domain *d, uint64_t idx, uint64_t gpfn);
 /* XENMEM_add_to_physmap: shared_info at a gpfn of the guest's choosing. */
 long hvm_add_to_physmap(struct vcpu *v, uint64_t arg);
 /* hvm_op (hvm/hvm_op.c). */

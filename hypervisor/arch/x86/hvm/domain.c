@@ -8,6 +8,8 @@
 #include <errno.h>
 
 #include "pvisor/domain.h"
+#include "pvisor/gnttab_peer.h"
+#include "pvisor/grant_table.h"
 #include "pvisor/hvm.h"
 #include "pvisor/hvm_pc.h"
 #include "pvisor/log.h"
@@ -94,6 +96,14 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 			return -ENOMEM;
 	}
 	rc = hvm_events_init(d, cfg, host);
+	if (rc)
+		return rc;
+	/* The grant table: the guest places its frames; backends find it. */
+	rc = gnttab_domain_init(d);
+	if (!rc)
+		rc = hvm_grant_frames_init(d);
+	if (!rc)
+		rc = gnttab_peer_register(d);
 	if (rc)
 		return rc;
 	d->state = DOMAIN_CREATED;

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <pvabi/grant_table.h>
 #include <pvabi/memory.h>
 #include <pvabi/sched.h>
 #include <pvabi/vcpu.h>
@@ -85,6 +86,20 @@ static bool hvm_allowed(uint64_t nr, const uint64_t a[6])
 	case __HYPERVISOR_event_channel_op:
 	case __HYPERVISOR_hvm_op:
 		return true;
+	case __HYPERVISOR_grant_table_op:
+		/*
+		 * The table's own operations; frames are placed through
+		 * add_to_physmap. Copies and maps from a translated guest:
+		 * not yet.
+		 */
+		switch ((uint32_t)a[0]) {
+		case GNTTABOP_setup_table:
+		case GNTTABOP_query_size:
+		case GNTTABOP_set_version:
+		case GNTTABOP_get_version:
+			return true;
+		}
+		return false;
 	case __HYPERVISOR_memory_op:
 		return a[0] == XENMEM_add_to_physmap ||
 		       a[0] == XENMEM_memory_map;

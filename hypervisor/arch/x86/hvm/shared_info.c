@@ -62,6 +62,7 @@ void hvm_events_fini(struct domain *d)
 
 	if (d->type == DOMAIN_TYPE_PV)
 		return;
+	hvm_grant_frames_fini(d);
 	if (d->shared_info)
 		munmap(d->shared_info, PAGE_SIZE);
 	d->shared_info = NULL;
@@ -126,7 +127,7 @@ long hvm_add_to_physmap(struct vcpu *v, uint64_t arg)
 			return -EINVAL;
 		return add_shared_info(d, x.gpfn);
 	case XENMAPSPACE_grant_table:
-		return -ENOSYS;		/* not yet: docs/pvh.md */
+		return hvm_map_grant_frame(d, x.idx, x.gpfn);
 	}
 	return -EINVAL;
 }
