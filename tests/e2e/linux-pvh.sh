@@ -7,7 +7,8 @@
 # PVH in dmesg, poweroff from inside, `pvctl shutdown` through
 # xenstore, 2 vCPUs brought up through the MADT and INIT/SIPI, and a
 # reboot from inside (on_reboot=restart), a disk through xen-blkfront
-# on pvblkback, and `pvctl run --type pvh` with hvc0 on stdin/stdout.
+# on pvblkback, a vif through xen-netfront on pvnetback (pings both
+# ways), and `pvctl run --type pvh` with hvc0 on stdin/stdout.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -17,8 +18,11 @@ SHELL_UP="shell on /dev/hvc0"
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/linux_lib.sh"
+. "$(dirname "$0")/net_lib.sh"
 require_kvm linux-pvh
-start_pvisord
+# pvisord in a network namespace of the test's own (net_lib.sh): the
+# vif below stays there.
+net_start
 
 ok() { verdict PASS "linux-pvh/$1"; }
 bad() {
@@ -126,7 +130,29 @@ else
 fi
 "$PVCTL" destroy p3 2>/dev/null; wait_gone p3
 
-# 4. pvctl run: no daemon, the console ring (hvc0) on stdin/stdout, exit
+# 4. a vif: xen-netfront in the PVH guest on pvnetback, pings both ways
+# (run NAME MARK CMD: type CMD, wait for MARK-status, print the status)
+run() {
+	type_line "$1" "$3; echo $2-\$?"
+	wait_for "$1" "^$2-[0-9]" "${4:-120}" || { echo timeout; return; }
+	sed -n "s/^$2-\([0-9]*\).*/\1/p" "$T/$1.log" | tail -n 1
+}
+"$PVCTL" create name=p4 type=pvh kernel="$KERNEL" ramdisk="$INITRD" \
+	vcpus=1 memory=256 cmdline="console=hvc0 nr_cpus=1" \
+	"vif=['bridge=$NET_BRIDGE']" >/dev/null
+d4=$("$PVCTL" list | awk '$1 == "p4" { print $2 }')
+if wait_for p4 "$SHELL_UP" "$BOOT_TIMEOUT" &&
+   net_wait_port "$(net_tap "$d4")" 30 &&
+   [ "$(run p4 ADDR 'ip link set eth0 up && ip addr add 10.77.0.2/24 dev eth0')" = 0 ] &&
+   [ "$(run p4 PING 'ping -c 3 -W 10 10.77.0.1 >/dev/null' 60)" = 0 ] &&
+   net_in_ns ping -c 3 -W 10 10.77.0.2 >"$T/ping.out" 2>&1; then
+	ok vif-netfront
+else
+	TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" p4
+fi
+"$PVCTL" destroy p4 2>/dev/null; wait_gone p4
+
+# 5. pvctl run: no daemon, the console ring (hvc0) on stdin/stdout, exit
 # status from the guest's shutdown (poweroff: 0).
 mkfifo "$T/run.in"
 timeout "$BOOT_TIMEOUT" "$PVCTL" run --type pvh --kernel "$KERNEL" \
