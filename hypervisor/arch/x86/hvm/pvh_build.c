@@ -5,9 +5,10 @@
  * kernel holding hvm_start_info, the memory map, the module list and the
  * command line, then the ramdisk; vCPU0 enters XEN_ELFNOTE_PHYS32_ENTRY
  * in 32-bit protected mode, paging off, EBX = the start info's address.
- * As on Xen, the guest gets ACPI tables (its MADT lists the vCPUs the
- * kernel wakes through the LAPIC) and two pages at the top of guest
- * memory, reserved in the memory map, for its console and xenstore rings.
+ * The guest also gets ACPI tables (a MADT listing the vCPUs the kernel
+ * wakes through the LAPIC, a FADT with the PC's power control) and two
+ * pages at the top of guest memory, reserved in the memory map, for its
+ * console and xenstore rings.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,9 +33,8 @@
 unsigned int pvh_memmap(uint64_t ram_bytes,
 			struct hvm_memmap_table_entry *e, unsigned int max)
 {
-	unsigned int n = 0;
-
 	uint64_t rings = PVH_RING_PAGES << PAGE_SHIFT;
+	unsigned int n = 0;
 
 	if (max < PVH_MEMMAP_MAX || ram_bytes <= 0x100000 + rings)
 		return 0;
@@ -60,14 +60,13 @@ static int pvh_rings(struct domain *d, const struct pv_boot_image *img,
 		     struct pvh_layout *lay)
 {
 	uint64_t top = d->mem.nr_pages;
-	int rc;
+	int rc = 0;
 
 	lay->console_pfn = top - PVH_RING_PAGES;
 	lay->store_pfn = top - PVH_RING_PAGES + 1;
 	memset(d->mem.ram + (lay->console_pfn << PAGE_SHIFT), 0,
 	       PVH_RING_PAGES << PAGE_SHIFT);
 	/* Each ring only with its service's port (pvctl run: no xenstore). */
-	rc = 0;
 	if (img->console_evtchn)
 		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_PFN,
 					     lay->console_pfn);
