@@ -29,19 +29,6 @@ create() {	# name vcpus memory [extra cmdline]
 		vcpus="$2" memory="$3" on_reboot=restart on_crash=preserve \
 		cmdline="console=ttyS0 nr_cpus=$2${4:+ $4}" >/dev/null
 }
-# Splats in NAME's log. One is forgiven, on the nested test VM's
-# emulated CPU only: there CPUID 0xD's EBX stays the x87/SSE size after
-# the guest sets XCR0 (most likely QEMU TCG's SVM does not make XSETBV
-# exit to the KVM in the VM; not confirmed in QEMU's source), and Linux
-# warns "XSAVE consistency problem". PV guests never see XSAVE.
-splats() {
-	n=$(grep -c -e "cut here" -e "Oops" -e "BUG:" -e "Kernel panic" "$T/$1.log")
-	if grep -q "QEMU TCG CPU" "$T/$1.log"; then
-		x=$(grep -c "XSAVE consistency problem: size" "$T/$1.log")
-		n=$((n - x))
-	fi
-	echo "$n"
-}
 
 # 1. boot to the shell; commands on ttyS0; the platform in dmesg
 t0=$(date +%s)

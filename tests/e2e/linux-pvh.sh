@@ -35,16 +35,6 @@ create() {	# name vcpus memory [extra cmdline]
 		vcpus="$2" memory="$3" on_reboot=restart on_crash=preserve \
 		cmdline="console=hvc0 nr_cpus=$2${4:+ $4}" >/dev/null
 }
-# Splats in NAME's log; the nested VM's one XSAVE warning is forgiven
-# as in linux-hvm.sh (a CPL0 guest sees XSAVE there too).
-splats() {
-	n=$(grep -c -e "cut here" -e "Oops" -e "BUG:" -e "Kernel panic" "$T/$1.log")
-	if grep -q "QEMU TCG CPU" "$T/$1.log"; then
-		x=$(grep -c "XSAVE consistency problem: size" "$T/$1.log")
-		n=$((n - x))
-	fi
-	echo "$n"
-}
 
 # 1. boot to the shell; commands on hvc0; Xen PVH in dmesg
 t0=$(date +%s)

@@ -49,6 +49,13 @@ static void upcall_replay(struct domain *d)
 	}
 }
 
+static void param_store(struct domain *d, uint32_t index, uint64_t value)
+{
+	pthread_mutex_lock(&d->hvm.lock);
+	d->hvm.params[index] = value;
+	pthread_mutex_unlock(&d->hvm.lock);
+}
+
 static long set_param(struct domain *d, uint32_t index, uint64_t value)
 {
 	uint64_t type = (value & HVM_PARAM_CALLBACK_IRQ_TYPE_MASK) >> 56;
@@ -87,9 +94,7 @@ static long set_param(struct domain *d, uint32_t index, uint64_t value)
 	default:
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&d->hvm.lock);
-	d->hvm.params[index] = value;
-	pthread_mutex_unlock(&d->hvm.lock);
+	param_store(d, index, value);
 	return 0;
 }
 
@@ -109,9 +114,7 @@ int hvm_param_toolstack_set(struct domain *d, uint32_t index, uint64_t value)
 	default:
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&d->hvm.lock);
-	d->hvm.params[index] = value;
-	pthread_mutex_unlock(&d->hvm.lock);
+	param_store(d, index, value);
 	return 0;
 }
 
