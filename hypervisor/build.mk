@@ -58,12 +58,14 @@ HV_SRCS += \
 	hypervisor/arch/x86/hvm/linux_boot.c \
 	hypervisor/arch/x86/hvm/memory_op.c \
 	hypervisor/arch/x86/hvm/pc.c \
+	hypervisor/arch/x86/hvm/pci_host.c \
 	hypervisor/arch/x86/hvm/pc_power.c \
 	hypervisor/arch/x86/hvm/pvh_build.c \
 	hypervisor/arch/x86/hvm/rtc_cmos.c \
 	hypervisor/arch/x86/hvm/shared_info.c \
 	hypervisor/arch/x86/hvm/uart16550.c \
 	hypervisor/arch/x86/hvm/vcpu.c \
+	hypervisor/arch/x86/hvm/xen_platform.c \
 	hypervisor/loader/bzimage.c \
 	hypervisor/loader/decompress.c \
 	hypervisor/loader/elf.c \

@@ -3,9 +3,14 @@
 # The same stock Debian kernel as an HVM guest: booted directly on the
 # emulated PC (no firmware), its console the serial port (ttyS0),
 # through pvisord and pvctl: boot to the busybox shell, commands on
-# ttyS0, ACPI (MADT, FADT) in dmesg, poweroff through the PM1a block,
-# 2 vCPUs brought up through INIT/SIPI, reboot from inside (on_reboot=
-# restart), xen_nopv, and pvctl run with the serial port on stdin/stdout.
+# ttyS0, ACPI (MADT, FADT) in dmesg, Xen found (PVHVM: the platform PCI
+# device bound, grant table set up), poweroff through the PM1a block,
+# 2 vCPUs brought up through INIT/SIPI with xen_nopv (no Xen at all),
+# reboot from inside (on_reboot=restart), a disk through xen-blkfront
+# and `pvctl shutdown` through xenstore, a vif through xen-netfront, and
+# pvctl run with the serial port on stdin/stdout. The PVHVM checks need
+# a host whose KVM carries the guest's vmcalls (`make check` runs this
+# in the nested VM on $(KVM_XEN_VM)); elsewhere they are skipped, named.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -15,20 +20,28 @@ SHELL_UP="shell on /dev/ttyS0"
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/linux_lib.sh"
+. "$(dirname "$0")/net_lib.sh"
 require_kvm linux-hvm
-start_pvisord
+# pvisord in a network namespace of the test's own (net_lib.sh): the
+# vif below stays there.
+net_start
+pvhvm=false
+"$PVCTL" info | grep '^virt_caps' | grep -qw pvhvm && pvhvm=true
 
 ok() { verdict PASS "linux-hvm/$1"; }
 bad() {
 	verdict FAIL "linux-hvm/$1" "$2"
-	[ -f "$T/$3.log" ] && tail -25 "$T/$3.log" | sed 's/^/    /'
+	[ -f "$T/$3.log" ] && tail -${TAIL:-25} "$T/$3.log" | sed 's/^/    /'
 	tail -5 "$T/pvisord.log" | sed 's/^/    /'
 }
-create() {	# name vcpus memory [extra cmdline]
-	"$PVCTL" create name="$1" type=hvm kernel="$KERNEL" ramdisk="$INITRD" \
-		vcpus="$2" memory="$3" on_reboot=restart on_crash=preserve \
-		cmdline="console=ttyS0 nr_cpus=$2${4:+ $4}" >/dev/null
+create() {	# name vcpus memory [extra cmdline [key=value...]]
+	n=$1 c=$2 m=$3 x=$4
+	shift 3; [ $# -gt 0 ] && shift
+	"$PVCTL" create name="$n" type=hvm kernel="$KERNEL" ramdisk="$INITRD" \
+		vcpus="$c" memory="$m" on_reboot=restart on_crash=preserve \
+		cmdline="console=ttyS0 nr_cpus=$c${x:+ $x}" "$@" >/dev/null
 }
+pvhvm_skip() { verdict SKIP "linux-hvm/$1" "HVM guests do not see Xen on this host (no KVM Xen support)"; }
 
 # 1. boot to the shell; commands on ttyS0; the platform in dmesg
 t0=$(date +%s)
@@ -46,15 +59,29 @@ if wait_for h1 "^SLEPT [0-9]" 90 && grep -q "^$(date +%Y)" "$T/h1.log" &&
 else
 	bad commands-on-ttyS0 "missing output" h1
 fi
-# Linux found our ACPI tables, the IOAPIC and the serial port, and no PV.
+# Linux found our ACPI tables, the IOAPIC and the serial port.
 if grep -q "ACPI: FACP" "$T/h1.log" && grep -q "ACPI: APIC" "$T/h1.log" &&
    grep -q "IOAPIC\[0\]" "$T/h1.log" &&
    grep -q "ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A" "$T/h1.log" &&
-   ! grep -q "Hypervisor detected: Xen" "$T/h1.log" &&
    [ "$(splats h1)" = 0 ]; then
 	ok dmesg-pc-platform
 else
 	bad dmesg-pc-platform "ACPI/IOAPIC/16550A lines missing, or a splat" h1
+fi
+# PVHVM: Xen's leaves, the platform device on PCI bus 0 (through the
+# DSDT's PNP0A03) bound to xen-platform-pci, which set up the grant
+# table in its BAR.
+if $pvhvm; then
+	type_line h1 'echo PCI-$(cat /sys/bus/pci/devices/0000:00:02.0/vendor)-$(ls /sys/bus/pci/drivers/xen-platform-pci | grep -c 0000:00:02.0)'
+	if wait_for h1 "^PCI-0x5853-1" 60 &&
+	   grep -q "Hypervisor detected: Xen HVM" "$T/h1.log" &&
+	   grep -q "Grant table initialized" "$T/h1.log"; then
+		ok pvhvm-platform-pci
+	else
+		TAIL=60 bad pvhvm-platform-pci "no Xen HVM, platform device or grant table" h1
+	fi
+else
+	pvhvm_skip pvhvm-platform-pci
 fi
 "$PVCTL" list | awk '$1=="h1"{print $NF}' | grep -qx hvm &&
 	ok list-type || bad list-type "pvctl list does not say hvm" h1
@@ -76,6 +103,13 @@ if wait_for h2 "$SHELL_UP" "$BOOT_TIMEOUT" &&
 else
 	bad two-vcpus "not both online" h2
 fi
+# xen_nopv: a plain PC guest, whatever the host offers.
+if ! grep -q "Hypervisor detected: Xen" "$T/h2.log" &&
+   ! grep -q "Grant table initialized" "$T/h2.log"; then
+	ok xen-nopv
+else
+	bad xen-nopv "the guest found Xen despite xen_nopv" h2
+fi
 type_line h2 'reboot'
 if for i in $(seq "$BOOT_TIMEOUT"); do
 	[ "$(grep -c "$SHELL_UP" "$T/h2.log")" -ge 2 ] && break
@@ -89,7 +123,36 @@ else
 fi
 "$PVCTL" destroy h2 2>/dev/null; wait_gone h2
 
-# 4. pvctl run: no daemon, the serial port on stdin/stdout, exit status
+# 4. PVHVM split drivers: a disk through xen-blkfront, then `pvctl
+# shutdown` through xenstore's control/shutdown; a vif through
+# xen-netfront pinging both ways. The same backends as PV and PVH.
+if $pvhvm; then
+	if disk_blkfront h3; then
+		ok disk-blkfront
+	else
+		TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" h3
+		grep -i -e grant -e blk -e xvda -e xen "$T/h3.log" | head -20 | sed 's/^/    /'
+	fi
+	"$PVCTL" shutdown h3 >/dev/null 2>&1
+	if wait_gone h3 120 && grep -q "h3) powered off" "$T/pvisord.log"; then
+		ok pvctl-shutdown-xenstore
+	else
+		bad pvctl-shutdown-xenstore "still running" h3
+		"$PVCTL" destroy h3 2>/dev/null; wait_gone h3
+	fi
+	if vif_netfront h4; then
+		ok vif-netfront
+	else
+		TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" h4
+	fi
+	"$PVCTL" destroy h4 2>/dev/null; wait_gone h4
+else
+	for c in disk-blkfront pvctl-shutdown-xenstore vif-netfront; do
+		pvhvm_skip $c
+	done
+fi
+
+# 5. pvctl run: no daemon, the serial port on stdin/stdout, exit status
 # from the guest's shutdown (poweroff: 0).
 mkfifo "$T/run.in"
 timeout "$BOOT_TIMEOUT" "$PVCTL" run --type hvm --kernel "$KERNEL" \

@@ -30,10 +30,12 @@ bad() {
 	[ -f "$T/$3.log" ] && tail -${TAIL:-25} "$T/$3.log" | sed 's/^/    /'
 	tail -5 "$T/pvisord.log" | sed 's/^/    /'
 }
-create() {	# name vcpus memory [extra cmdline]
-	"$PVCTL" create name="$1" type=pvh kernel="$KERNEL" ramdisk="$INITRD" \
-		vcpus="$2" memory="$3" on_reboot=restart on_crash=preserve \
-		cmdline="console=hvc0 nr_cpus=$2${4:+ $4}" >/dev/null
+create() {	# name vcpus memory [extra cmdline [key=value...]]
+	n=$1 c=$2 m=$3 x=$4
+	shift 3; [ $# -gt 0 ] && shift
+	"$PVCTL" create name="$n" type=pvh kernel="$KERNEL" ramdisk="$INITRD" \
+		vcpus="$c" memory="$m" on_reboot=restart on_crash=preserve \
+		cmdline="console=hvc0 nr_cpus=$c${x:+ $x}" "$@" >/dev/null
 }
 
 # 1. boot to the shell; commands on hvc0; Xen PVH in dmesg
@@ -98,44 +100,17 @@ else
 fi
 
 # 3. a disk: xen-blkfront in the PVH guest on pvblkback, as for PV
-# (grant frames placed by add_to_physmap beyond RAM, grants read by the
-# backend): the guest reads the host file's bytes and writes its own.
-dd if=/dev/urandom of="$T/d.img" bs=1M count=8 2>/dev/null
-want=$(md5sum < "$T/d.img" | cut -d' ' -f1)
-"$PVCTL" create name=p3 type=pvh kernel="$KERNEL" ramdisk="$INITRD" \
-	vcpus=1 memory=256 cmdline="console=hvc0 nr_cpus=1" \
-	"disk=['$T/d.img,raw,xvda,rw']" >/dev/null
-if wait_for p3 "$SHELL_UP" "$BOOT_TIMEOUT"; then
-	type_line p3 'dd if=/dev/xvda bs=1M count=8 2>/dev/null | md5sum | sed "s/^/RD: /"'
-	type_line p3 'echo PVH-WROTE-THIS | dd of=/dev/xvda bs=512 seek=100 conv=fsync 2>/dev/null; echo "WR: $?"'
-fi
-if wait_for p3 "^WR: 0" 120 && grep -q "^RD: $want" "$T/p3.log" &&
-   dd if="$T/d.img" bs=512 skip=100 count=1 2>/dev/null | grep -aq PVH-WROTE-THIS &&
-   grep -q "Grant table initialized" "$T/p3.log"; then
+# (grant frames placed by add_to_physmap beyond RAM).
+if disk_blkfront p3; then
 	ok disk-blkfront
 else
 	TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" p3
 	grep -i -e grant -e blk -e xvda "$T/p3.log" | head -20 | sed 's/^/    /'
-	grep -i -e "d[0-9]" "$T/pvisord.log" | grep -i -e vbd -e xvda -e grant -e warn | tail -10 | sed 's/^/    /'
 fi
 "$PVCTL" destroy p3 2>/dev/null; wait_gone p3
 
 # 4. a vif: xen-netfront in the PVH guest on pvnetback, pings both ways
-# (run NAME MARK CMD: type CMD, wait for MARK-status, print the status)
-run() {
-	type_line "$1" "$3; echo $2-\$?"
-	wait_for "$1" "^$2-[0-9]" "${4:-120}" || { echo timeout; return; }
-	sed -n "s/^$2-\([0-9]*\).*/\1/p" "$T/$1.log" | tail -n 1
-}
-"$PVCTL" create name=p4 type=pvh kernel="$KERNEL" ramdisk="$INITRD" \
-	vcpus=1 memory=256 cmdline="console=hvc0 nr_cpus=1" \
-	"vif=['bridge=$NET_BRIDGE']" >/dev/null
-d4=$("$PVCTL" list | awk '$1 == "p4" { print $2 }')
-if wait_for p4 "$SHELL_UP" "$BOOT_TIMEOUT" &&
-   net_wait_port "$(net_tap "$d4")" 30 &&
-   [ "$(run p4 ADDR 'ip link set eth0 up && ip addr add 10.77.0.2/24 dev eth0')" = 0 ] &&
-   [ "$(run p4 PING 'ping -c 3 -W 10 10.77.0.1 >/dev/null' 60)" = 0 ] &&
-   net_in_ns ping -c 3 -W 10 10.77.0.2 >"$T/ping.out" 2>&1; then
+if vif_netfront p4; then
 	ok vif-netfront
 else
 	TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" p4

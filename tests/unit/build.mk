@@ -32,6 +32,8 @@ UNIT_TESTS += test_linux_boot
 UNIT_TESTS += test_acpi
 # HVM's user-space PC devices (uart16550.c, rtc_cmos.c, pc_power.c).
 UNIT_TESTS += test_uart16550 test_rtc_cmos test_pc_power
+# The HVM PC's PCI bus and Xen platform device (pci_host.c, xen_platform.c).
+UNIT_TESTS += test_pci_host
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)
 

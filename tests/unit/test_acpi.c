@@ -377,13 +377,17 @@ static uint64_t integer(const uint8_t *p, size_t *used)
 	return 0;
 }
 
-/* Name(_S5_, Package(){...}) at the root of the DSDT's term list. */
-static void decode_s5(const uint8_t *aml, size_t len, uint64_t v[4])
+/*
+ * Name(_S5_, Package(){...}) at the root of the DSDT's term list; *rest
+ * (when not NULL) takes the offset of what follows it.
+ */
+static void decode_s5(const uint8_t *aml, size_t len, uint64_t v[4],
+		      size_t *rest)
 {
 	size_t off = 0, n, pkg_end;
 	bool found = false;
 
-	while (off < len) {
+	while (off < len && !(rest && found)) {
 		assert_int_equal(aml[off], 0x08);		/* NameOp only */
 		assert_true(off + 6 <= len);
 		if (memcmp(aml + off + 1, "_S5_", 4)) {
@@ -402,7 +406,10 @@ static void decode_s5(const uint8_t *aml, size_t len, uint64_t v[4])
 		assert_int_equal(off, pkg_end);
 		found = true;
 	}
-	assert_int_equal(off, len);
+	if (rest)
+		*rest = off;
+	else
+		assert_int_equal(off, len);
 	assert_true(found);
 }
 
@@ -418,7 +425,7 @@ static void check_s5(uint8_t typ)
 	f = table(&m, lookup(&m, "FACP"), "FACP");
 	d = table(&m, rd64(f, 140), "DSDT");
 	assert_int_equal(rd8(d, 8), 2);		/* 64-bit integers */
-	decode_s5(d + 36, rd32(d, 4) - 36, v);
+	decode_s5(d + 36, rd32(d, 4) - 36, v, NULL);
 	assert_int_equal(v[0], typ);
 	assert_int_equal(v[1], typ);
 	assert_int_equal(v[2], 0);
@@ -431,6 +438,93 @@ static void test_dsdt_s5(void **state)
 	(void)state;
 	for (unsigned int t = 0; t <= 7; t++)
 		check_s5((uint8_t)t);
+}
+
+/* One DWord address space descriptor of a _CRS: type, [min, max]. */
+static size_t check_dword_window(const uint8_t *r, uint8_t type,
+				 uint32_t min, uint32_t max)
+{
+	assert_int_equal(r[0], 0x87);
+	assert_int_equal(rd16(r, 1), 23);
+	assert_int_equal(r[3], type);
+	assert_int_equal(r[4], 0x0c);			/* fixed, producer */
+	assert_int_equal(rd32(r, 10), min);
+	assert_int_equal(rd32(r, 14), max);
+	assert_int_equal(rd32(r, 18), 0);		/* not translated */
+	assert_int_equal(rd32(r, 22), max - min + 1);
+	return 26;
+}
+
+/*
+ * With a PCI bus: after \_S5, Scope(\_SB_) { Device(PCI0) { _HID
+ * PNP0A03, _UID 0, _CRS } }, every length ending where the table does.
+ */
+static void test_dsdt_pci(void **state)
+{
+	struct acpi_config c = base_cfg;
+	const uint8_t *f, *d, *a, *r;
+	size_t off, len, n, end;
+	uint64_t v[4];
+	struct mem m;
+
+	(void)state;
+	c.pci_mmio_base = 0xf0000000u;
+	c.pci_mmio_end = 0xfc000000u;
+	m = build(&c);
+	f = table(&m, lookup(&m, "FACP"), "FACP");
+	d = table(&m, rd64(f, 140), "DSDT");
+	a = d + 36;
+	len = rd32(d, 4) - 36;
+	decode_s5(a, len, v, &off);
+	assert_int_equal(v[0], 5);
+
+	assert_int_equal(a[off++], 0x10);			/* ScopeOp */
+	end = off + pkglength(a + off, &n);
+	assert_int_equal(end, len);
+	off += n;
+	assert_memory_equal(a + off, "\\_SB_", 5);
+	off += 5;
+	assert_int_equal(a[off++], 0x5b);			/* DeviceOp */
+	assert_int_equal(a[off++], 0x82);
+	assert_int_equal(off + pkglength(a + off, &n), len);
+	off += n;
+	assert_memory_equal(a + off, "PCI0", 4);
+	off += 4;
+	assert_memory_equal(a + off, "\x08_HID\x0c\x41\xd0\x0a\x03", 10);
+	off += 10;
+	assert_memory_equal(a + off, "\x08_UID\x00", 6);
+	off += 6;
+	assert_memory_equal(a + off, "\x08_CRS\x11", 6);
+	off += 6;
+	assert_int_equal(off + pkglength(a + off, &n), len);
+	off += n;
+	assert_int_equal(a[off], 0x0a);				/* BufferSize */
+	assert_int_equal(off + 2 + a[off + 1], len);
+	r = a + off + 2;
+	/* Bus numbers 0-255 (a Word descriptor), then the windows. */
+	assert_int_equal(r[0], 0x88);
+	assert_int_equal(rd16(r, 1), 13);
+	assert_int_equal(r[3], 2);
+	assert_int_equal(rd16(r, 8), 0);
+	assert_int_equal(rd16(r, 10), 0xff);
+	assert_int_equal(rd16(r, 14), 0x100);
+	r += 16;
+	r += check_dword_window(r, 1, 0, 0xcf7);
+	r += check_dword_window(r, 1, 0xd00, 0xffff);
+	r += check_dword_window(r, 0, 0xf0000000u, 0xfbffffffu);
+	assert_int_equal(r[0], 0x79);				/* End Tag */
+	assert_ptr_equal(r + 2, a + len);
+	free(m.b);
+
+	/* A window that is empty, misaligned or over the APICs: refused. */
+	uint8_t *buf = calloc(1, ACPI_TABLES_MAX);
+	c.pci_mmio_end = c.pci_mmio_base;
+	assert_int_equal(acpi_build(&c, buf, ACPI_TABLES_MAX, GPA), -EINVAL);
+	c.pci_mmio_end = 0xfc000800u;
+	assert_int_equal(acpi_build(&c, buf, ACPI_TABLES_MAX, GPA), -EINVAL);
+	c.pci_mmio_end = 0xfee00000u;
+	assert_int_equal(acpi_build(&c, buf, ACPI_TABLES_MAX, GPA), -EINVAL);
+	free(buf);
 }
 
 /* Every encoding size, at its edges, decodes back to body + itself. */
@@ -516,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_fadt_no_rtc),
 		cmocka_unit_test(test_madt),
 		cmocka_unit_test(test_dsdt_s5),
+		cmocka_unit_test(test_dsdt_pci),
 		cmocka_unit_test(test_pkglength),
 		cmocka_unit_test(test_errors),
 	};

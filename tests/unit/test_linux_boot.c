@@ -333,7 +333,7 @@ static void test_load(void **state)
 	assert_true(all_zero((const uint8_t *)bp + 0x78, 0x0c0 - 0x78));
 	assert_true(all_zero((const uint8_t *)bp + 0x0cc, 0x1e8 - 0x0cc));
 	assert_true(all_zero((const uint8_t *)bp + 0x26c, 0x2d0 - 0x26c));
-	n = linux_boot_e820(RAM_BYTES, 0xe0000, 0x10000, map,
+	n = linux_boot_e820(RAM_BYTES, 0xe0000, 0x10000, 0, map,
 			    LINUX_BOOT_E820_MAX);
 	assert_int_equal(bp->e820_entries, n);
 	assert_memory_equal(bp->e820_table, map, n * sizeof(map[0]));
@@ -625,19 +625,19 @@ static void test_e820(void **state)
 
 	(void)state;
 	/* ACPI in the BIOS area: no entry of its own. */
-	n = linux_boot_e820(RAM_BYTES, 0xe0000, 0x20000, m,
+	n = linux_boot_e820(RAM_BYTES, 0xe0000, 0x20000, 0, m,
 			    LINUX_BOOT_E820_MAX);
 	assert_int_equal(n, 4);
 	check_map(m, n, RAM_BYTES);
-	n = linux_boot_e820(RAM_BYTES, 0, 0, m, LINUX_BOOT_E820_MAX);
+	n = linux_boot_e820(RAM_BYTES, 0, 0, 0, m, LINUX_BOOT_E820_MAX);
 	assert_int_equal(n, 4);
 	check_map(m, n, RAM_BYTES);
 	/* The largest RAM: touching the MMIO window. */
-	n = linux_boot_e820(0xfc000000, 0, 0, m, LINUX_BOOT_E820_MAX);
+	n = linux_boot_e820(0xfc000000, 0, 0, 0, m, LINUX_BOOT_E820_MAX);
 	check_map(m, n, 0xfc000000);
 
 	/* ACPI in high RAM: RAM split around a type 3 entry. */
-	n = linux_boot_e820(RAM_BYTES, 8 * MiB, 0x3000, m,
+	n = linux_boot_e820(RAM_BYTES, 8 * MiB, 0x3000, 0, m,
 			    LINUX_BOOT_E820_MAX);
 	assert_int_equal(n, 6);
 	check_map(m, n, RAM_BYTES);
@@ -646,28 +646,86 @@ static void test_e820(void **state)
 	assert_int_equal(type_at(m, n, 8 * MiB + 0x2fff), 3);
 	assert_int_equal(type_at(m, n, 8 * MiB + 0x3000), 1);
 	/* At either end of high RAM. */
-	n = linux_boot_e820(RAM_BYTES, 0x100000, 0x1000, m, 5);
+	n = linux_boot_e820(RAM_BYTES, 0x100000, 0x1000, 0, m, 5);
 	assert_int_equal(n, 5);
 	assert_int_equal(type_at(m, n, 0x100000), 3);
 	assert_int_equal(type_at(m, n, 0x101000), 1);
-	n = linux_boot_e820(RAM_BYTES, RAM_BYTES - 0x1000, 0x1000, m, 5);
+	n = linux_boot_e820(RAM_BYTES, RAM_BYTES - 0x1000, 0x1000, 0, m, 5);
 	assert_int_equal(n, 5);
 	assert_int_equal(type_at(m, n, RAM_BYTES - 0x1001), 1);
 	assert_int_equal(type_at(m, n, RAM_BYTES - 1), 3);
 
 	/* Refused: no room, RAM out of range, ACPI nowhere sensible. */
-	assert_int_equal(linux_boot_e820(RAM_BYTES, 0, 0, m, 3), 0);
-	assert_int_equal(linux_boot_e820(RAM_BYTES, 8 * MiB, 1, m, 5), 0);
-	assert_int_equal(linux_boot_e820(0x100000, 0, 0, m, 6), 0);
-	assert_int_equal(linux_boot_e820(0xfc001000, 0, 0, m, 6), 0);
-	assert_int_equal(linux_boot_e820(RAM_BYTES, 0x50000, 0x100, m, 6), 0);
-	assert_int_equal(linux_boot_e820(RAM_BYTES, 0xff000, 0x2000, m, 6), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 0, 0, 0, m, 3), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 8 * MiB, 1, 0, m, 5), 0);
+	assert_int_equal(linux_boot_e820(0x100000, 0, 0, 0, m, 6), 0);
+	assert_int_equal(linux_boot_e820(0xfc001000, 0, 0, 0, m, 6), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 0x50000, 0x100, 0, m, 6), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 0xff000, 0x2000, 0, m, 6), 0);
 	assert_int_equal(linux_boot_e820(RAM_BYTES, RAM_BYTES - 0x1000,
-					 0x1001, m, 6), 0);
-	assert_int_equal(linux_boot_e820(RAM_BYTES, RAM_BYTES, 0x1000, m, 6),
+					 0x1001, 0, m, 6), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, RAM_BYTES, 0x1000, 0, m, 6),
 			 0);
-	assert_int_equal(linux_boot_e820(RAM_BYTES, 0xe0000, ~0ull, m, 6), 0);
-	assert_int_equal(linux_boot_e820(RAM_BYTES, 0x200000, ~0ull, m, 6), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 0xe0000, ~0ull, 0, m, 6), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 0x200000, ~0ull, 0, m, 6), 0);
+}
+
+/*
+ * The toolstack's ring pages at the top of RAM: reserved in e820, and
+ * the initrd that would go to RAM's top goes below them.
+ */
+static void test_top_reserved(void **state)
+{
+	struct bz k = make_bz();
+	uint8_t *ram = new_ram(RAM_BYTES);
+	uint8_t initrd[2 * 4096];
+	struct boot_e820_entry m[LINUX_BOOT_E820_MAX];
+	struct linux_boot_params_in in = {
+		.kernel = k.b, .kernel_len = k.len,
+		.initrd = initrd, .initrd_len = sizeof(initrd),
+		.acpi_rsdp = 0xf0000, .acpi_start = 0xe0000,
+		.acpi_len = 0x10000, .top_reserved = 0x2000,
+	};
+	const struct linux_boot_params *bp;
+	struct linux_boot_entry e;
+	const char *why;
+	unsigned int n;
+
+	(void)state;
+	memset(initrd, 0x5c, sizeof(initrd));
+	n = linux_boot_e820(RAM_BYTES, 0, 0, 0x2000, m, LINUX_BOOT_E820_MAX);
+	assert_int_equal(n, 5);
+	assert_int_equal(type_at(m, n, RAM_BYTES - 0x2001), 1);
+	assert_int_equal(type_at(m, n, RAM_BYTES - 0x2000), 2);
+	assert_int_equal(type_at(m, n, RAM_BYTES - 1), 2);
+	assert_int_equal(type_at(m, n, RAM_BYTES), 0);
+	/* With ACPI in high RAM too: all seven entries. */
+	n = linux_boot_e820(RAM_BYTES, 8 * MiB, 0x3000, 0x2000, m,
+			    LINUX_BOOT_E820_MAX);
+	assert_int_equal(n, 7);
+	assert_int_equal(type_at(m, n, RAM_BYTES - 0x1000), 2);
+	/* Not whole pages, all of RAM, ACPI inside the reserved top. */
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 0, 0, 0x1800, m, 7), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, 0, 0, RAM_BYTES, m, 7), 0);
+	assert_int_equal(linux_boot_e820(RAM_BYTES, RAM_BYTES - 0x1000, 0x1000,
+					 0x2000, m, 7), 0);
+
+	assert_int_equal(linux_boot_load(ram, RAM_BYTES, &in, &e, &why), 0);
+	assert_true(e.initrd_addr + sizeof(initrd) <= RAM_BYTES - 0x2000);
+	assert_true(e.initrd_addr + sizeof(initrd) > RAM_BYTES - 0x3000);
+	bp = (const struct linux_boot_params *)(ram + e.boot_params);
+	n = bp->e820_entries;
+	assert_true(n <= LINUX_BOOT_E820_MAX);
+	memcpy(m, bp->e820_table, n * sizeof(m[0]));
+	assert_int_equal(type_at(m, n, RAM_BYTES - 0x2000), 2);
+	in.top_reserved = 0x800;
+	assert_int_equal(linux_boot_load(ram, RAM_BYTES, &in, &e, &why),
+			 -EINVAL);
+	in.top_reserved = RAM_BYTES;
+	assert_int_equal(linux_boot_load(ram, RAM_BYTES, &in, &e, &why),
+			 -EINVAL);
+	free(ram);
+	free(k.b);
 }
 
 /* -------------------------------------------------------- refusals --- */
@@ -1105,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_short_header),
 		cmocka_unit_test(test_acpi_high),
 		cmocka_unit_test(test_e820),
+		cmocka_unit_test(test_top_reserved),
 		cmocka_unit_test(test_refusals_image),
 		cmocka_unit_test(test_init_size_exact_fit),
 		cmocka_unit_test(test_cmdline_size),

@@ -156,7 +156,7 @@ static void test_memmap(void **state)
 	assert_int_equal(e[2].type, XEN_HVM_MEMMAP_TYPE_RAM);
 	/* The ring pages: reserved, RAM's last, right after it. */
 	assert_int_equal(e[3].addr, e[2].addr + e[2].size);
-	assert_int_equal(e[3].size, PVH_RING_PAGES << 12);
+	assert_int_equal(e[3].size, HVM_RING_PAGES << 12);
 	assert_int_equal(e[3].addr + e[3].size, 64ull << 20);
 	assert_int_equal(e[3].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
 	assert_int_equal(e[4].addr, PVH_MMIO_BASE);
@@ -166,7 +166,7 @@ static void test_memmap(void **state)
 	assert_int_equal(pvh_memmap(64ull << 20, e, 2), 0);
 	assert_int_equal(pvh_memmap(0x80000, e, PVH_MEMMAP_MAX), 0);
 	/* No RAM left above 1 MiB once the rings are out. */
-	assert_int_equal(pvh_memmap(0x100000 + (PVH_RING_PAGES << 12), e,
+	assert_int_equal(pvh_memmap(0x100000 + (HVM_RING_PAGES << 12), e,
 				    PVH_MEMMAP_MAX), 0);
 }
 

@@ -154,13 +154,6 @@ int cmd_create(int argc, char **argv)
 			"required\n", file ? file : "command line");
 		return 1;
 	}
-	if (cfg.type == CFG_TYPE_HVM && (cfg.ndisks || cfg.nvifs)) {
-		/* No PV drivers in HVM guests yet (docs/pvh.md). */
-		fprintf(stderr, "pvctl create: %s: type \"%s\" guests cannot "
-			"have disks or vifs yet\n", file ? file : "command line",
-			cfg_type_name(cfg.type));
-		return 1;
-	}
 	acts[0] = action_arg(cfg.on_poweroff);
 	acts[1] = action_arg(cfg.on_reboot);
 	acts[2] = action_arg(cfg.on_crash);

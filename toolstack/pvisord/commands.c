@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pvisor/ctl_proto.h"
+#include "pvisor/hvm.h"
 #include "pvisor/hvm_pc.h"
 #include "pvisor/layout.h"
 #include "pvconfig.h"
@@ -256,9 +257,11 @@ static int cmd_create(struct ctl_request *q, const struct ucred *who,
 		say(r, "create: 'name' and an absolute 'kernel' path are required\n");
 		return -EINVAL;
 	}
-	if (spec.type == DOMAIN_TYPE_HVM && (spec.ndisks || nvifs)) {
-		say(r, "create: %s guests cannot have disks or vifs yet (no PV "
-		    "drivers in them)\n", domain_type_name(spec.type));
+	if (spec.type == DOMAIN_TYPE_HVM && (spec.ndisks || nvifs) &&
+	    !hvm_sees_xen(spec.type, &pvd_host)) {
+		say(r, "create: HVM guests can have disks and vifs only where "
+		    "they see Xen, and this host's KVM has no Xen hypercall "
+		    "support (CONFIG_KVM_XEN)\n");
 		return -EOPNOTSUPP;
 	}
 	for (unsigned int i = 0; i < nvifs; i++) {
@@ -378,8 +381,12 @@ static int cmd_info(struct ctl_request *q, struct reply *r)
 	say(r, "tsc_khz             : %u\n", pvd_host.tsc_khz);
 	say(r, "exit_roundtrip_us   : %.1f\n", pvd_host.exit_roundtrip_us);
 	say(r, "xen_version         : 4.17 (ABI)\n");
-	say(r, "virt_caps           : pv%s\n",
-	    pvd_host.hvm_capable ? " pvh hvm" : "");
+	/* pvhvm: HVM guests see Xen and can have PV drivers (disks, vifs). */
+	say(r, "virt_caps           : pv%s%s\n",
+	    pvd_host.hvm_capable ? " pvh hvm" : "",
+	    hvm_sees_xen(DOMAIN_TYPE_HVM, &pvd_host) ? " pvhvm" : "");
+	say(r, "hvm_hypercalls      : %s\n",
+	    plat_hvm_hcall_name(pvd_host.hvm_hcall));
 	say(r, "max_domains         : %d\n", CONFIG_MAX_DOMAINS);
 	say(r, "max_vcpus           : %d\n", CONFIG_MAX_VCPUS);
 	say(r, "domains             : %u\n", n);
@@ -421,14 +428,15 @@ static int request_guest(struct pvd_domain *pd, const char *what,
 
 	pthread_mutex_lock(&pvd_lock);
 	if (pd->d && !domain_is_dying(pd->d))
-		rc = pd->d->type != DOMAIN_TYPE_HVM ?
+		rc = hvm_sees_xen(pd->d->type, &pvd_host) ||
+		     pd->d->type == DOMAIN_TYPE_PV ?
 		     pvd_backend_request_shutdown(&pd->backend, what) :
 		     -EOPNOTSUPP;
 	pthread_mutex_unlock(&pvd_lock);
 	if (rc == -EOPNOTSUPP)
-		say(r, "cannot ask %s to %s: %s guests have no xenstore "
-		    "control node yet; use destroy\n", pd->spec.name, what,
-		    domain_type_name(pd->spec.type));
+		say(r, "cannot ask %s to %s: an HVM guest that does not see "
+		    "Xen has no xenstore control node; use destroy\n",
+		    pd->spec.name, what);
 	else if (rc)
 		say(r, "cannot ask %s to %s: %s\n", pd->spec.name, what,
 		    rc == -ESRCH ? "not running" : strerror(-rc));

@@ -108,21 +108,23 @@ static void spec_close_files(struct pvd_domain_spec *spec)
 }
 
 /*
- * HVM guests: no xenstore or console ring yet (docs/pvh.md); their
- * console is the serial port, reaching pvd_console_sink. The backend
- * stays empty but valid. PVH guests get both rings, as PV ones do:
- * their pages and ports are HVM parameters instead of start_info.
+ * PVH guests and HVM guests that see Xen (hvm_sees_xen) get the
+ * toolstack's rings, as PV ones do: their pages and ports are HVM
+ * parameters instead of start_info. An HVM guest keeps COM1 as its
+ * console, so only its xenstore ring is announced. An HVM guest that
+ * cannot see Xen is a plain PC: the backend stays empty but valid.
  */
 static int pvd_domain_build_hw(struct pvd_domain *pd, struct domain *d,
 			       struct pv_boot_image *img, char *err,
 			       size_t errlen)
 {
 	const char *why = NULL;
+	uint64_t store_pfn, console_pfn;
 	struct pvh_layout pvh;
 	struct hvm_layout hvm;
 	int rc;
 
-	if (d->type == DOMAIN_TYPE_HVM) {
+	if (!hvm_sees_xen(d->type, &pvd_host)) {
 		memset(&pd->backend, 0, sizeof(pd->backend));
 		pd->backend.d = d;
 		pd->backend.wake_fd = -1;
@@ -139,14 +141,22 @@ static int pvd_domain_build_hw(struct pvd_domain *pd, struct domain *d,
 		return rc;
 	}
 	img->store_evtchn = pd->backend.store_ch.guest_port;
-	img->console_evtchn = pd->backend.console_ch.guest_port;
-	rc = pvh_build(d, img, &pvh, &why);
+	if (d->type == DOMAIN_TYPE_PVH) {
+		img->console_evtchn = pd->backend.console_ch.guest_port;
+		rc = pvh_build(d, img, &pvh, &why);
+		store_pfn = pvh.store_pfn;
+		console_pfn = pvh.console_pfn;
+	} else {
+		rc = hvm_build(d, img, &hvm, &why);
+		store_pfn = hvm.store_pfn;
+		console_pfn = hvm.console_pfn;
+	}
 	if (rc) {
 		snprintf(err, errlen, "cannot load %s: %s", pd->spec.kernel,
 			 why ? why : strerror(-rc));
 		return rc;
 	}
-	rc = pvd_backend_start(&pd->backend, pvh.store_pfn, pvh.console_pfn,
+	rc = pvd_backend_start(&pd->backend, store_pfn, console_pfn,
 			       pd->spec.name, pd->spec.memory_mb);
 	if (rc) {
 		snprintf(err, errlen, "cannot start xenstore/console service: %s",

@@ -24,6 +24,12 @@ struct acpi_config {
 	uint16_t reset_port;		/* FADT reset register: system I/O port (0xcf9) */
 	uint8_t reset_value;		/* value written there (0x06) */
 	bool no_cmos_rtc;		/* no RTC at ports 0x70/0x71: tell the guest */
+	/*
+	 * A PCI bus 0 behind config mechanism #1 (\_SB.PCI0, PNP0A03): its
+	 * memory window [pci_mmio_base, pci_mmio_end) and the whole I/O
+	 * space but 0xcf8-0xcff. 0/0: no PCI.
+	 */
+	uint32_t pci_mmio_base, pci_mmio_end;
 };
 
 /* Bytes acpi_build needs at most, for CONFIG_MAX_VCPUS vCPUs (checked). */

@@ -2,6 +2,7 @@
 #ifndef PVISOR_HVM_H
 #define PVISOR_HVM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,13 @@ struct vcpu;
 
 /* Why a host or a configuration cannot have this guest type (NULL: can). */
 const char *hvm_refusal(int type, const struct plat_info *host);
+
+/*
+ * Whether a guest of this type on this host sees Xen: its CPUID leaves
+ * and, for HVM, the Xen platform PCI device and the PV drivers' rings.
+ * PVH always; HVM only where KVM hands direct vmcalls to us.
+ */
+bool hvm_sees_xen(int type, const struct plat_info *host);
 
 /* What this slice cannot give such a domain yet (NULL: nothing). */
 const char *hvm_config_problem(const struct domain_config *cfg);
@@ -59,7 +67,7 @@ unsigned int pvh_memmap(uint64_t ram_bytes,
 			struct hvm_memmap_table_entry *e, unsigned int max);
 #define PVH_MEMMAP_MAX		5
 /* The console ring's page, then xenstore's, at the top of guest memory. */
-#define PVH_RING_PAGES		2ull
+#define HVM_RING_PAGES		2ull
 /* Guest RAM a PVH domain may have: below the MMIO window (no high RAM yet). */
 #define PVH_MMIO_BASE		0xfc000000ull
 _Static_assert((PVH_MMIO_BASE >> 20) == 4032, "hvm_config_problem's text");
@@ -71,6 +79,7 @@ struct hvm_layout {
 	uint64_t boot_params;
 	uint64_t ramdisk, ramdisk_len;
 	uint64_t acpi, acpi_len;
+	uint64_t console_pfn, store_pfn;	/* the toolstack's ring pages */
 };
 /* The ACPI tables: in the legacy BIOS area, where OSes also scan. */
 #define HVM_ACPI_BASE		0xe0000ull
@@ -82,6 +91,14 @@ struct hvm_layout {
  * size goes to *len.
  */
 int hvm_acpi_install(struct domain *d, uint64_t *len);
+
+/*
+ * The HVM_RING_PAGES at the top of guest RAM, zeroed: *console_pfn, then
+ * *store_pfn. Each ring's pfn and port become HVM parameters when img
+ * names that ring's event channel.
+ */
+int hvm_rings_install(struct domain *d, const struct pv_boot_image *img,
+		      uint64_t *console_pfn, uint64_t *store_pfn);
 
 /*
  * Build an HVM domain from a bzImage, firmware-less: ACPI tables (MADT,

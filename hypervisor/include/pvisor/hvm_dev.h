@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "pvisor/pci_host.h"
+
 /*
  * The port-I/O devices of an HVM guest's PC that are modelled in user
  * space (arch/x86/hvm): COM1's 16550A, the CMOS RTC and the power/reset
@@ -130,5 +132,33 @@ enum pc_power_event pc_power_io(struct pc_power *p, uint16_t port,
 void pc_power_button(struct pc_power *p);
 /* The SCI's level: some enabled PM1 event is pending. */
 bool pc_power_sci(struct pc_power *p);
+
+/*
+ * Xen's platform PCI device (xen_platform.c), 5853:0001, through which
+ * an HVM Linux finds its PV drivers' resources: BAR0 a 256-byte I/O
+ * range nothing decodes, BAR1 the memory range where the guest puts its
+ * grant frames. Beside it, Xen's fixed "unplug" ports 0x10-0x13: the
+ * magic 0x49d2, protocol version 1, and the masks of emulated disks and
+ * NICs to remove (there are none; the request is recorded).
+ */
+#define XEN_PLATFORM_DEVFN	PCI_DEVFN(2, 0)
+#define XEN_PLATFORM_IO_BASE	0xc000u
+#define XEN_PLATFORM_IO_SIZE	0x100u
+#define XEN_PLATFORM_MMIO_SIZE	0x1000000u	/* 16 MiB, as Xen's */
+#define XEN_PLATFORM_PORT	0x10
+
+struct xen_platform {
+	struct pci_func *fn;
+	uint16_t unplugged;		/* UNPLUG masks the guest wrote */
+	uint16_t product;		/* its PV driver product number */
+	uint32_t driver_version;
+};
+
+/* The device on bus h, BAR1 at mmio_base. */
+int xen_platform_init(struct xen_platform *p, struct pci_host *h,
+		      uint32_t mmio_base);
+/* Ports 0x10-0x13: true if port is one of them (any size, value). */
+bool xen_platform_io(struct xen_platform *p, uint16_t port,
+		     unsigned int size, bool is_write, uint32_t *value);
 
 #endif

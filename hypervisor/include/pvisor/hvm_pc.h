@@ -23,8 +23,27 @@ struct domain;
 #define HVM_RESET_PORT		0xcf9
 #define HVM_RESET_VALUE		0x06
 
-/* PVH domains have all of it but COM1 (their console is a PV ring). */
-int hvm_pc_create(struct domain *d, bool com1);
+/*
+ * The PCI bus's memory window (the ACPI tables' _CRS for \_SB.PCI0):
+ * guest RAM stays below it. The Xen platform device's BAR1 is at its
+ * base.
+ */
+#define HVM_PCI_MMIO_BASE	0xf0000000u
+#define HVM_PCI_MMIO_END	0xfc000000u
+
+/*
+ * The parts of the PC a domain gets: PVH has only the power control and
+ * the RTC (its console is a PV ring); HVM has COM1 and a PCI bus, and
+ * the Xen platform device on it when the guest may see Xen.
+ */
+enum hvm_pc_part {
+	HVM_PC_COM1		= 1u << 0,
+	HVM_PC_PCI		= 1u << 1,
+	HVM_PC_XEN_PLATFORM	= 1u << 2,	/* needs HVM_PC_PCI */
+};
+
+int hvm_pc_create(struct domain *d, unsigned int parts);
+bool hvm_pc_has_pci(const struct domain *d);
 void hvm_pc_destroy(struct domain *d);
 /*
  * A guest port access (size 1, 2 or 4); reads fill *value. False when

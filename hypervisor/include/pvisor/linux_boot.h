@@ -40,7 +40,7 @@
 #define LINUX_BOOT_TR		0x20	/* a 64-bit TSS, for VMX's TR checks */
 
 /* Entries linux_boot_e820 writes at most. */
-#define LINUX_BOOT_E820_MAX	6
+#define LINUX_BOOT_E820_MAX	7
 
 struct linux_boot_params_in {
 	const uint8_t *kernel;		/* a bzImage */
@@ -55,6 +55,11 @@ struct linux_boot_params_in {
 	 * ACPI and the initrd avoids. 0/0 = none.
 	 */
 	uint64_t acpi_start, acpi_len;
+	/*
+	 * Bytes at the top of RAM (whole pages) that e820 reserves and the
+	 * kernel and initrd avoid: the toolstack's ring pages. 0 = none.
+	 */
+	uint64_t top_reserved;
 };
 
 struct linux_boot_entry {
@@ -89,13 +94,14 @@ int linux_boot_load(uint8_t *ram, uint64_t ram_bytes,
 /*
  * The e820 map an HVM guest of ram_bytes sees: RAM [0, 0x9f000), the
  * legacy hole reserved up to 1 MiB, RAM from 1 MiB (split around ACPI
- * tables placed there), [0xfc000000, 4 GiB) reserved. Sorted, no
+ * tables placed there), the top_reserved bytes at the end of RAM and
+ * [0xfc000000, 4 GiB) reserved. Sorted, no
  * overlaps. Returns the entry count, 0 if the arguments cannot be
  * described (RAM too small or too large, ACPI outside RAM and the BIOS
  * area, max too small).
  */
 unsigned int linux_boot_e820(uint64_t ram_bytes, uint64_t acpi_start,
-			     uint64_t acpi_len, struct boot_e820_entry *e,
-			     unsigned int max);
+			     uint64_t acpi_len, uint64_t top_reserved,
+			     struct boot_e820_entry *e, unsigned int max);
 
 #endif

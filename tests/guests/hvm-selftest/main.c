@@ -860,9 +860,15 @@ static void check_cpuid(void)
 	check((r[1] >> 24) == 0, "CPUID.1:EBX initial APIC id %u on the BSP",
 	      r[1] >> 24);
 	check(r[3] & (1u << 9), "CPUID.1:EDX.APIC clear");
+	/*
+	 * Xen's leaves, only at 0x40000000, only where the host's KVM can
+	 * carry an HVM guest's vmcalls (pvisor's hvm_sees_xen); KVM's
+	 * never, at any base.
+	 */
 	for (base = 0x40000000; base < 0x40010000; base += 0x100) {
 		cpuid(base, r);
-		check(!(r[1] == 0x566e6558 && r[2] == 0x65584d4d &&
+		check(base == 0x40000000 ||
+		      !(r[1] == 0x566e6558 && r[2] == 0x65584d4d &&
 			r[3] == 0x4d4d566e),
 		      "CPUID 0x%x says XenVMMXenVMM to an HVM guest", base);
 		check(!(r[1] == 0x4b4d564b && r[2] == 0x564b4d56 &&
@@ -872,6 +878,13 @@ static void check_cpuid(void)
 	cpuid(0x40000000, r);
 	pr("CPUID 0x40000000: eax 0x%x ebx 0x%x ecx 0x%x edx 0x%x",
 	   r[0], r[1], r[2], r[3]);
+	if (r[1] == 0x566e6558 && r[2] == 0x65584d4d && r[3] == 0x4d4d566e) {
+		check(r[0] >= 0x40000004, "Xen's leaves end at 0x%x, before "
+		      "the HVM leaf", r[0]);
+		cpuid(0x40000004, r);
+		check(r[0] & (1u << 6), "Xen's HVM leaf offers no per-vCPU "
+		      "upcall vector (eax 0x%x)", r[0]);
+	}
 }
 
 /* -------------------------------------------------------------- UART -- */

@@ -8,7 +8,9 @@
  *
  * The FADT describes a PM1a block the PM device model backs (status,
  * enable, control with SLP_TYP/SLP_EN) and the reset register; the DSDT
- * holds only \_S5 so that poweroff reaches that control register; the
+ * holds \_S5 so that poweroff reaches that control register and, when
+ * there is a PCI bus, its host bridge \_SB.PCI0 with the bus's address
+ * windows (no _PRT: no device on it has an interrupt pin); the
  * MADT lists the vCPUs' LAPICs and KVM's IOAPIC. Nothing else is claimed:
  * no devices, no GPEs, no PM timer.
  */
@@ -221,15 +223,21 @@ _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT LAPIC NMI");
 			 2 * sizeof(struct madt_iso) + \
 			 sizeof(struct madt_lapic_nmi))
 
-/* --- AML, just what \_S5 takes ---------------------------------------- */
+/* --- AML, just what \_S5 and \_SB.PCI0 take ----------------------------- */
 
 #define AML_ZERO_OP	0x00
 #define AML_ONE_OP	0x01
 #define AML_NAME_OP	0x08
 #define AML_BYTE_PREFIX	0x0a
+#define AML_DWORD_PREFIX 0x0c
+#define AML_SCOPE_OP	0x10
+#define AML_BUFFER_OP	0x11
 #define AML_PACKAGE_OP	0x12
+#define AML_EXT_OP	0x5b
+#define AML_DEVICE_OP	0x82	/* after AML_EXT_OP */
+#define AML_ROOT_CHAR	0x5c	/* '\\' */
 
-#define AML_MAX		64
+#define AML_MAX		256
 
 struct aml {
 	uint8_t b[AML_MAX];
@@ -315,11 +323,106 @@ static void aml_pkglength_close(struct aml *a, size_t start)
 	a->n += k;
 }
 
+static void aml_dword(struct aml *a, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		aml_byte(a, (uint8_t)(v >> (8 * i)));
+}
+
+static void aml_word(struct aml *a, uint16_t v)
+{
+	aml_byte(a, (uint8_t)v);
+	aml_byte(a, (uint8_t)(v >> 8));
+}
+
+/* Resource descriptors (ACPI 6.x, 6.4): large items, producers. */
+#define RES_DWORD_ADDR	0x87
+#define RES_WORD_ADDR	0x88
+#define RES_END_TAG	0x79
+#define RES_TYPE_MEM	0
+#define RES_TYPE_IO	1
+#define RES_TYPE_BUS	2
+#define RES_MIN_MAX_FIXED 0x0c	/* _MIF, _MAF; bit 0 clear: producer */
+#define RES_IO_ENTIRE	0x03	/* ISA and non-ISA ranges */
+#define RES_MEM_RW	0x01	/* read-write, not cacheable */
+
+/* A DWord address space descriptor: [min, max], nothing translated. */
+static void res_dword(struct aml *a, uint8_t type, uint8_t specific,
+		      uint32_t min, uint32_t max)
+{
+	aml_byte(a, RES_DWORD_ADDR);
+	aml_word(a, 23);
+	aml_byte(a, type);
+	aml_byte(a, RES_MIN_MAX_FIXED);
+	aml_byte(a, specific);
+	aml_dword(a, 0);		/* granularity */
+	aml_dword(a, min);
+	aml_dword(a, max);
+	aml_dword(a, 0);		/* translation */
+	aml_dword(a, max - min + 1);
+}
+
+/*
+ * Scope(\_SB) { Device(PCI0) { Name(_HID, EisaId("PNP0A03"))
+ * Name(_UID, 0) Name(_CRS, ResourceTemplate() { bus 0-255, I/O
+ * 0-0xcf7 and 0xd00-0xffff, memory [base, end) }) } }
+ */
+static void dsdt_pci_root(struct aml *a, uint32_t mmio_base,
+			  uint32_t mmio_end)
+{
+	size_t scope, dev, buf;
+
+	aml_byte(a, AML_SCOPE_OP);
+	scope = a->n;
+	aml_byte(a, AML_ROOT_CHAR);
+	aml_name(a, "_SB_");
+	aml_byte(a, AML_EXT_OP);
+	aml_byte(a, AML_DEVICE_OP);
+	dev = a->n;
+	aml_name(a, "PCI0");
+
+	aml_byte(a, AML_NAME_OP);
+	aml_name(a, "_HID");
+	aml_byte(a, AML_DWORD_PREFIX);
+	aml_dword(a, 0x030ad041);	/* EisaId("PNP0A03"), compressed */
+	aml_byte(a, AML_NAME_OP);
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+
+	aml_byte(a, AML_NAME_OP);
+	aml_name(a, "_CRS");
+	aml_byte(a, AML_BUFFER_OP);
+	buf = a->n;
+	aml_byte(a, AML_BYTE_PREFIX);	/* BufferSize, patched below */
+	aml_byte(a, 0);
+	/* Bus numbers: a word descriptor. */
+	aml_byte(a, RES_WORD_ADDR);
+	aml_word(a, 13);
+	aml_byte(a, RES_TYPE_BUS);
+	aml_byte(a, RES_MIN_MAX_FIXED);
+	aml_byte(a, 0);
+	aml_word(a, 0);			/* granularity */
+	aml_word(a, 0);
+	aml_word(a, 0xff);
+	aml_word(a, 0);			/* translation */
+	aml_word(a, 0x100);
+	res_dword(a, RES_TYPE_IO, RES_IO_ENTIRE, 0, 0xcf7);
+	res_dword(a, RES_TYPE_IO, RES_IO_ENTIRE, 0xd00, 0xffff);
+	res_dword(a, RES_TYPE_MEM, RES_MEM_RW, mmio_base, mmio_end - 1);
+	aml_byte(a, RES_END_TAG);
+	aml_byte(a, 0);			/* checksum 0: "not computed" */
+	if (!a->overflow)
+		a->b[buf + 1] = (uint8_t)(a->n - buf - 2);
+	aml_pkglength_close(a, buf);
+	aml_pkglength_close(a, dev);
+	aml_pkglength_close(a, scope);
+}
+
 /*
  * Name(_S5, Package() { typ, typ, 0, 0 }): PM1a and PM1b SLP_TYP (there
  * is no PM1b; ACPICA reads both), then two reserved elements.
  */
-static int dsdt_aml(struct aml *a, uint8_t s5_slp_typ)
+static int dsdt_aml(struct aml *a, const struct acpi_config *c)
 {
 	size_t pkg;
 
@@ -328,11 +431,13 @@ static int dsdt_aml(struct aml *a, uint8_t s5_slp_typ)
 	aml_byte(a, AML_PACKAGE_OP);
 	pkg = a->n;
 	aml_byte(a, 4);			/* NumElements */
-	aml_integer(a, s5_slp_typ);
-	aml_integer(a, s5_slp_typ);
+	aml_integer(a, c->s5_slp_typ);
+	aml_integer(a, c->s5_slp_typ);
 	aml_integer(a, 0);
 	aml_integer(a, 0);
 	aml_pkglength_close(a, pkg);
+	if (c->pci_mmio_end)
+		dsdt_pci_root(a, c->pci_mmio_base, c->pci_mmio_end);
 	return a->overflow ? -ENOSPC : 0;
 }
 
@@ -542,6 +647,12 @@ static int config_ok(const struct acpi_config *c)
 		return 0;
 	if (c->s5_slp_typ > 7)
 		return 0;
+	/* A window is 4 KiB-aligned, non-empty, below the LAPIC/IOAPIC. */
+	if ((c->pci_mmio_base | c->pci_mmio_end) & 0xfff)
+		return 0;
+	if (c->pci_mmio_end && (c->pci_mmio_base >= c->pci_mmio_end ||
+				c->pci_mmio_end > 0xfec00000u))
+		return 0;
 	return c->lapic_addr && c->ioapic_addr && c->pm1a_evt &&
 	       c->pm1a_cnt && c->reset_port;
 }
@@ -560,7 +671,7 @@ long acpi_build(const struct acpi_config *c, void *buf, size_t len,
 
 	if (!c || !buf || !config_ok(c) || (gpa & 15))
 		return -EINVAL;
-	err = dsdt_aml(&aml, c->s5_slp_typ);
+	err = dsdt_aml(&aml, c);
 	if (err)
 		return err;
 	layout(&l, c->nr_vcpus, aml.n);

@@ -23,14 +23,33 @@ const char *hvm_refusal(int type, const struct plat_info *host)
 	return NULL;
 }
 
+bool hvm_sees_xen(int type, const struct plat_info *host)
+{
+	if (type == DOMAIN_TYPE_PVH)
+		return true;
+	/*
+	 * Linux since XSA-466 (6.1.119, 6.6.64, 6.12.5) calls vmcall or
+	 * vmmcall itself, not the hypercall page: only KVM's Xen support
+	 * hands those to us. Plain KVM answers them as its own, so an HVM
+	 * guest that found Xen there would die at its first hypercall; it
+	 * gets a plain PC instead.
+	 */
+	return type == DOMAIN_TYPE_HVM && host &&
+	       host->hvm_hcall == PLAT_HVM_HCALL_KVM_XEN;
+}
+
+_Static_assert((HVM_PCI_MMIO_BASE >> 20) == 3840, "hvm_config_problem's text");
+
 const char *hvm_config_problem(const struct domain_config *cfg)
 {
-	/* Not yet: RAM above the MMIO window. */
-	if (cfg->type == DOMAIN_TYPE_PV)
-		return NULL;
-	if (cfg->memory_mb > (PVH_MMIO_BASE >> 20))
-		return "PVH and HVM guests have at most 4032 MiB for now "
+	/* Not yet: RAM above the MMIO window (PVH) or PCI hole (HVM). */
+	if (cfg->type == DOMAIN_TYPE_PVH && cfg->memory_mb > (PVH_MMIO_BASE >> 20))
+		return "PVH guests have at most 4032 MiB for now "
 		       "(no RAM above the MMIO window yet)";
+	if (cfg->type == DOMAIN_TYPE_HVM &&
+	    cfg->memory_mb > (HVM_PCI_MMIO_BASE >> 20))
+		return "HVM guests have at most 3840 MiB for now "
+		       "(no RAM above the PCI hole yet)";
 	return NULL;
 }
 
@@ -39,6 +58,7 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 {
 	uint64_t nr_pages = cfg->memory_mb << (20 - PAGE_SHIFT);
 	bool hvm = cfg->type == DOMAIN_TYPE_HVM;
+	bool xen = hvm_sees_xen(cfg->type, host);
 	const char *no = hvm_refusal(cfg->type, host);
 	int rc;
 
@@ -55,9 +75,8 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 		pr_err("d%u: %s\n", d->id, no);
 		return -EOPNOTSUPP;
 	}
-	/* HVM: no Xen leaves until it has PVHVM's hypercalls (docs/pvh.md). */
 	rc = cpuid_policy_build_hvm(&d->cpuid, host->cpuid, host->nr_cpuid,
-				    !hvm);
+				    xen);
 	if (!rc)
 		rc = plat_vm_create(&d->vm);
 	if (!rc)
@@ -73,19 +92,19 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 	if (!rc)
 		rc = plat_vm_setup_irqchip(d->vm);
 	if (!rc)
-		rc = hvm_pc_create(d, hvm);
+		rc = hvm_pc_create(d, hvm ? HVM_PC_COM1 | HVM_PC_PCI |
+				   (xen ? HVM_PC_XEN_PLATFORM : 0) : 0);
 	if (rc)
 		return rc;
-	/*
-	 * Linux since XSA-466 (6.1.119, 6.6.64, 6.12.5) calls vmcall or
-	 * vmmcall itself, not the hypercall page: only KVM's Xen support
-	 * hands those to us. Plain KVM answers them as its own.
-	 */
+	/* hvm_sees_xen: PVH guests see Xen even so; say what follows. */
 	if (!hvm && host->hvm_hcall == PLAT_HVM_HCALL_PORT)
 		pr_warn("d%u: this host's KVM has no Xen hypercall support "
 			"(CONFIG_KVM_XEN): PVH kernels that call vmcall/vmmcall "
 			"directly (Linux since XSA-466) fail at their first "
 			"hypercall; only the hypercall page works\n", d->id);
+	if (hvm && !xen)
+		pr_info("d%u: HVM guest without Xen (no PV drivers): this "
+			"host's KVM has no Xen hypercall support\n", d->id);
 	pr_debug("d%u: %s domain, hypercalls through %s\n", d->id,
 		 domain_type_name(d->type), plat_hvm_hcall_name(host->hvm_hcall));
 	/* The builder puts the vCPUs on KVM: it knows their entry state. */

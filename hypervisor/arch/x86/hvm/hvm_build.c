@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <pvabi/hvm/hvm_op.h>
+
 #include "pvisor/acpi.h"
 #include "pvisor/domain.h"
 #include "pvisor/hvm.h"
@@ -55,6 +57,10 @@ int hvm_acpi_install(struct domain *d, uint64_t *len)
 	};
 	long n;
 
+	if (hvm_pc_has_pci(d)) {
+		ac.pci_mmio_base = HVM_PCI_MMIO_BASE;
+		ac.pci_mmio_end = HVM_PCI_MMIO_END;
+	}
 	if (d->mem.nr_pages << PAGE_SHIFT < HVM_ACPI_BASE + HVM_ACPI_SIZE)
 		return -E2BIG;
 	n = acpi_build(&ac, d->mem.ram + HVM_ACPI_BASE, HVM_ACPI_SIZE,
@@ -65,12 +71,42 @@ int hvm_acpi_install(struct domain *d, uint64_t *len)
 	return 0;
 }
 
+int hvm_rings_install(struct domain *d, const struct pv_boot_image *img,
+		      uint64_t *console_pfn, uint64_t *store_pfn)
+{
+	uint64_t top = d->mem.nr_pages;
+	int rc = 0;
+
+	if (top <= HVM_RING_PAGES)
+		return -E2BIG;
+	*console_pfn = top - HVM_RING_PAGES;
+	*store_pfn = top - HVM_RING_PAGES + 1;
+	memset(d->mem.ram + (*console_pfn << PAGE_SHIFT), 0,
+	       HVM_RING_PAGES << PAGE_SHIFT);
+	/* Each ring only with its service's port (pvctl run: no xenstore). */
+	if (img->console_evtchn)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_PFN,
+					     *console_pfn);
+	if (!rc && img->console_evtchn)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_EVTCHN,
+					     img->console_evtchn);
+	if (!rc && img->store_evtchn)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_PFN,
+					     *store_pfn);
+	if (!rc && img->store_evtchn)
+		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_EVTCHN,
+					     img->store_evtchn);
+	return rc;
+}
+
 /* The same map boot_params carries, for XENMEM_memory_map. */
-static void hvm_memmap_from_e820(struct domain *d, uint64_t ram_bytes)
+static void hvm_memmap_from_e820(struct domain *d, uint64_t ram_bytes,
+				 uint64_t top_reserved)
 {
 	struct boot_e820_entry m[LINUX_BOOT_E820_MAX];
 	unsigned int n = linux_boot_e820(ram_bytes, HVM_ACPI_BASE,
-					 HVM_ACPI_SIZE, m, LINUX_BOOT_E820_MAX);
+					 HVM_ACPI_SIZE, top_reserved, m,
+					 LINUX_BOOT_E820_MAX);
 
 	for (unsigned int i = 0; i < n; i++)
 		hvm_memmap_add(d, m[i].addr, m[i].size, m[i].type);
@@ -86,6 +122,7 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 		.cmdline = img->cmdline ? img->cmdline : "",
 		.acpi_rsdp = HVM_ACPI_BASE,
 		.acpi_start = HVM_ACPI_BASE, .acpi_len = HVM_ACPI_SIZE,
+		.top_reserved = HVM_RING_PAGES << PAGE_SHIFT,
 	};
 	struct linux_boot_entry e;
 	uint64_t n;
@@ -105,7 +142,17 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 	rc = linux_boot_load(d->mem.ram, ram_bytes, &in, &e, why);
 	if (rc)
 		return rc;
-	hvm_memmap_from_e820(d, ram_bytes);
+	/* The xenstore ring; the console stays COM1 (no console ring). */
+	if (img->console_evtchn) {
+		*why = "HVM guests have no console ring";
+		return -EINVAL;
+	}
+	rc = hvm_rings_install(d, img, &lay->console_pfn, &lay->store_pfn);
+	if (rc) {
+		*why = "cannot set the xenstore parameters";
+		return rc;
+	}
+	hvm_memmap_from_e820(d, ram_bytes, in.top_reserved);
 	lay->kernel_start = e.kernel_load;
 	lay->kernel_end = e.kernel_end;
 	lay->entry = e.rip;

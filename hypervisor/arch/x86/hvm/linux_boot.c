@@ -53,19 +53,24 @@ static bool acpi_in_bios(uint64_t start, uint64_t len)
 }
 
 unsigned int linux_boot_e820(uint64_t ram_bytes, uint64_t acpi_start,
-			     uint64_t acpi_len, struct boot_e820_entry *e,
-			     unsigned int max)
+			     uint64_t acpi_len, uint64_t top_reserved,
+			     struct boot_e820_entry *e, unsigned int max)
 {
 	struct boot_e820_entry m[LINUX_BOOT_E820_MAX];
+	uint64_t top = ram_bytes - top_reserved;
 	unsigned int n = 0;
 	bool acpi_high = false;
 
 	if (ram_bytes <= LINUX_BOOT_HIGH || ram_bytes > LINUX_BOOT_MMIO_BASE)
 		return 0;
+	/* The reserved top is whole pages and leaves RAM above 1 MiB. */
+	if ((top_reserved & (LB_PAGE - 1)) || top_reserved >= ram_bytes ||
+	    top <= LINUX_BOOT_HIGH)
+		return 0;
 	if (acpi_len && !acpi_in_bios(acpi_start, acpi_len)) {
 		/* Otherwise it must lie in RAM above 1 MiB. */
-		if (acpi_start < LINUX_BOOT_HIGH || acpi_start >= ram_bytes ||
-		    acpi_len > ram_bytes - acpi_start)
+		if (acpi_start < LINUX_BOOT_HIGH || acpi_start >= top ||
+		    acpi_len > top - acpi_start)
 			return 0;
 		acpi_high = true;
 	}
@@ -83,13 +88,16 @@ unsigned int linux_boot_e820(uint64_t ram_bytes, uint64_t acpi_start,
 				acpi_start - LINUX_BOOT_HIGH, BOOT_E820_RAM };
 		m[n++] = (struct boot_e820_entry){ acpi_start, acpi_len,
 						   BOOT_E820_ACPI };
-		if (acpi_end < ram_bytes)
+		if (acpi_end < top)
 			m[n++] = (struct boot_e820_entry){ acpi_end,
-				ram_bytes - acpi_end, BOOT_E820_RAM };
+				top - acpi_end, BOOT_E820_RAM };
 	} else {
 		m[n++] = (struct boot_e820_entry){ LINUX_BOOT_HIGH,
-			ram_bytes - LINUX_BOOT_HIGH, BOOT_E820_RAM };
+			top - LINUX_BOOT_HIGH, BOOT_E820_RAM };
 	}
+	if (top_reserved)
+		m[n++] = (struct boot_e820_entry){ top, top_reserved,
+						   BOOT_E820_RESERVED };
 	/* IOAPIC, LAPIC, KVM's TSS and identity map pages, BIOS ROM. */
 	m[n++] = (struct boot_e820_entry){ LINUX_BOOT_MMIO_BASE,
 		LB_4G - LINUX_BOOT_MMIO_BASE, BOOT_E820_RESERVED };
@@ -145,7 +153,7 @@ int linux_boot_load(uint8_t *ram, uint64_t ram_bytes,
 	struct setup_header h;
 	struct boot_params bp;
 	uint64_t setup_sects, pm_off, pm_len, hdr_end, load, run, end;
-	uint64_t cmd_max, clen, initrd = 0, top;
+	uint64_t cmd_max, clen, initrd = 0, top, usable;
 	unsigned int nmap;
 
 	memset(out, 0, sizeof(*out));
@@ -153,6 +161,12 @@ int linux_boot_load(uint8_t *ram, uint64_t ram_bytes,
 	if (!ram || ram_bytes <= LINUX_BOOT_HIGH ||
 	    ram_bytes > LINUX_BOOT_MMIO_BASE)
 		return -EINVAL;
+	*why = "the reserved top of RAM is not whole pages above 1 MiB";
+	if ((in->top_reserved & (LB_PAGE - 1)) ||
+	    in->top_reserved >= ram_bytes - LINUX_BOOT_HIGH)
+		return -EINVAL;
+	/* What the kernel, its initrd and the e820's RAM may use. */
+	usable = ram_bytes - in->top_reserved;
 
 	*why = "not a bzImage (no 0xAA55 boot flag and \"HdrS\" header)";
 	if (!img || len < SH_END(kernel_info_offset))
@@ -216,7 +230,7 @@ int linux_boot_load(uint8_t *ram, uint64_t ram_bytes,
 	if (load + pm_len > end)
 		end = load + pm_len;
 	*why = "kernel does not fit in guest RAM (load address + init_size)";
-	if (end > ram_bytes)
+	if (end > usable)
 		return -E2BIG;
 
 	cmd_max = h.cmdline_size;
@@ -228,8 +242,8 @@ int linux_boot_load(uint8_t *ram, uint64_t ram_bytes,
 		return -E2BIG;
 
 	*why = "ACPI tables outside RAM and the 0xe0000-0xfffff BIOS area";
-	nmap = linux_boot_e820(ram_bytes, in->acpi_start, in->acpi_len, map,
-			       LINUX_BOOT_E820_MAX);
+	nmap = linux_boot_e820(ram_bytes, in->acpi_start, in->acpi_len,
+			       in->top_reserved, map, LINUX_BOOT_E820_MAX);
 	if (!nmap)
 		return -EINVAL;
 	*why = "ACPI tables overlap the kernel";
@@ -245,8 +259,8 @@ int linux_boot_load(uint8_t *ram, uint64_t ram_bytes,
 	if (in->initrd_len) {
 		/* initrd_addr_max is the last byte the initrd may occupy. */
 		top = (uint64_t)h.initrd_addr_max + 1;
-		if (top > ram_bytes)
-			top = ram_bytes;
+		if (top > usable)
+			top = usable;
 		*why = "initrd does not fit in guest RAM above the kernel";
 		if (!in->initrd || in->initrd_len > top)
 			return -E2BIG;

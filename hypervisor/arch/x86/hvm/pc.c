@@ -3,12 +3,14 @@
  * The emulated PC of an HVM domain. KVM holds the interrupt controllers
  * and the PIT (plat_vm_setup_irqchip); what is left for us is port I/O:
  * COM1 (the interactive console), Xen's debug port 0xe9 (output only,
- * as Xen's HVM has it), the CMOS RTC, and ACPI's fixed
- * hardware (PM1a blocks, PM timer) with the reset ports. Everything else reads as all-ones and
+ * as Xen's HVM has it), the CMOS RTC, ACPI's fixed hardware (PM1a
+ * blocks, PM timer) with the reset ports, PCI configuration space and
+ * Xen's platform device with its ports. Everything else reads as all-ones and
  * ignores writes, as an empty ISA bus does. Every port, size and value
  * comes from the guest: the device models take any of them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <pvabi/sched.h>
@@ -31,6 +33,11 @@ struct hvm_pc {
 	struct rtc_cmos rtc;
 	struct pc_power power;
 	struct pc_power_config power_cfg;
+	/* The PCI bus and what is on it; the lock orders their accesses. */
+	bool has_pci, has_xen_platform;
+	pthread_mutex_t pci_lock;
+	struct pci_host pci;
+	struct xen_platform xen_platform;
 };
 
 static void com1_tx(void *opaque, const uint8_t *buf, size_t len)
@@ -52,7 +59,7 @@ static const struct uart16550_ops com1_ops = {
 	.set_irq = com1_irq,
 };
 
-int hvm_pc_create(struct domain *d, bool com1)
+int hvm_pc_create(struct domain *d, unsigned int parts)
 {
 	struct hvm_pc *pc = calloc(1, sizeof(*pc));
 	int rc;
@@ -70,8 +77,17 @@ int hvm_pc_create(struct domain *d, bool com1)
 		return rc;
 	}
 	rtc_cmos_init(&pc->rtc, NULL);
-	rc = com1 ? uart16550_create(&com1_ops, pc, &pc->com1) : 0;
+	pthread_mutex_init(&pc->pci_lock, NULL);
+	pc->has_pci = parts & HVM_PC_PCI;
+	pc->has_xen_platform = pc->has_pci && (parts & HVM_PC_XEN_PLATFORM);
+	pci_host_init(&pc->pci);
+	rc = pc->has_xen_platform ?
+		xen_platform_init(&pc->xen_platform, &pc->pci,
+				  HVM_PCI_MMIO_BASE) : 0;
+	if (!rc && (parts & HVM_PC_COM1))
+		rc = uart16550_create(&com1_ops, pc, &pc->com1);
 	if (rc) {
+		pthread_mutex_destroy(&pc->pci_lock);
 		rtc_cmos_destroy(&pc->rtc);
 		pc_power_destroy(&pc->power);
 		free(pc);
@@ -91,8 +107,32 @@ void hvm_pc_destroy(struct domain *d)
 		uart16550_destroy(pc->com1);
 	rtc_cmos_destroy(&pc->rtc);
 	pc_power_destroy(&pc->power);
+	pthread_mutex_destroy(&pc->pci_lock);
 	free(pc);
 	d->pc = NULL;
+}
+
+bool hvm_pc_has_pci(const struct domain *d)
+{
+	return d->pc && d->pc->has_pci;
+}
+
+/* PCI configuration space and the Xen platform ports, under one lock. */
+static bool pc_pci_io(struct hvm_pc *pc, uint16_t port, unsigned int size,
+		      bool is_write, uint32_t *value)
+{
+	bool claimed = false;
+
+	if (!pc->has_pci)
+		return false;
+	pthread_mutex_lock(&pc->pci_lock);
+	if (pc->has_xen_platform)
+		claimed = xen_platform_io(&pc->xen_platform, port, size,
+					  is_write, value);
+	if (!claimed)
+		claimed = pci_host_io(&pc->pci, port, size, is_write, value);
+	pthread_mutex_unlock(&pc->pci_lock);
+	return claimed;
 }
 
 /* What a power-control access asked for, carried out. */
@@ -150,6 +190,9 @@ bool hvm_pc_io(struct domain *d, uint16_t port, unsigned int size,
 			*value = 0xffffff00u | rtc_cmos_read(&pc->rtc, port);
 		return true;
 	}
+	/* Before power control: 0xcf8 as a dword is PCI's, 0xcf9 a reset. */
+	if (pc_pci_io(pc, port, size, is_write, value))
+		return true;
 	if (pc_power_claims(&pc->power_cfg, port)) {
 		ev = pc_power_io(&pc->power, port, size, is_write, value);
 		pc_power_act(pc, ev);

@@ -33,7 +33,7 @@
 unsigned int pvh_memmap(uint64_t ram_bytes,
 			struct hvm_memmap_table_entry *e, unsigned int max)
 {
-	uint64_t rings = PVH_RING_PAGES << PAGE_SHIFT;
+	uint64_t rings = HVM_RING_PAGES << PAGE_SHIFT;
 	unsigned int n = 0;
 
 	if (max < PVH_MEMMAP_MAX || ram_bytes <= 0x100000 + rings)
@@ -53,33 +53,6 @@ unsigned int pvh_memmap(uint64_t ram_bytes,
 	e[n++] = (struct hvm_memmap_table_entry){ PVH_MMIO_BASE,
 		(1ull << 32) - PVH_MMIO_BASE, XEN_HVM_MEMMAP_TYPE_RESERVED, 0 };
 	return n;
-}
-
-/* The toolstack's rings: their pfns and ports as HVM parameters. */
-static int pvh_rings(struct domain *d, const struct pv_boot_image *img,
-		     struct pvh_layout *lay)
-{
-	uint64_t top = d->mem.nr_pages;
-	int rc = 0;
-
-	lay->console_pfn = top - PVH_RING_PAGES;
-	lay->store_pfn = top - PVH_RING_PAGES + 1;
-	memset(d->mem.ram + (lay->console_pfn << PAGE_SHIFT), 0,
-	       PVH_RING_PAGES << PAGE_SHIFT);
-	/* Each ring only with its service's port (pvctl run: no xenstore). */
-	if (img->console_evtchn)
-		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_PFN,
-					     lay->console_pfn);
-	if (!rc && img->console_evtchn)
-		rc = hvm_param_toolstack_set(d, HVM_PARAM_CONSOLE_EVTCHN,
-					     img->console_evtchn);
-	if (!rc && img->store_evtchn)
-		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_PFN,
-					     lay->store_pfn);
-	if (!rc && img->store_evtchn)
-		rc = hvm_param_toolstack_set(d, HVM_PARAM_STORE_EVTCHN,
-					     img->store_evtchn);
-	return rc;
 }
 
 int pvh_build(struct domain *d, const struct pv_boot_image *img,
@@ -132,7 +105,7 @@ int pvh_build(struct domain *d, const struct pv_boot_image *img,
 	}
 	rc = -E2BIG;
 	*why = "kernel, boot information and ramdisk do not fit in guest RAM";
-	if (top < bi || top > ram_bytes - (PVH_RING_PAGES << PAGE_SHIFT))
+	if (top < bi || top > ram_bytes - (HVM_RING_PAGES << PAGE_SHIFT))
 		goto out;
 	rc = hvm_acpi_install(d, &lay->acpi_len);
 	if (rc) {
@@ -140,7 +113,7 @@ int pvh_build(struct domain *d, const struct pv_boot_image *img,
 		goto out;
 	}
 	lay->acpi = HVM_ACPI_BASE;
-	rc = pvh_rings(d, img, lay);
+	rc = hvm_rings_install(d, img, &lay->console_pfn, &lay->store_pfn);
 	if (rc) {
 		*why = "cannot set the console and xenstore parameters";
 		goto out;
