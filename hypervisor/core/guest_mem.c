@@ -35,6 +35,7 @@ int gmem_translate(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 		   bool write, uint64_t *gpa, uint64_t *pte_out)
 {
 	uint64_t table = cr3 & PTE_ADDR_MASK, e = 0;
+	bool la57 = cr3 & GMEM_CR3_LA57;
 	int level;
 
 	if (cr3 == GMEM_CR3_PHYS) {
@@ -46,12 +47,14 @@ int gmem_translate(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 			*pte_out = _PAGE_PRESENT | _PAGE_RW;
 		return 0;
 	}
-	if (!x86_is_canonical(va))
+	/* Canonical: sign-extended from bit 47, or from bit 56 with LA57. */
+	if (la57 ? (uint64_t)((int64_t)(va << 7) >> 7) != va :
+		   !x86_is_canonical(va))
 		return -EFAULT;
 	if (va >= m->reserved_va_start && va < m->reserved_va_end)
 		return -EFAULT;
 
-	for (level = 4; level >= 1; level--) {
+	for (level = la57 ? 5 : 4; level >= 1; level--) {
 		unsigned int shift = PAGE_SHIFT + 9 * (level - 1);
 		const uint64_t *t = gmem_ram_frame(m, table >> PAGE_SHIFT);
 

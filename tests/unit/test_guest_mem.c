@@ -69,6 +69,34 @@ static void test_translate_4k(void **state)
 	assert_int_equal(gpa, 0x10010);
 }
 
+/* CR4.LA57 (GMEM_CR3_LA57): one more level, 57-bit canonical. */
+static void test_translate_5level(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t l5 = fm_alloc_table(&f->fm);
+	uint64_t va = 0x00ab000000400123ull, gpa = 0;
+
+	fm_map(&f->fm, f->cr3, 0x400000, 0x10000, FM_LEAF_RW);
+	fm_table(&f->fm, l5)[0xab] = f->cr3 | _PAGE_PRESENT | _PAGE_RW;
+	assert_int_equal(gmem_translate(&f->fm.gm, l5 | GMEM_CR3_LA57, va,
+					true, &gpa, NULL), 0);
+	assert_int_equal(gpa, 0x10123);
+	/* Not canonical for 4 levels; an empty slot of the top table. */
+	assert_int_equal(gmem_translate(&f->fm.gm, l5, va, false, &gpa, NULL),
+			 -EFAULT);
+	assert_int_equal(gmem_translate(&f->fm.gm, l5 | GMEM_CR3_LA57,
+					va + (1ull << 48), false, &gpa, NULL),
+			 -EFAULT);
+	/* Bit 56 set without the sign extension above it. */
+	assert_int_equal(gmem_translate(&f->fm.gm, l5 | GMEM_CR3_LA57,
+					0x0100000000400123ull, false, &gpa,
+					NULL), -EFAULT);
+	/* 4-level use of the same tables is unchanged. */
+	assert_int_equal(gmem_translate(&f->fm.gm, f->cr3, 0x400123, false,
+					&gpa, NULL), 0);
+	assert_int_equal(gpa, 0x10123);
+}
+
 static void test_translate_2m(void **state)
 {
 	struct fixture *f = *state;
@@ -428,6 +456,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_translate_4k, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_translate_5level, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_translate_2m, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_translate_1g, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_present, setup, teardown),

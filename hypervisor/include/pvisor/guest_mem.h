@@ -65,6 +65,12 @@ int gmem_translate(const struct guest_mem *m, uint64_t cr3, uint64_t va,
  * No real CR3 has every bit set.
  */
 #define GMEM_CR3_PHYS	(~0ull)
+/*
+ * Or'ed into a cr3 for the helpers: the tables have five levels (an
+ * HVM/PVH vCPU with CR4.LA57 set, as Linux chooses on CPUs that have
+ * it). Bit 0 of a CR3 is ignored by the CPU, so no real value means it.
+ */
+#define GMEM_CR3_LA57	1ull
 
 int gmem_read(const struct guest_mem *m, uint64_t cr3, uint64_t va,
 	      void *dst, size_t len);

@@ -62,8 +62,8 @@ int hvm_hypercall_msr_write(struct vcpu *v, uint64_t value)
 /*
  * Guest pointers in hypercall arguments are linear addresses, as on Xen:
  * with paging off they are physical, in long mode they go through the
- * guest's 4-level tables (pv_read walks them). 32-bit paging is not
- * walked yet: such a guest's pointers fail with -EFAULT.
+ * guest's 4- or 5-level tables (pv_read walks them). 32-bit paging is
+ * not walked yet: such a guest's pointers fail with -EFAULT.
  */
 static void hvm_sync_paging(struct vcpu *v)
 {
@@ -72,7 +72,8 @@ static void hvm_sync_paging(struct vcpu *v)
 	if (!(c->cr0 & 0x80000000u))			/* PG */
 		v->pv.kernel_cr3 = GMEM_CR3_PHYS;
 	else if (c->efer & (1u << 10))			/* LMA */
-		v->pv.kernel_cr3 = c->cr3 & PTE_ADDR_MASK;
+		v->pv.kernel_cr3 = (c->cr3 & PTE_ADDR_MASK) |
+			((c->cr4 & (1u << 12)) ? GMEM_CR3_LA57 : 0);	/* LA57 */
 	else
 		v->pv.kernel_cr3 = PTE_ADDR_MASK;	/* no such frame */
 	v->pv.in_kernel = true;
