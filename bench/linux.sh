@@ -8,7 +8,8 @@
 #     cmdline pvisor.exit: the guest powers off right after userspace).
 #  2. the same kernel and initramfs under QEMU with software emulation
 #     (qemu-system-x86_64 -accel tcg), time to the same line.
-#  3. bench/pvbench (null syscall, fork+exec, CPU loop) in the guest on
+#  3. bench/pvbench (null syscall, fork+exec, CPU loop, page faults,
+#     memcpy) in the guest on
 #     pvisor, in the guest on QEMU TCG and natively on the host; exits per
 #     operation on pvisor from `pvctl run --stats` runs that do one measure
 #     each, minus a run that starts pvbench and measures nothing.
@@ -39,8 +40,10 @@ MEMORY=256
 LINE="pvisor-initramfs: userspace reached"
 # Loop counts: in a guest (pvisor and QEMU) and natively (the CPU loop
 # is the same everywhere: its time is the figure).
-G_SYS=20000 G_FORK=100 CPU=300000000
-H_SYS=2000000 H_FORK=1000
+G_SYS=20000 G_FORK=100 CPU=300000000 G_FAULT=4096 G_COPY=1024
+H_SYS=2000000 H_FORK=1000 H_FAULT=100000 H_COPY=4096
+# Every pvbench run in a guest: all five loops.
+G_ALL="pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU pvbench.fault=$G_FAULT pvbench.memcpy=$G_COPY"
 # PVH's and HVM's exits/op run for fork: more loops, as each byte of the
 # result line on the serial port is an exit; fork is cheap there.
 HV_FORK=1000
@@ -49,7 +52,7 @@ PVH_CMDLINE="console=hvc0 nr_cpus=1"
 HVM_CMDLINE="console=ttyS0 nr_cpus=1"
 
 echo
-echo "### Linux guest: boot, system calls, fork+exec, CPU"
+echo "### Linux guest: boot, system calls, fork+exec, CPU, page faults, memcpy"
 echo
 echo "Produced by \`make bench\` (bench/linux.sh, $(date -u '+%Y-%m-%d %H:%M UTC'))."
 echo
@@ -123,7 +126,8 @@ command -v "$QEMU" >/dev/null 2>&1 || have_qemu=0
 [ "${PVISOR_VM:-0}" = 1 ] && have_qemu=0
 
 # ---- native ----------------------------------------------------------
-"$PVBENCH" syscall="$H_SYS" fork="$H_FORK" cpu="$CPU" > "$tmp/native.out" ||
+"$PVBENCH" syscall="$H_SYS" fork="$H_FORK" cpu="$CPU" fault="$H_FAULT" \
+	memcpy="$H_COPY" > "$tmp/native.out" ||
 	fail "pvbench failed natively" "$tmp/native.out"
 
 # ---- pvisor: boots and pvbench under pvisord ---------------------------
@@ -152,7 +156,7 @@ if [ "$have_kvm" = 1 ]; then
 		wait_for "$D/boot$i.log" "powering off" 30
 		"$PVCTL" destroy "boot$i" >/dev/null 2>&1
 	done
-	create pvbench "$PV_CMDLINE pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
+	create pvbench "$PV_CMDLINE $G_ALL"
 	wait_for "$D/pvbench.log" "PVBENCH done" "$TIMEOUT" ||
 		fail "pvbench in the guest did not finish" "$D/pvbench.log"
 	cp "$D/pvbench.log" "$tmp/pv.out"
@@ -171,7 +175,7 @@ if [ "$have_kvm" = 1 ]; then
 			c=pvisor.exit stop="powering off" secs=30
 			# The last boot then runs pvbench: one boot less.
 			[ "$i" = "$BOOTS" ] && stop="PVBENCH done" secs=$TIMEOUT \
-				c="pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
+				c="$G_ALL"
 			t0=$(now_ns)
 			hcreate "$1" "$1boot$i" "$2 $c" || break
 			if ! wait_for "$D/$1boot$i.log" "$LINE" "$TIMEOUT"; then
@@ -205,6 +209,7 @@ if [ "$have_kvm" = 1 ]; then
 	stats none "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0"
 	stats sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
 	stats fork "pvbench pvbench.syscall=0 pvbench.fork=$G_FORK pvbench.cpu=0"
+	stats fault "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.fault=$G_FAULT"
 
 	# ---- PVH, HVM: exit counters (the baseline run is also the boot's) --
 	hstats() {	# TYPE NAME CMDLINE: as stats; a failure skips TYPE
@@ -226,6 +231,7 @@ if [ "$have_kvm" = 1 ]; then
 		hstats $t ${t}none "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0"
 		hstats $t ${t}sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
 		hstats $t ${t}fork "pvbench pvbench.syscall=0 pvbench.fork=$HV_FORK pvbench.cpu=0"
+		hstats $t ${t}fault "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.fault=$G_FAULT"
 		[ -n "$(hw_why $t)" ] || eval "$t=1"
 	done
 fi
@@ -247,7 +253,7 @@ if [ "$have_qemu" = 1 ]; then
 		qemu "boot$i" "console=ttyS0 pvisor.exit"
 		echo "$q_ms" >> "$tmp/q_boot_ms"
 	done
-	qemu pvbench "console=ttyS0 pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU"
+	qemu pvbench "console=ttyS0 $G_ALL"
 	grep -aq "PVBENCH done" "$tmp/pvbench.q" || fail "pvbench under QEMU did not finish" "$tmp/pvbench.q"
 	cp "$tmp/pvbench.q" "$tmp/q.out"
 fi
@@ -336,23 +342,26 @@ row() {	# LABEL MEASURE EXITS-PV EXITS-PVH EXITS-HVM [KEY SCALE]: times are KEY 
 	pv=$(scale "$pv" "$sc") p=$(scale "$p" "$sc") h=$(scale "$h" "$sc") q=$(scale "$q" "$sc") n=$(scale "$n" "$sc")
 	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$p") | $(fmt_t "$h") | $(ratio "$p" "$pv") | $(ratio "$h" "$pv") | $(fmt_t "$q") | $(fmt_t "$n") | $(ratio "$pv" "$n") | $3 | $4 | $5 |"
 }
-boot_exits=– sys_exits=– fork_exits=–
-p_boot_exits=– p_sys_exits=– p_fork_exits=–
-h_boot_exits=– h_sys_exits=– h_fork_exits=–
+boot_exits=– sys_exits=– fork_exits=– fault_exits=–
+p_boot_exits=– p_sys_exits=– p_fork_exits=– p_fault_exits=–
+h_boot_exits=– h_sys_exits=– h_fork_exits=– h_fault_exits=–
 if [ "$have_kvm" = 1 ]; then
 	boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/boot.err") per boot"
 	sys_exits=$(per_op sys "$G_SYS" none "emulated bounces")
 	fork_exits=$(per_op fork "$G_FORK" none "emulated bounces")
+	fault_exits=$(per_op fault "$G_FAULT" none "emulated bounces")
 fi
 if [ "$pvh" = 1 ]; then
 	p_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/pvhnone.err") per boot"
 	p_sys_exits=$(per_op pvhsys "$G_SYS" pvhnone bounces)
 	p_fork_exits=$(per_op pvhfork "$HV_FORK" pvhnone bounces)
+	p_fault_exits=$(per_op pvhfault "$G_FAULT" pvhnone bounces)
 fi
 if [ "$hvm" = 1 ]; then
 	h_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/hvmnone.err") per boot"
 	h_sys_exits=$(per_op hvmsys "$G_SYS" hvmnone bounces)
 	h_fork_exits=$(per_op hvmfork "$HV_FORK" hvmnone bounces)
+	h_fault_exits=$(per_op hvmfault "$G_FAULT" hvmnone bounces)
 fi
 
 echo "| measure | pvisor (PV) | pvisor (PVH) | pvisor (HVM) | PVH ÷ PV | HVM ÷ PV | QEMU TCG | native host | PV ÷ native | exits/op PV | exits/op PVH | exits/op HVM |"
@@ -361,10 +370,13 @@ echo "| boot to first userspace line, median of $BOOTS | $(fmt_t "${pv_boot:+${p
 row "null syscall (getppid)" syscall "$sys_exits" "$p_sys_exits" "$h_sys_exits"
 row "fork + exec + wait (static pvbench)" fork_exec "$fork_exits" "$p_fork_exits" "$h_fork_exits"
 row "CPU loop, $CPU xorshift steps (whole loop)" cpu "– (no syscalls: timer ticks only)" – – total_ms 1000000
+row "page fault (first write to an anonymous 4 KiB page)" fault "$fault_exits" "$p_fault_exits" "$h_fault_exits"
+row "memcpy, per MiB (16 MiB buffers)" memcpy "– (no syscalls)" – –
 echo
 echo "Boots (ms): pvisor PV $pv_list; PVH $p_list; HVM $h_list; QEMU $q_list. Loops:"
-echo "guest syscall=$G_SYS fork=$G_FORK (PVH/HVM exits/op: fork=$HV_FORK), native syscall=$H_SYS"
-echo "fork=$H_FORK, cpu=$CPU everywhere."
+echo "guest syscall=$G_SYS fork=$G_FORK fault=$G_FAULT memcpy=$G_COPY MiB (PVH/HVM exits/op:"
+echo "fork=$HV_FORK), native syscall=$H_SYS fork=$H_FORK fault=$H_FAULT memcpy=$H_COPY MiB,"
+echo "cpu=$CPU everywhere."
 
 [ "$have_kvm" = 1 ] || exit 0
 echo

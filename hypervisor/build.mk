@@ -49,6 +49,7 @@ HV_SRCS += \
 	hypervisor/arch/x86/pv/ptwr_decode.c \
 	hypervisor/arch/x86/pv/traps.c \
 	hypervisor/arch/x86/hvm/acpi.c \
+	hypervisor/arch/x86/hvm/balloon.c \
 	hypervisor/arch/x86/hvm/cpuid.c \
 	hypervisor/arch/x86/hvm/domain.c \
 	hypervisor/arch/x86/hvm/grant_frames.c \

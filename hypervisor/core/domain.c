@@ -500,6 +500,7 @@ void domain_destroy(struct domain *d)
 	if (d->ram_fd >= 0)
 		close(d->ram_fd);
 	pv_mm_fini(d);
+	hvm_balloon_fini(d);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->state_changed);
 	if (d->counted) {

@@ -66,6 +66,7 @@ if "$PVCTL" info | grep '^virt_caps' | grep -qw pvhvm; then
 	verdict SKIP "guest-types/refused-hdisk" "this host runs PVHVM (check-linux-hvm)"
 	verdict SKIP "guest-types/refused-hvif" "this host runs PVHVM (check-linux-hvm)"
 else
+	: > "$T/none.img"	# pvctl opens it first, then pvisord refuses
 	refused hdisk "only where they see Xen" type=hvm kernel="$HVM" \
 		"disk=['$T/none.img,raw,xvda,rw']"
 	refused hvif "only where they see Xen" type=hvm kernel="$HVM" \

@@ -86,6 +86,16 @@ else
 fi
 "$PVCTL" list | awk '$1=="h1"{print $NF}' | grep -qx hvm &&
 	ok list-type || bad list-type "pvctl list does not say hvm" h1
+# PVHVM's balloon: as PVH's.
+if $pvhvm; then
+	if balloon_to h1 160 && balloon_to h1 256; then
+		ok balloon-mem-set
+	else
+		bad balloon-mem-set "the balloon did not reach its target" h1
+	fi
+else
+	pvhvm_skip balloon-mem-set
+fi
 # 2. poweroff from inside: ACPI S5 through the PM1a control block
 type_line h1 'poweroff'
 if wait_gone h1 90 && grep -q "h1) powered off" "$T/pvisord.log"; then
@@ -156,23 +166,10 @@ fi
 
 # 5. pvctl run: no daemon, the serial port on stdin/stdout, exit status
 # from the guest's shutdown (poweroff: 0).
-mkfifo "$T/run.in"
-timeout "$BOOT_TIMEOUT" "$PVCTL" run --type hvm --kernel "$KERNEL" \
-	--ramdisk "$INITRD" --memory 256 --cmdline "console=ttyS0 xen_nopv" \
-	<"$T/run.in" >"$T/run.log" 2>&1 &
-rpid=$!
-exec 7>"$T/run.in"
-wait_for run "$SHELL_UP" "$BOOT_TIMEOUT"
-printf 'echo RUN-$((6*7))\n' >&7
-wait_for run "^RUN-42" 90
-printf 'poweroff\n' >&7
-wait $rpid
-rc=$?
-exec 7>&-
-if [ "$rc" -eq 0 ] && grep -q "^RUN-42" "$T/run.log" &&
-   grep -q "$SHELL_UP" "$T/run.log"; then
+if pvctl_run_shell "$SHELL_UP" --type hvm --kernel "$KERNEL" \
+	--ramdisk "$INITRD" --memory 256 --cmdline "console=ttyS0 xen_nopv"; then
 	ok pvctl-run-serial
 else
-	verdict FAIL linux-hvm/pvctl-run-serial "exit $rc"
+	verdict FAIL linux-hvm/pvctl-run-serial "exit $run_rc"
 	tail -15 "$T/run.log" | sed 's/^/    /'
 fi

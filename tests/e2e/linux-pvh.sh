@@ -64,6 +64,12 @@ else
 fi
 "$PVCTL" list | awk '$1=="p1"{print $NF}' | grep -qx pvh &&
 	ok list-type || bad list-type "pvctl list does not say pvh" p1
+# The balloon of a translated guest: frames given back by gpfn.
+if balloon_to p1 160 && balloon_to p1 256; then
+	ok balloon-mem-set
+else
+	bad balloon-mem-set "the balloon did not reach its target" p1
+fi
 type_line p1 'poweroff'
 if wait_gone p1 90 && grep -q "p1) powered off" "$T/pvisord.log"; then
 	ok poweroff-from-inside
@@ -119,23 +125,10 @@ fi
 
 # 5. pvctl run: no daemon, the console ring (hvc0) on stdin/stdout, exit
 # status from the guest's shutdown (poweroff: 0).
-mkfifo "$T/run.in"
-timeout "$BOOT_TIMEOUT" "$PVCTL" run --type pvh --kernel "$KERNEL" \
-	--ramdisk "$INITRD" --memory 256 --cmdline "console=hvc0" \
-	<"$T/run.in" >"$T/run.log" 2>&1 &
-rpid=$!
-exec 7>"$T/run.in"
-wait_for run "$SHELL_UP" "$BOOT_TIMEOUT"
-printf 'echo RUN-$((6*7))\n' >&7
-wait_for run "^RUN-42" 90
-printf 'poweroff\n' >&7
-wait $rpid
-rc=$?
-exec 7>&-
-if [ "$rc" -eq 0 ] && grep -q "^RUN-42" "$T/run.log" &&
-   grep -q "$SHELL_UP" "$T/run.log"; then
+if pvctl_run_shell "$SHELL_UP" --type pvh --kernel "$KERNEL" \
+	--ramdisk "$INITRD" --memory 256 --cmdline "console=hvc0"; then
 	ok pvctl-run-hvc0
 else
-	verdict FAIL linux-pvh/pvctl-run-hvc0 "exit $rc"
+	verdict FAIL linux-pvh/pvctl-run-hvc0 "exit $run_rc"
 	tail -15 "$T/run.log" | sed 's/^/    /'
 fi

@@ -64,6 +64,13 @@ if grep -q "Hypervisor detected: Xen PV" "$T/deb.log" &&
 else
 	bad dmesg-xen-platform "platform lines missing, a splat, or xenbus not connected" deb
 fi
+# The balloon: down to 160 MiB and back up to 256 (mem-set, xenstore's
+# memory/target, decrease_reservation and populate_physmap).
+if balloon_to deb 160 && balloon_to deb 256; then
+	ok balloon-mem-set
+else
+	bad balloon-mem-set "the balloon did not reach its target" deb
+fi
 # 2. pvctl shutdown: through control/shutdown, Linux powers off
 "$PVCTL" shutdown deb
 if wait_gone deb 60 && grep -q "deb) powered off" "$T/pvisord.log"; then
@@ -108,27 +115,13 @@ fi
 # from the guest's shutdown reason (poweroff: 0). This boot keeps the
 # 2-level event channel ABI (xen.fifo_events=0).
 # Type only once the shell is up, however slow the host is.
-mkfifo "$T/run.in"
-timeout "$BOOT_TIMEOUT" "$PVCTL" run --kernel "$KERNEL" --ramdisk "$INITRD" \
-	--memory 256 --cmdline "console=hvc0 nr_cpus=1 xen.fifo_events=0" \
-	<"$T/run.in" >"$T/run.log" 2>&1 &
-rpid=$!
-exec 7>"$T/run.in"
-wait_for run "shell on /dev/hvc0" "$BOOT_TIMEOUT"
-printf 'echo RUN-$((6*7))\n' >&7
-wait_for run "^RUN-42" 90
-printf 'poweroff\n' >&7
-wait $rpid
-rc=$?
-exec 7>&-
-out=$(cat "$T/run.log")
-if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^RUN-42" &&
-   echo "$out" | grep -q "shell on /dev/hvc0" &&
-   echo "$out" | grep -q "xen:events: Using 2-level ABI"; then
+if pvctl_run_shell "shell on /dev/hvc0" --kernel "$KERNEL" --ramdisk "$INITRD" \
+	--memory 256 --cmdline "console=hvc0 nr_cpus=1 xen.fifo_events=0" &&
+   grep -q "xen:events: Using 2-level ABI" "$T/run.log"; then
 	ok pvctl-run-console
 else
-	verdict FAIL linux/pvctl-run-console "exit $rc"
-	echo "$out" | tail -15 | sed 's/^/    /'
+	verdict FAIL linux/pvctl-run-console "exit $run_rc"
+	tail -15 "$T/run.log" | sed 's/^/    /'
 fi
 
 # 6. destroyed mid-boot: nothing leaks (fds, memory, xenstore nodes).

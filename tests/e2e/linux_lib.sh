@@ -75,3 +75,48 @@ vif_netfront() {
 		[ "$(run "$1" PING 'ping -c 3 -W 10 10.77.0.1 >/dev/null' 60)" = 0 ] &&
 		net_in_ns ping -c 3 -W 10 10.77.0.2 >"$T/ping.out" 2>&1
 }
+
+# pvctl_run_shell BANNER ARG...: `pvctl run ARG...` without the daemon,
+# a fifo on its stdin and its output in $T/run.log: wait for BANNER
+# (the guest's shell), type a command, then poweroff. True when the
+# command's output came and pvctl exited 0 (poweroff); $run_rc holds
+# pvctl's exit status.
+pvctl_run_shell() {
+	banner=$1
+	shift
+	mkfifo "$T/run.in"
+	timeout "$BOOT_TIMEOUT" "$PVCTL" run "$@" <"$T/run.in" >"$T/run.log" 2>&1 &
+	rpid=$!
+	exec 7>"$T/run.in"
+	wait_for run "$banner" "$BOOT_TIMEOUT"
+	printf 'echo RUN-$((6*7))\n' >&7
+	wait_for run "^RUN-42" 90
+	printf 'poweroff\n' >&7
+	wait $rpid
+	run_rc=$?
+	exec 7>&-
+	rm -f "$T/run.in"
+	[ "$run_rc" -eq 0 ] && grep -q "^RUN-42" "$T/run.log" &&
+		grep -q "$banner" "$T/run.log"
+}
+
+# balloon_to NAME MIB: `pvctl mem-set NAME MIB`, then true once NAME's
+# balloon driver (xen-balloon's sysfs) holds current_kb == target_kb,
+# at most MIB MiB: it gave frames back (decrease_reservation) or took
+# them again (populate_physmap) until it got there.
+balloon_to() {
+	"$PVCTL" mem-set "$1" "$2" >/dev/null || return 1
+	x=/sys/devices/system/xen_memory/xen_memory0
+	for i in $(seq 30); do
+		sleep 2
+		type_line "$1" "echo BAL-\$(cat $x/target_kb)-\$(cat $x/info/current_kb)"
+		l=$(grep -a "^BAL-[0-9]*-[0-9]" "$T/$1.log" | tail -n 1 | tr -d '\r')
+		t=${l#BAL-}
+		t=${t%%-*}
+		c=${l##*-}
+		[ -n "$t" ] && [ "$t" = "$c" ] && [ "$t" -le $(( $2 * 1024 )) ] &&
+			[ "$t" -gt $(( $2 * 1024 - 8192 )) ] && return 0
+	done
+	echo "balloon: last seen target_kb-current_kb $t-$c for $2 MiB" >&2
+	return 1
+}

@@ -18,6 +18,7 @@
 
 #include <pvabi/elfnote.h>
 #include <pvabi/features.h>
+#include <pvabi/grant_table.h>
 #include <pvabi/hvm/hvm_op.h>
 #include <pvabi/memory.h>
 #include <pvabi/version.h>
@@ -27,6 +28,7 @@
 #include "pvisor/cpuid.h"
 #include "pvisor/domain.h"
 #include "pvisor/domain_events.h"
+#include "pvisor/frame_state.h"
 #include "pvisor/grant_table.h"
 #include "pvisor/guest_mem.h"
 #include "pvisor/hvm.h"
@@ -656,10 +658,135 @@ static void test_hvm_memory_map(void **state)
 	put(d, 0x3000, &m, sizeof(m));
 	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0),
 			 -EFAULT);
-	/* Nothing else of memory_op is open to HVM guests. */
-	a[0] = XENMEM_decrease_reservation;
+	/* Not open to HVM guests: exchange, the M2P, PV's ops. */
+	a[0] = XENMEM_exchange;
 	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0),
 			 -ENOSYS);
+	a[0] = XENMEM_machphys_mapping;
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0),
+			 -ENOSYS);
+	hvm_events_fixture_free(d);
+}
+
+/* memory_op's reservation ops: nr extents from list at 0x3100. */
+static long reserve(struct vcpu *v, unsigned int op, uint16_t domid,
+		    unsigned int order, const uint64_t *gpfns, uint64_t nr)
+{
+	struct xen_memory_reservation r = {
+		.extent_start = 0x3100, .nr_extents = nr,
+		.extent_order = order, .domid = domid,
+	};
+	uint64_t a[6] = { op, 0x3000 };
+
+	put(v->d, 0x3000, &r, sizeof(r));
+	put(v->d, 0x3100, gpfns, nr * sizeof(*gpfns));
+	return hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0);
+}
+
+static long reservation_of(struct vcpu *v, unsigned int op, uint16_t domid)
+{
+	uint64_t a[6] = { op, 0x3000 };
+
+	put(v->d, 0x3000, &domid, sizeof(domid));
+	return hvm_hypercall(v, __HYPERVISOR_memory_op, a, true, 0);
+}
+
+/* The balloon: frames given back by gpfn read zero, are refused, return. */
+static void test_hvm_balloon(void **state)
+{
+	struct domain *d = hvm_events_fixture();
+	struct vcpu *v = d->vcpus[0];
+	const struct frame_state *fs;
+	uint64_t two[2] = { 0x40, 0x41 }, one = 0x40, bad;
+	struct xen_memory_map m = { .nr_entries = 1, .buffer = 0x3200 };
+	uint64_t mm[6] = { XENMEM_memory_map, 0x40800 };
+
+	(void)state;
+	v->pv.cpu.cr0 = 0x11;
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, DOMID_SELF, 0,
+				 two, 2), -ENOSYS);	/* no balloon yet */
+	assert_int_equal(hvm_balloon_init(d), 0);
+	assert_int_equal(gnttab_domain_init(d), 0);
+	fs = &d->gnttab->shm.frames;
+	assert_int_equal(reservation_of(v, XENMEM_current_reservation,
+					DOMID_SELF), 256);
+	memset(d->mem.ram + 0x40 * 4096, 0xa5, 2 * 4096);
+
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, DOMID_SELF, 0,
+				 two, 2), 2);
+	assert_int_equal(reservation_of(v, XENMEM_current_reservation,
+					DOMID_SELF), 254);
+	assert_int_equal(reservation_of(v, XENMEM_maximum_reservation, 7), 256);
+	assert_int_equal(d->mem.ram[0x40 * 4096 + 17], 0);	/* punched */
+	assert_int_equal(d->mem.ram[0x41 * 4096 + 4095], 0);
+	assert_int_equal(frame_claim(fs, 0x41, false), GNTST_bad_page);
+	assert_int_equal(frame_claim(fs, 0x42, false), GNTST_okay);
+	/* Hypercall arguments in a given-back frame: -EFAULT. */
+	put(d, 0x40800, &m, sizeof(m));
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, mm, true, 0),
+			 -EFAULT);
+	/* Given back twice: counted once. */
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, DOMID_SELF, 0,
+				 &one, 1), 1);
+	assert_int_equal(reservation_of(v, XENMEM_current_reservation,
+					DOMID_SELF), 254);
+
+	/* populate_physmap: back, zeroed, owned again. */
+	assert_int_equal(reserve(v, XENMEM_populate_physmap, DOMID_SELF, 0,
+				 &one, 1), 1);
+	assert_int_equal(reservation_of(v, XENMEM_current_reservation,
+					DOMID_SELF), 255);
+	assert_int_equal(frame_claim(fs, 0x40, false), GNTST_okay);
+	assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, mm, true, 0),
+			 0);
+
+	/* An order-1 extent: aligned, inside RAM. */
+	bad = 0x41;
+	assert_int_equal(reserve(v, XENMEM_populate_physmap, DOMID_SELF, 1,
+				 &bad, 1), 0);
+	bad = 0x40;
+	assert_int_equal(reserve(v, XENMEM_populate_physmap, DOMID_SELF, 1,
+				 &bad, 1), 1);
+	assert_int_equal(reservation_of(v, XENMEM_current_reservation,
+					DOMID_SELF), 256);
+
+	/* Refused without an error: not RAM, too big, others, PoD, increase. */
+	bad = 256;
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, DOMID_SELF, 0,
+				 &bad, 1), 0);
+	bad = 255;
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, DOMID_SELF, 1,
+				 &bad, 1), 0);
+	bad = 0;
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, DOMID_SELF, 10,
+				 &bad, 1), 0);
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, 3, 0, &bad, 1),
+			 0);
+	assert_int_equal(reserve(v, XENMEM_increase_reservation, DOMID_SELF, 0,
+				 &bad, 1), 0);
+	assert_int_equal(reservation_of(v, XENMEM_current_reservation, 3),
+			 -EPERM);
+	/* An extent list in a given-back frame: nothing done. */
+	two[0] = 0x50;
+	two[1] = 0x51;
+	assert_int_equal(reserve(v, XENMEM_decrease_reservation, DOMID_SELF, 0,
+				 two, 2), 2);
+	{
+		struct xen_memory_reservation r = {
+			.extent_start = 0x50000, .nr_extents = 1,
+			.domid = DOMID_SELF,
+		};
+		uint64_t a[6] = { XENMEM_populate_physmap, 0x3000 };
+
+		put(d, 0x3000, &r, sizeof(r));
+		assert_int_equal(hvm_hypercall(v, __HYPERVISOR_memory_op, a,
+					       true, 0), 0);
+	}
+	assert_int_equal(reservation_of(v, XENMEM_current_reservation,
+					DOMID_SELF), 254);
+	gnttab_domain_fini(d);
+	hvm_balloon_fini(d);
+	assert_null(d->mem.absent);
 	hvm_events_fixture_free(d);
 }
 
@@ -734,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_hvm_params),
 		cmocka_unit_test(test_hvm_grant_frames),
 		cmocka_unit_test(test_hvm_memory_map),
+		cmocka_unit_test(test_hvm_balloon),
 		cmocka_unit_test(test_hvm_vcpu_info),
 	};
 

@@ -464,7 +464,8 @@ static int cmd_mem_set(struct ctl_request *q, struct reply *r)
 	if (pd->d && !domain_is_dying(pd->d)) {
 		if (mb > pd->spec.memory_mb)
 			rc = -E2BIG;	/* above what it booted with (maxmem) */
-		else if (pd->d->type != DOMAIN_TYPE_PV)
+		else if (pd->d->type != DOMAIN_TYPE_PV &&
+			 !hvm_sees_xen(pd->d->type, &pvd_host))
 			rc = -EOPNOTSUPP;	/* no balloon driver to ask */
 		else
 			rc = pvd_backend_set_memory_target(&pd->backend,
@@ -476,8 +477,8 @@ static int cmd_mem_set(struct ctl_request *q, struct reply *r)
 		    (unsigned long long)mb,
 		    (unsigned long long)pd->spec.memory_mb);
 	else if (rc == -EOPNOTSUPP)
-		say(r, "mem-set: %s is a %s guest: no balloon target yet\n",
-		    pd->spec.name, domain_type_name(pd->spec.type));
+		say(r, "mem-set: %s is an HVM guest that does not see Xen: "
+		    "it has no balloon driver to ask\n", pd->spec.name);
 	else if (rc)
 		say(r, "mem-set: %s is not running\n", pd->spec.name);
 	pvd_domain_put(pd);

@@ -128,6 +128,9 @@ struct hvm_domain {
 	/* Shared frames, then v2 status frames; under lock. */
 	struct hvm_grant_frame *gframes;
 	uint32_t nr_gframes;
+	/* The balloon (hvm/balloon.c): per RAM frame, 1 = given back. */
+	uint8_t *absent;
+	uint64_t tot_pages;		/* RAM frames the guest holds */
 };
 
 struct domain_config {

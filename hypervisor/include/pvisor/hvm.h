@@ -128,6 +128,13 @@ void hvm_events_fini(struct domain *d);
 /* Record one entry of the domain's memory map (the builders). */
 void hvm_memmap_add(struct domain *d, uint64_t addr, uint64_t size,
 		    uint32_t type);
+/*
+ * The balloon (hvm/balloon.c): the reservation ops of memory_op, frames
+ * named by gpfn; init once RAM exists, fini before it goes.
+ */
+int hvm_balloon_init(struct domain *d);
+void hvm_balloon_fini(struct domain *d);
+long hvm_balloon_op(struct vcpu *v, const uint64_t a[6]);
 /* memory_op for PVH/HVM guests (hvm/memory_op.c). */
 long hvm_memory_op(struct vcpu *v, const uint64_t a[6]);
 /*

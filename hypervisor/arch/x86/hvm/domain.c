@@ -82,6 +82,8 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 	if (!rc)
 		rc = domain_setup_ram(d, nr_pages);
 	if (!rc)
+		rc = hvm_balloon_init(d);
+	if (!rc)
 		rc = plat_vm_setup_hvm(d->vm, host->hvm_hcall,
 				       XEN_HYPERCALL_MSR);
 	/*

@@ -102,8 +102,8 @@ static bool hvm_allowed(uint64_t nr, const uint64_t a[6])
 		}
 		return false;
 	case __HYPERVISOR_memory_op:
-		return a[0] == XENMEM_add_to_physmap ||
-		       a[0] == XENMEM_memory_map;
+		/* hvm/memory_op.c sorts them: the map, physmap, balloon. */
+		return true;
 	case __HYPERVISOR_vcpu_op:
 		/* Timers and queries; vCPUs start by INIT/SIPI, not here. */
 		switch ((uint32_t)a[0]) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * memory_op for PVH and HVM guests: what of it a translated guest may
- * ask. Its physical memory is fixed by the builder, so the answers are
- * the memory map the builder laid out and the frames it may place
- * (add_to_physmap, hvm/shared_info.c).
+ * ask. Its physical memory is laid out by the builder, so the answers
+ * are the memory map the builder laid out, the frames it may place
+ * (add_to_physmap, hvm/shared_info.c) and the balloon (hvm/balloon.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -49,5 +49,5 @@ long hvm_memory_op(struct vcpu *v, const uint64_t a[6])
 	case XENMEM_memory_map:
 		return memory_map(v, a[1]);
 	}
-	return -ENOSYS;
+	return hvm_balloon_op(v, a);
 }
