@@ -66,7 +66,8 @@ if "$PVCTL" info | grep '^virt_caps' | grep -qw pvhvm; then
 	verdict SKIP "guest-types/refused-hdisk" "this host runs PVHVM (check-linux-hvm)"
 	verdict SKIP "guest-types/refused-hvif" "this host runs PVHVM (check-linux-hvm)"
 else
-	: > "$T/none.img"	# pvctl opens it first, then pvisord refuses
+	# pvctl opens and checks it first, then pvisord refuses
+	dd if=/dev/zero of="$T/none.img" bs=1M count=1 2>/dev/null
 	refused hdisk "only where they see Xen" type=hvm kernel="$HVM" \
 		"disk=['$T/none.img,raw,xvda,rw']"
 	refused hvif "only where they see Xen" type=hvm kernel="$HVM" \
