@@ -428,8 +428,7 @@ static int request_guest(struct pvd_domain *pd, const char *what,
 
 	pthread_mutex_lock(&pvd_lock);
 	if (pd->d && !domain_is_dying(pd->d))
-		rc = hvm_sees_xen(pd->d->type, &pvd_host) ||
-		     pd->d->type == DOMAIN_TYPE_PV ?
+		rc = pd->d->type == DOMAIN_TYPE_PV || pd->d->hvm.sees_xen ?
 		     pvd_backend_request_shutdown(&pd->backend, what) :
 		     -EOPNOTSUPP;
 	pthread_mutex_unlock(&pvd_lock);
@@ -465,7 +464,7 @@ static int cmd_mem_set(struct ctl_request *q, struct reply *r)
 		if (mb > pd->spec.memory_mb)
 			rc = -E2BIG;	/* above what it booted with (maxmem) */
 		else if (pd->d->type != DOMAIN_TYPE_PV &&
-			 !hvm_sees_xen(pd->d->type, &pvd_host))
+			 !pd->d->hvm.sees_xen)
 			rc = -EOPNOTSUPP;	/* no balloon driver to ask */
 		else
 			rc = pvd_backend_set_memory_target(&pd->backend,

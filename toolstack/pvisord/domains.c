@@ -124,7 +124,7 @@ static int pvd_domain_build_hw(struct pvd_domain *pd, struct domain *d,
 	struct hvm_layout hvm;
 	int rc;
 
-	if (!hvm_sees_xen(d->type, &pvd_host)) {
+	if (!d->hvm.sees_xen) {
 		memset(&pd->backend, 0, sizeof(pd->backend));
 		pd->backend.d = d;
 		pd->backend.wake_fd = -1;

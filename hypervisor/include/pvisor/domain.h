@@ -117,6 +117,7 @@ struct hvm_grant_frame {
 	void *host;			/* beyond RAM: its memory slot's page */
 };
 struct hvm_domain {
+	bool sees_xen;			/* hvm_sees_xen() at its creation */
 	pthread_mutex_t lock;		/* shinfo_gpfn, params */
 	int shinfo_fd;			/* the shared_info page (memfd) */
 	uint64_t shinfo_gpfn;		/* where the guest sees it (~0: nowhere) */

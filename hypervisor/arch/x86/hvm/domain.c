@@ -64,6 +64,7 @@ int hvm_domain_create(struct domain *d, const struct domain_config *cfg,
 
 	/* Before anything can fail: domain_destroy looks at these. */
 	d->hvm.shinfo_fd = -1;
+	d->hvm.sees_xen = xen;
 	pthread_mutex_init(&d->hvm.lock, NULL);
 
 	if (no) {

@@ -134,6 +134,10 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 		*why = "not a fresh HVM domain";
 		return -EINVAL;
 	}
+	if (img->console_evtchn) {
+		*why = "HVM guests have no console ring (COM1 is theirs)";
+		return -EINVAL;
+	}
 	rc = hvm_acpi_install(d, &n);
 	if (rc) {
 		*why = "cannot build the ACPI tables";
@@ -142,11 +146,7 @@ int hvm_build(struct domain *d, const struct pv_boot_image *img,
 	rc = linux_boot_load(d->mem.ram, ram_bytes, &in, &e, why);
 	if (rc)
 		return rc;
-	/* The xenstore ring; the console stays COM1 (no console ring). */
-	if (img->console_evtchn) {
-		*why = "HVM guests have no console ring";
-		return -EINVAL;
-	}
+	/* The xenstore ring; the console stays COM1. */
 	rc = hvm_rings_install(d, img, &lay->console_pfn, &lay->store_pfn);
 	if (rc) {
 		*why = "cannot set the xenstore parameters";
