@@ -351,6 +351,22 @@ bool domain_is_dying(struct domain *d)
 	return s == DOMAIN_SHUTDOWN || s == DOMAIN_CRASHED;
 }
 
+uint64_t domain_tot_pages(struct domain *d)
+{
+	uint64_t n;
+
+	if (d->type == DOMAIN_TYPE_PV) {
+		pthread_mutex_lock(&d->mm_lock);
+		n = d->mm.tot_pages;
+		pthread_mutex_unlock(&d->mm_lock);
+	} else {
+		pthread_mutex_lock(&d->hvm.lock);
+		n = d->hvm.absent ? d->hvm.tot_pages : d->mem.nr_pages;
+		pthread_mutex_unlock(&d->hvm.lock);
+	}
+	return n;
+}
+
 static void domain_kick_all(struct domain *d);
 
 void domain_pause(struct domain *d)

@@ -103,7 +103,8 @@ pvctl_run_shell() {
 # balloon_to NAME MIB: `pvctl mem-set NAME MIB`, then true once NAME's
 # balloon driver (xen-balloon's sysfs) holds current_kb == target_kb,
 # at most MIB MiB: it gave frames back (decrease_reservation) or took
-# them again (populate_physmap) until it got there.
+# them again (populate_physmap) until it got there, and `pvctl list`
+# shows the domain holding that much (the hypervisor's count).
 balloon_to() {
 	"$PVCTL" mem-set "$1" "$2" >/dev/null || return 1
 	x=/sys/devices/system/xen_memory/xen_memory0
@@ -114,9 +115,12 @@ balloon_to() {
 		t=${l#BAL-}
 		t=${t%%-*}
 		c=${l##*-}
+		mem=$("$PVCTL" list | awk -v n="$1" '$1 == n { print $3 }')
 		[ -n "$t" ] && [ "$t" = "$c" ] && [ "$t" -le $(( $2 * 1024 )) ] &&
-			[ "$t" -gt $(( $2 * 1024 - 8192 )) ] && return 0
+			[ "$t" -gt $(( $2 * 1024 - 8192 )) ] &&
+			[ "$mem" -le "$2" ] && [ "$mem" -gt $(( $2 - 8 )) ] &&
+			return 0
 	done
-	echo "balloon: last seen target_kb-current_kb $t-$c for $2 MiB" >&2
+	echo "balloon: last seen target_kb-current_kb $t-$c, pvctl list $mem MiB, for $2 MiB" >&2
 	return 1
 }

@@ -321,10 +321,12 @@ static int cmd_list(struct ctl_request *q, struct reply *r)
 	for (struct pvd_domain *pd = pvd_domains; pd; pd = pd->next) {
 		struct domain *d = pd->d;
 
+		/* Memory as xl shows it: what the balloon left the guest. */
 		if (d)
 			say(r, "%-24s %5u %9llu %5u %-12s %10.1f %4s\n",
 			    pd->spec.name, d->id,
-			    (unsigned long long)pd->spec.memory_mb,
+			    (unsigned long long)(domain_tot_pages(d) >>
+						 (20 - PAGE_SHIFT)),
 			    d->nr_vcpus, pvd_domain_state(pd),
 			    domain_cpu_ns(d) / 1e9, domain_type_name(d->type));
 		else

@@ -233,6 +233,8 @@ void domain_unpause(struct domain *d);
 bool domain_wait_unpaused(struct domain *d);
 /* CPU time a vCPU's thread has used, in ns (0 if not running). */
 uint64_t vcpu_cpu_time_ns(struct vcpu *v);
+/* RAM frames the guest holds now: its RAM less what its balloon gave back. */
+uint64_t domain_tot_pages(struct domain *d);
 
 void domain_console_write(struct domain *d, const char *buf, size_t len);
 
