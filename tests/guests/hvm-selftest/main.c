@@ -694,6 +694,14 @@ static void check_dsdt(const uint8_t *d)
 		break;
 	}
 	check(s5 != -1, "DSDT has no _S5_ (Linux cannot power off)");
+	/* \_SB.PCI0, a PNP0A03 host bridge (EisaId 0x030ad041 in AML). */
+	for (i = 36; i + 14 < len; i++)
+		if (mem_eq(d + i, "PCI0", 4))
+			break;
+	check(i + 14 < len, "DSDT has no PCI0 (Linux finds no PCI bus)");
+	if (i + 14 < len)
+		check(mem_eq(d + i + 4, "\x08_HID\x0c\x41\xd0\x0a\x03", 10),
+		      "DSDT PCI0 is not PNP0A03");
 	if (s5 >= 0) {
 		pr("DSDT _S5_ SLP_TYPa %d", s5);
 		check(s5 == 5, "DSDT _S5_ SLP_TYPa %d, but PM1a_CNT powers off at 5",
@@ -885,6 +893,67 @@ static void check_cpuid(void)
 		check(r[0] & (1u << 6), "Xen's HVM leaf offers no per-vCPU "
 		      "upcall vector (eax 0x%x)", r[0]);
 	}
+}
+
+/* --------------------------------------------------------------- PCI -- */
+
+static uint32_t pci_read(unsigned int dev, unsigned int reg)
+{
+	outl(0xcf8, 0x80000000u | dev << 11 | reg);
+	return inl(0xcfc);
+}
+
+static void pci_write(unsigned int dev, unsigned int reg, uint32_t v)
+{
+	outl(0xcf8, 0x80000000u | dev << 11 | reg);
+	outl(0xcfc, v);
+}
+
+/*
+ * Bus 0 through config mechanism #1, as Linux's pci_check_type1 and
+ * scan see it: the host bridge at 00:00.0, and Xen's platform device at
+ * 00:02.0 exactly when CPUID says Xen (then its ports 0x10/0x12 answer
+ * the unplug handshake and its BARs size as hardware's do).
+ */
+static void check_pci(void)
+{
+	uint32_t r[4], bar;
+	unsigned int dev, found = 0;
+	bool xen;
+
+	cpuid(0x40000000, r);
+	xen = r[1] == 0x566e6558 && r[2] == 0x65584d4d && r[3] == 0x4d4d566e;
+	outl(0xcf8, 0x80000000u);
+	check(inl(0xcf8) == 0x80000000u, "0xcf8 does not read back (no conf1)");
+	check(pci_read(0, 8) >> 16 == 0x0600, "00:00.0 class 0x%x, not a host "
+	      "bridge", pci_read(0, 8) >> 16);
+	for (dev = 0; dev < 32; dev++)
+		if (pci_read(dev, 0) != 0xffffffffu)
+			found++;
+	check(found == (xen ? 2u : 1u), "%u PCI functions on bus 0", found);
+	check((pci_read(2, 0) == 0x00015853u) == xen,
+	      "00:02.0 is 0x%x with%s Xen's CPUID leaves", pci_read(2, 0),
+	      xen ? "" : "out");
+	check(pci_read(1, 0) == 0xffffffffu && pci_read(0, 0x100 - 4) == 0,
+	      "an absent function or the host bridge's last dword");
+	outl(0xcf8, 0x00000000u);		/* enable clear: all-ones */
+	check(inl(0xcfc) == 0xffffffffu, "conf1 data with enable clear");
+	if (xen) {
+		check(inw(0x10) == 0x49d2, "Xen platform magic 0x%x",
+		      inw(0x10));
+		check(inb(0x12) == 1, "Xen platform protocol %u", inb(0x12));
+		bar = pci_read(2, 0x14);
+		pci_write(2, 0x14, 0xffffffffu);
+		check(pci_read(2, 0x14) == 0xff000008u, "BAR1 sizes as 0x%x",
+		      pci_read(2, 0x14));
+		pci_write(2, 0x14, bar);
+		check(pci_read(2, 0x14) == bar, "BAR1 not restored");
+	} else {
+		check(inw(0x10) == 0xffff, "port 0x10 answers 0x%x without Xen",
+		      inw(0x10));
+	}
+	pr("PCI bus 0: %u function(s), Xen platform device %s", found,
+	   xen ? "present" : "absent");
 }
 
 /* -------------------------------------------------------------- UART -- */
@@ -2187,6 +2256,7 @@ void hvm_main(uint64_t boot_params)
 	check_boot_params();
 	check_acpi();
 	check_cpuid();
+	check_pci();
 	check_uart();
 	check_rtc();
 	check_lapic();
