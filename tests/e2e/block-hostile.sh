@@ -29,12 +29,6 @@ bad() {
 	[ -n "$3" ] && [ -f "$T/$3.log" ] && tail -20 "$T/$3.log" | sed 's/^/    /'
 	tail -8 "$T/pvisord.log" | sed 's/^/    /'
 }
-# run NAME MARK CMD: type CMD; echo MARK-$?; wait for it; print the status
-run() {
-	type_line "$1" "$3; echo $2-\$?"
-	wait_for "$1" "^$2-[0-9]" 120 || { echo timeout; return; }
-	sed -n "s/^$2-\([0-9]*\).*/\1/p" "$T/$1.log" | tail -n 1
-}
 domid_of() { "$PVCTL" list | awk -v n="$1" '$1 == n { print $2 }'; }
 state_of() { "$PVCTL" list | awk -v n="$1" '$1 == n { print $5 }'; }
 

@@ -27,12 +27,6 @@ bad() {
 hash_of() {	# FILE [SKIP_MiB COUNT_MiB]
 	dd if="$1" bs=1M skip="${2:-0}" count="${3:-4}" 2>/dev/null | xxh64sum | cut -d' ' -f1
 }
-# run NAME MARK CMD: type CMD; echo MARK-$?; wait for it; print the status
-run() {
-	type_line "$1" "$3; echo $2-\$?"
-	wait_for "$1" "^$2-[0-9]" 120 || { echo timeout; return; }
-	sed -n "s/^$2-\([0-9]*\).*/\1/p" "$T/$1.log" | tail -n 1
-}
 
 # Images: data (64 MiB, 4 MiB of random bytes at 0), ro (8 MiB random).
 head -c 4M /dev/urandom > "$T/pattern"

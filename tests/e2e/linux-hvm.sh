@@ -6,8 +6,9 @@
 # ttyS0, ACPI (MADT, FADT) in dmesg, Xen found (PVHVM: the platform PCI
 # device bound, grant table set up), poweroff through the PM1a block,
 # 2 vCPUs brought up through INIT/SIPI with xen_nopv (no Xen at all),
-# reboot from inside (on_reboot=restart), a disk through xen-blkfront
-# and `pvctl shutdown` through xenstore, a vif through xen-netfront, and
+# reboot from inside (on_reboot=restart), the balloon, a disk through
+# xen-blkfront and `pvctl shutdown` through xenstore, a vif through
+# xen-netfront, each also hot-plugged, and
 # pvctl run with the serial port on stdin/stdout. The PVHVM checks need
 # a host whose KVM carries the guest's vmcalls (`make check` runs this
 # in the nested VM on $(KVM_XEN_VM)); elsewhere they are skipped, named.
@@ -86,15 +87,13 @@ else
 fi
 "$PVCTL" list | awk '$1=="h1"{print $NF}' | grep -qx hvm &&
 	ok list-type || bad list-type "pvctl list does not say hvm" h1
-# PVHVM's balloon: as PVH's.
+# PVHVM's balloon: as PVH's (skipped, below, where there is no PVHVM).
 if $pvhvm; then
 	if balloon_to h1 160 && balloon_to h1 256; then
 		ok balloon-mem-set
 	else
 		bad balloon-mem-set "the balloon did not reach its target" h1
 	fi
-else
-	pvhvm_skip balloon-mem-set
 fi
 # 2. poweroff from inside: ACPI S5 through the PM1a control block
 type_line h1 'poweroff'
@@ -145,6 +144,11 @@ if $pvhvm; then
 		TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" h3
 		grep -i -e grant -e blk -e xvda -e xen "$T/h3.log" | head -20 | sed 's/^/    /'
 	fi
+	if disk_hotplug h3; then
+		ok disk-hotplug
+	else
+		TAIL=20 bad disk-hotplug "xvdb not attached, read or detached" h3
+	fi
 	"$PVCTL" shutdown h3 >/dev/null 2>&1
 	if wait_gone h3 120 && grep -q "h3) powered off" "$T/pvisord.log"; then
 		ok pvctl-shutdown-xenstore
@@ -157,9 +161,15 @@ if $pvhvm; then
 	else
 		TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" h4
 	fi
+	if vif_hotplug h4; then
+		ok vif-hotplug
+	else
+		TAIL=20 bad vif-hotplug "eth1 not attached or detached" h4
+	fi
 	"$PVCTL" destroy h4 2>/dev/null; wait_gone h4
 else
-	for c in disk-blkfront pvctl-shutdown-xenstore vif-netfront; do
+	for c in balloon-mem-set disk-blkfront disk-hotplug pvctl-shutdown-xenstore \
+		 vif-netfront vif-hotplug; do
 		pvhvm_skip $c
 	done
 fi

@@ -6,9 +6,10 @@
 # pvisord and pvctl: boot to the busybox shell, commands on hvc0, Xen
 # PVH in dmesg, poweroff from inside, `pvctl shutdown` through
 # xenstore, 2 vCPUs brought up through the MADT and INIT/SIPI, and a
-# reboot from inside (on_reboot=restart), a disk through xen-blkfront
-# on pvblkback, a vif through xen-netfront on pvnetback (pings both
-# ways), and `pvctl run --type pvh` with hvc0 on stdin/stdout.
+# reboot from inside (on_reboot=restart), the balloon, a disk through
+# xen-blkfront on pvblkback and a vif through xen-netfront on pvnetback
+# (pings both ways), each also hot-plugged, and `pvctl run --type pvh`
+# with hvc0 on stdin/stdout.
 BUILD=${BUILD:-build}
 PVCTL=$(pwd)/$BUILD/pvctl
 KERNEL=$(pwd)/$BUILD/linux/vmlinuz
@@ -113,6 +114,11 @@ else
 	TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" p3
 	grep -i -e grant -e blk -e xvda "$T/p3.log" | head -20 | sed 's/^/    /'
 fi
+if disk_hotplug p3; then
+	ok disk-hotplug
+else
+	TAIL=20 bad disk-hotplug "xvdb not attached, read or detached" p3
+fi
 "$PVCTL" destroy p3 2>/dev/null; wait_gone p3
 
 # 4. a vif: xen-netfront in the PVH guest on pvnetback, pings both ways
@@ -120,6 +126,11 @@ if vif_netfront p4; then
 	ok vif-netfront
 else
 	TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" p4
+fi
+if vif_hotplug p4; then
+	ok vif-hotplug
+else
+	TAIL=20 bad vif-hotplug "eth1 not attached or detached" p4
 fi
 "$PVCTL" destroy p4 2>/dev/null; wait_gone p4
 

@@ -124,3 +124,25 @@ balloon_to() {
 	echo "balloon: last seen target_kb-current_kb $t-$c, pvctl list $mem MiB, for $2 MiB" >&2
 	return 1
 }
+
+# disk_hotplug NAME: a second disk attached to the running NAME shows up
+# as xvdb with the host file's bytes, and goes when detached.
+disk_hotplug() {
+	dd if=/dev/urandom of="$T/$1-hot.img" bs=1M count=4 2>/dev/null
+	want=$(md5sum < "$T/$1-hot.img" | cut -d' ' -f1)
+	"$PVCTL" block-attach "$1" "$T/$1-hot.img,raw,xvdb,rw" >/dev/null &&
+		[ "$(run "$1" HOTD 'for i in $(seq 30); do [ -b /dev/xvdb ] && break; sleep 1; done; dd if=/dev/xvdb bs=1M count=4 2>/dev/null | md5sum | sed "s/^/HOT: /"')" = 0 ] &&
+		grep -q "^HOT: $want" "$T/$1.log" &&
+		"$PVCTL" block-detach "$1" xvdb >/dev/null &&
+		[ "$(run "$1" HOTDG 'for i in $(seq 30); do [ -b /dev/xvdb ] || break; sleep 1; done; [ ! -b /dev/xvdb ]')" = 0 ]
+}
+
+# vif_hotplug NAME: a second vif attached to the running NAME shows up
+# as eth1 with its MAC, and goes when detached.
+vif_hotplug() {
+	"$PVCTL" network-attach "$1" "bridge=$NET_BRIDGE,mac=00:16:3e:0a:77:09" >/dev/null &&
+		[ "$(run "$1" HOTV 'i=0; while [ ! -e /sys/class/net/eth1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat /sys/class/net/eth1/address | sed "s/^/HOTMAC: /"')" = 0 ] &&
+		grep -q "^HOTMAC: 00:16:3e:0a:77:09" "$T/$1.log" &&
+		"$PVCTL" network-detach "$1" 1 >/dev/null &&
+		[ "$(run "$1" HOTVG 'i=0; while [ -e /sys/class/net/eth1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; [ ! -e /sys/class/net/eth1 ]')" = 0 ]
+}

@@ -30,12 +30,6 @@ bad() {
 	[ -f "$T/$3.log" ] && tail -20 "$T/$3.log" | sed 's/^/    /'
 	tail -8 "$T/pvisord.log" | sed 's/^/    /'
 }
-# run NAME MARK CMD [SECS]: type CMD; echo MARK-$?; wait; print the status
-run() {
-	type_line "$1" "$3; echo $2-\$?"
-	wait_for "$1" "^$2-[0-9]" "${4:-120}" || { echo timeout; return; }
-	sed -n "s/^$2-\([0-9]*\).*/\1/p" "$T/$1.log" | tail -n 1
-}
 domid_of() { "$PVCTL" list | awk -v n="$1" '$1 == n { print $2 }'; }
 
 # The initramfs with /bin/netbench (bench/netbench.c): transfers with

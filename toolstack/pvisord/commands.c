@@ -422,6 +422,14 @@ static void console_input(void *opaque, const char *buf, size_t len)
 	pthread_mutex_unlock(&pvd_lock);
 }
 
+/* An HVM guest on a host where it cannot see Xen: no frontends in it. */
+static bool no_pv_drivers(const struct domain *d)
+{
+	return d->type == DOMAIN_TYPE_HVM && !d->hvm.sees_xen;
+}
+#define NO_PV_DRIVERS	"%s is an HVM guest that does not see Xen: it has " \
+			"no PV drivers (this host's KVM lacks Xen support)"
+
 /* shutdown, reboot: asked of the guest through control/shutdown. */
 static int request_guest(struct pvd_domain *pd, const char *what,
 			 struct reply *r)
@@ -430,7 +438,7 @@ static int request_guest(struct pvd_domain *pd, const char *what,
 
 	pthread_mutex_lock(&pvd_lock);
 	if (pd->d && !domain_is_dying(pd->d))
-		rc = pd->d->type == DOMAIN_TYPE_PV || pd->d->hvm.sees_xen ?
+		rc = !no_pv_drivers(pd->d) ?
 		     pvd_backend_request_shutdown(&pd->backend, what) :
 		     -EOPNOTSUPP;
 	pthread_mutex_unlock(&pvd_lock);
@@ -465,8 +473,7 @@ static int cmd_mem_set(struct ctl_request *q, struct reply *r)
 	if (pd->d && !domain_is_dying(pd->d)) {
 		if (mb > pd->spec.memory_mb)
 			rc = -E2BIG;	/* above what it booted with (maxmem) */
-		else if (pd->d->type != DOMAIN_TYPE_PV &&
-			 !pd->d->hvm.sees_xen)
+		else if (no_pv_drivers(pd->d))
 			rc = -EOPNOTSUPP;	/* no balloon driver to ask */
 		else
 			rc = pvd_backend_set_memory_target(&pd->backend,
@@ -568,7 +575,10 @@ static int cmd_block(struct ctl_request *q, const struct ucred *who,
 	 * while other clients (and consoles) go on.
 	 */
 	pthread_mutex_lock(&pvd_lock);
-	if (!pd->d || domain_is_dying(pd->d) || !pd->backend.vbds) {
+	if (pd->d && !domain_is_dying(pd->d) && no_pv_drivers(pd->d)) {
+		rc = -EOPNOTSUPP;
+		snprintf(err, sizeof(err), NO_PV_DRIVERS, pd->spec.name);
+	} else if (!pd->d || domain_is_dying(pd->d) || !pd->backend.vbds) {
 		rc = -ESRCH;
 		snprintf(err, sizeof(err), "%s is not running", pd->spec.name);
 	} else if (attach && pd->spec.ndisks == PVD_MAX_DISKS) {
@@ -676,7 +686,10 @@ static int cmd_network(struct ctl_request *q, const struct ucred *who,
 	}
 	/* The vifs are held, not pvd_lock: a detach may wait for the guest. */
 	pthread_mutex_lock(&pvd_lock);
-	if (!pd->d || domain_is_dying(pd->d) || !pd->backend.vifs) {
+	if (pd->d && !domain_is_dying(pd->d) && no_pv_drivers(pd->d)) {
+		rc = -EOPNOTSUPP;
+		snprintf(err, sizeof(err), NO_PV_DRIVERS, pd->spec.name);
+	} else if (!pd->d || domain_is_dying(pd->d) || !pd->backend.vifs) {
 		rc = -ESRCH;
 		snprintf(err, sizeof(err), "%s is not running", pd->spec.name);
 	} else if (attach && pd->spec.nnics == PVD_MAX_NICS) {
