@@ -217,8 +217,12 @@ static void test_periodic(void)
 	n0 = fired;
 	t0 = pv_now();
 	rc = timer_set_periodic(2000000);
-	/* Like Xen, an overdue first period fires straight away. */
-	check(rc == 0 && fired == n0 + 1, "periodic 2 ms armed, first at once");
+	/*
+	 * Like Xen, an overdue first period fires straight away: by the
+	 * hypercall's return. A host that preempts this vCPU for 2 ms
+	 * right after it may add the second tick too, so at least one.
+	 */
+	check(rc == 0 && fired >= n0 + 1, "periodic 2 ms armed, first at once");
 	wait_fired(n0 + 26, false);
 	t1 = pv_now();
 	n = fired - n0 - 1;
