@@ -25,10 +25,12 @@ check-linux: $(BUILD)/pvctl $(BUILD)/pvisord linux-guest
 
 # The same kernel as an HVM guest on the emulated PC (docs/pvh.md), in
 # the nested VM on $(KVM_XEN_VM): there HVM guests see Xen (PVHVM) and
-# reach disks and vifs through the PV drivers.
+# reach disks and vifs through the PV drivers. Two VM jobs: the guest
+# itself, then its split drivers.
 CHECK_TARGETS += check-linux-hvm
 check-linux-hvm: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvblkback $(BUILD)/pvnetback linux-guest
-	$(Q)VM_KERNEL=$(KVM_XEN_VM) $(WITH_KVM) linux-hvm 'BUILD=$(BUILD) sh tests/e2e/linux-hvm.sh'
+	$(Q)VM_KERNEL=$(KVM_XEN_VM) $(WITH_KVM) linux-hvm 'BUILD=$(BUILD) sh tests/e2e/linux-hvm.sh base'; r=$$?; \
+	VM_KERNEL=$(KVM_XEN_VM) $(WITH_KVM) linux-hvm-drivers 'BUILD=$(BUILD) sh tests/e2e/linux-hvm.sh drivers' && exit $$r
 .PHONY: check-linux-hvm
 
 # The same kernel as a PVH guest (docs/pvh.md), in the nested VM on

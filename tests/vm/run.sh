@@ -11,7 +11,8 @@
 #   --check N   test mode: the job's output streams to stderr as it runs,
 #               and the PASS:/FAIL:/SKIP: verdicts of the attempt that
 #               finished are printed on stdout at the end (a hung attempt
-#               is retried once, and its verdicts never count). If the VM
+#               is retried, VM_ATTEMPTS in all, and its verdicts never
+#               count). If the VM
 #               cannot run the job, one "FAIL: vm/N: why" line says so.
 #   --interactive  the terminal is the VM's console (make demo)
 # Exit status: the job's; 250 no KVM module in the VM, 251 no /dev/kvm,
@@ -24,7 +25,9 @@
 # VM_MEM (4G), VM_SMP (1: the TCG VM has hung with 2 under load),
 # VM_CPU (max,phys-bits=48: TCG's default 40 physical bits is too few
 # for pvisor), VM_TIMEOUT (2700 s), VM_WATCHDOG (180 s without a
-# heartbeat = hung), VM_KVM_AMD / VM_KVM_INTEL (';'-separated parameter
+# heartbeat = hung), VM_ATTEMPTS (3: the TCG VM freezes now and then,
+# most often under HVM guests, with no message from its kernel; a fresh
+# VM runs the job), VM_KVM_AMD / VM_KVM_INTEL (';'-separated parameter
 # sets to try), VM_APPEND (extra kernel command line).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -168,10 +171,13 @@ if [ -n "$check" ]; then live=2; else live=1; fi
 t0=$(date +%s)
 say "no usable /dev/kvm here: running '${cmd[*]}' in a nested VM (QEMU TCG, emulated AMD SVM; 10-50x slower)"
 attempt 1
-if [ "$hung" = 1 ] && [ "$interactive" = 0 ]; then
-	say "retrying once in a fresh VM"
-	attempt 2
-fi
+n=1
+while [ "$hung" = 1 ] && [ "$interactive" = 0 ] &&
+      [ "$n" -lt "${VM_ATTEMPTS:-3}" ]; do
+	n=$((n + 1))
+	say "retrying in a fresh VM (attempt $n of ${VM_ATTEMPTS:-3})"
+	attempt "$n"
+done
 kvm=$(tr -d '\r' < "$log" | sed -n 's/^VM-KVM //p' | head -n 1)
 say "done in $(( $(date +%s) - t0 ))s: exit $rc${kvm:+ (KVM in the VM: $kvm)}"
 case $rc in
