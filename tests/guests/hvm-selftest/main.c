@@ -897,6 +897,9 @@ static void check_cpuid(void)
 
 /* --------------------------------------------------------------- PCI -- */
 
+/* Xen's platform device answers at 0x10-0x13 (check_pci found it). */
+static bool xen_platform;
+
 static uint32_t pci_read(unsigned int dev, unsigned int reg)
 {
 	outl(0xcf8, 0x80000000u | dev << 11 | reg);
@@ -938,6 +941,7 @@ static void check_pci(void)
 	      "an absent function or the host bridge's last dword");
 	outl(0xcf8, 0x00000000u);		/* enable clear: all-ones */
 	check(inl(0xcfc) == 0xffffffffu, "conf1 data with enable clear");
+	xen_platform = xen;
 	if (xen) {
 		check(inw(0x10) == 0x49d2, "Xen platform magic 0x%x",
 		      inw(0x10));
@@ -1989,7 +1993,9 @@ static bool port_claimed(unsigned int port, unsigned int size)
 		if (p == 0x20 || p == 0x21 || p == 0xa0 || p == 0xa1 ||
 		    p == 0x4d0 || p == 0x4d1 || (p >= 0x40 && p <= 0x43) ||
 		    p == 0x61 || p == RTC_INDEX || p == RTC_DATA ||
-		    (p >= PM_TMR && p < PM_TMR + 4))
+		    (p >= PM_TMR && p < PM_TMR + 4) ||
+		    (p >= 0xcf8 && p <= 0xcff) ||		/* PCI conf1 */
+		    (xen_platform && p >= 0x10 && p <= 0x13))
 			return true;
 	}
 	return false;
