@@ -146,17 +146,7 @@ if [ "$part" != base ]; then
 # shutdown` through xenstore's control/shutdown; a vif through
 # xen-netfront pinging both ways. The same backends as PV and PVH.
 if $pvhvm; then
-	if disk_blkfront h3; then
-		ok disk-blkfront
-	else
-		TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" h3
-		grep -i -e grant -e blk -e xvda -e xen "$T/h3.log" | head -20 | sed 's/^/    /'
-	fi
-	if disk_hotplug h3; then
-		ok disk-hotplug
-	else
-		TAIL=20 bad disk-hotplug "xvdb not attached, read or detached" h3
-	fi
+	check_disks h3
 	"$PVCTL" shutdown h3 >/dev/null 2>&1
 	if wait_gone h3 120 && grep -q "h3) powered off" "$T/pvisord.log"; then
 		ok pvctl-shutdown-xenstore
@@ -164,17 +154,7 @@ if $pvhvm; then
 		bad pvctl-shutdown-xenstore "still running" h3
 		"$PVCTL" destroy h3 2>/dev/null; wait_gone h3
 	fi
-	if vif_netfront h4; then
-		ok vif-netfront
-	else
-		TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" h4
-	fi
-	if vif_hotplug h4; then
-		ok vif-hotplug
-	else
-		TAIL=20 bad vif-hotplug "eth1 not attached or detached" h4
-	fi
-	"$PVCTL" destroy h4 2>/dev/null; wait_gone h4
+	check_vifs h4
 else
 	for c in balloon-mem-set disk-blkfront disk-hotplug pvctl-shutdown-xenstore \
 		 vif-netfront vif-hotplug; do

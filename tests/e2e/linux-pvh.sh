@@ -108,31 +108,11 @@ fi
 
 # 3. a disk: xen-blkfront in the PVH guest on pvblkback, as for PV
 # (grant frames placed by add_to_physmap beyond RAM).
-if disk_blkfront p3; then
-	ok disk-blkfront
-else
-	TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" p3
-	grep -i -e grant -e blk -e xvda "$T/p3.log" | head -20 | sed 's/^/    /'
-fi
-if disk_hotplug p3; then
-	ok disk-hotplug
-else
-	TAIL=20 bad disk-hotplug "xvdb not attached, read or detached" p3
-fi
+check_disks p3
 "$PVCTL" destroy p3 2>/dev/null; wait_gone p3
 
 # 4. a vif: xen-netfront in the PVH guest on pvnetback, pings both ways
-if vif_netfront p4; then
-	ok vif-netfront
-else
-	TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" p4
-fi
-if vif_hotplug p4; then
-	ok vif-hotplug
-else
-	TAIL=20 bad vif-hotplug "eth1 not attached or detached" p4
-fi
-"$PVCTL" destroy p4 2>/dev/null; wait_gone p4
+check_vifs p4
 
 # 5. pvctl run: no daemon, the console ring (hvc0) on stdin/stdout, exit
 # status from the guest's shutdown (poweroff: 0).

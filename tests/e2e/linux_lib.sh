@@ -146,3 +146,35 @@ vif_hotplug() {
 		"$PVCTL" network-detach "$1" 1 >/dev/null &&
 		[ "$(run "$1" HOTVG 'i=0; while [ -e /sys/class/net/eth1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; [ ! -e /sys/class/net/eth1 ]')" = 0 ]
 }
+
+# The split-driver verdicts the PVH and HVM scripts share; ok and bad
+# are the calling script's. check_disks NAME: disk_blkfront, then
+# disk_hotplug, on NAME (left running). check_vifs NAME: vif_netfront,
+# then vif_hotplug, on NAME, which is destroyed after.
+check_disks() {
+	if disk_blkfront "$1"; then
+		ok disk-blkfront
+	else
+		TAIL=40 bad disk-blkfront "xvda not read or written through blkfront" "$1"
+		grep -i -e grant -e blk -e xvda -e xen "$T/$1.log" | head -20 | sed 's/^/    /'
+	fi
+	if disk_hotplug "$1"; then
+		ok disk-hotplug
+	else
+		TAIL=20 bad disk-hotplug "xvdb not attached, read or detached" "$1"
+	fi
+}
+check_vifs() {
+	if vif_netfront "$1"; then
+		ok vif-netfront
+	else
+		TAIL=30 bad vif-netfront "no ping through netfront: $(tail -1 "$T/ping.out" 2>/dev/null)" "$1"
+	fi
+	if vif_hotplug "$1"; then
+		ok vif-hotplug
+	else
+		TAIL=20 bad vif-hotplug "eth1 not attached or detached" "$1"
+	fi
+	"$PVCTL" destroy "$1" 2>/dev/null
+	wait_gone "$1"
+}
