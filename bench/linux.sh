@@ -9,7 +9,7 @@
 #  2. the same kernel and initramfs under QEMU with software emulation
 #     (qemu-system-x86_64 -accel tcg), time to the same line.
 #  3. bench/pvbench (null syscall, fork+exec, CPU loop, page faults,
-#     memcpy) in the guest on
+#     memcpy, null hypercall) in the guest on
 #     pvisor, in the guest on QEMU TCG and natively on the host; exits per
 #     operation on pvisor from `pvctl run --stats` runs that do one measure
 #     each, minus a run that starts pvbench and measures nothing.
@@ -22,7 +22,7 @@
 # depend on them.
 # The initramfs used is build/linux/initrd.img with a second cpio
 # (bin/pvbench) appended, the same file for pvisor and QEMU.
-# Environment: BUILD (build), LINUX_BENCH_BOOTS (3), BENCH_TIMEOUT (120 s),
+# Environment: BUILD (build), LINUX_BENCH_BOOTS (3), BENCH_TIMEOUT (300 s),
 # QEMU (qemu-system-x86_64).
 
 BUILD=${BUILD:-build}
@@ -35,15 +35,20 @@ INITRD=$BUILD/linux/initrd.img
 PVBENCH=$BUILD/bench/pvbench
 QEMU=${QEMU:-qemu-system-x86_64}
 BOOTS=${LINUX_BENCH_BOOTS:-3}
-TIMEOUT=${BENCH_TIMEOUT:-120}
+TIMEOUT=${BENCH_TIMEOUT:-300}
 MEMORY=256
 LINE="pvisor-initramfs: userspace reached"
 # Loop counts: in a guest (pvisor and QEMU) and natively (the CPU loop
 # is the same everywhere: its time is the figure).
-G_SYS=20000 G_FORK=100 CPU=300000000 G_FAULT=4096 G_COPY=1024
+G_SYS=20000 G_FORK=100 CPU=300000000 G_FAULT=4096 G_COPY=1024 G_HC=5000
 H_SYS=2000000 H_FORK=1000 H_FAULT=100000 H_COPY=4096
-# Every pvbench run in a guest: all five loops.
-G_ALL="pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU pvbench.fault=$G_FAULT pvbench.memcpy=$G_COPY"
+# Every pvbench run in a guest: all the loops. The null hypercall is
+# the difference of two sysfs reads, one that makes a xen_version
+# hypercall and one that makes none (pvbench.c: hcall): without privcmd
+# (a module this initramfs does not load) a guest's userspace has no
+# more direct way to make one. Its exits/op: the hcall run (G_HC reads
+# of each) less a run of 2 * G_HC plain reads.
+G_ALL="pvbench pvbench.syscall=$G_SYS pvbench.fork=$G_FORK pvbench.cpu=$CPU pvbench.fault=$G_FAULT pvbench.memcpy=$G_COPY pvbench.hcall=$G_HC"
 # PVH's and HVM's exits/op run for fork: more loops, as each byte of the
 # result line on the serial port is an exit; fork is cheap there.
 HV_FORK=1000
@@ -210,6 +215,8 @@ if [ "$have_kvm" = 1 ]; then
 	stats sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
 	stats fork "pvbench pvbench.syscall=0 pvbench.fork=$G_FORK pvbench.cpu=0"
 	stats fault "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.fault=$G_FAULT"
+	stats sysfs "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.sysfs=$((2 * G_HC))"
+	stats hcall "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.hcall=$G_HC"
 
 	# ---- PVH, HVM: exit counters (the baseline run is also the boot's) --
 	hstats() {	# TYPE NAME CMDLINE: as stats; a failure skips TYPE
@@ -232,6 +239,8 @@ if [ "$have_kvm" = 1 ]; then
 		hstats $t ${t}sys "pvbench pvbench.syscall=$G_SYS pvbench.fork=0 pvbench.cpu=0"
 		hstats $t ${t}fork "pvbench pvbench.syscall=0 pvbench.fork=$HV_FORK pvbench.cpu=0"
 		hstats $t ${t}fault "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.fault=$G_FAULT"
+		hstats $t ${t}sysfs "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.sysfs=$((2 * G_HC))"
+		hstats $t ${t}hcall "pvbench pvbench.syscall=0 pvbench.fork=0 pvbench.cpu=0 pvbench.hcall=$G_HC"
 		[ -n "$(hw_why $t)" ] || eval "$t=1"
 	done
 fi
@@ -342,26 +351,51 @@ row() {	# LABEL MEASURE EXITS-PV EXITS-PVH EXITS-HVM [KEY SCALE]: times are KEY 
 	pv=$(scale "$pv" "$sc") p=$(scale "$p" "$sc") h=$(scale "$h" "$sc") q=$(scale "$q" "$sc") n=$(scale "$n" "$sc")
 	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$p") | $(fmt_t "$h") | $(ratio "$p" "$pv") | $(ratio "$h" "$pv") | $(fmt_t "$q") | $(fmt_t "$n") | $(ratio "$pv" "$n") | $3 | $4 | $5 |"
 }
-boot_exits=– sys_exits=– fork_exits=– fault_exits=–
-p_boot_exits=– p_sys_exits=– p_fork_exits=– p_fault_exits=–
-h_boot_exits=– h_sys_exits=– h_fork_exits=– h_fault_exits=–
+# hc_row LABEL EXITS-PV EXITS-PVH EXITS-HVM: the null hypercall, the
+# xen_version read less the plain sysfs read, in each column that has both
+hc_row() {
+	pv='' p='' h=''
+	[ "$have_kvm" = 1 ] && pv=$(hc_ns "$tmp/pv.out")
+	[ "$pvh" = 1 ] && p=$(hc_ns "$tmp/pvh.out")
+	[ "$hvm" = 1 ] && h=$(hc_ns "$tmp/hvm.out")
+	echo "| $1 | $(fmt_t "$pv") | $(fmt_t "$p") | $(fmt_t "$h") | $(ratio "$p" "$pv") | $(ratio "$h" "$pv") | – | – | – | $2 | $3 | $4 |"
+}
+hc_ns() {
+	a=$(pvb xen_version ns_per_op "$1") b=$(pvb sysfs ns_per_op "$1")
+	[ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { printf "%.0f", a - b }'
+}
+# hc_exits RUNS-PREFIX SKIP: exits/op of the hcall run less the plain
+# read run, "–" where the guest has no /sys/hypervisor
+hc_exits() {
+	grep -aq "PVBENCH xen_version ops" "$tmp/${1}hcall.out" || { echo –; return; }
+	per_op "${1}hcall" "$G_HC" "${1}sysfs" "$2"
+}
+boot_exits=– sys_exits=– fork_exits=– fault_exits=– rd_exits=– hc_exits=–
+p_boot_exits=– p_sys_exits=– p_fork_exits=– p_fault_exits=– p_rd_exits=– p_hc_exits=–
+h_boot_exits=– h_sys_exits=– h_fork_exits=– h_fault_exits=– h_rd_exits=– h_hc_exits=–
 if [ "$have_kvm" = 1 ]; then
 	boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/boot.err") per boot"
 	sys_exits=$(per_op sys "$G_SYS" none "emulated bounces")
 	fork_exits=$(per_op fork "$G_FORK" none "emulated bounces")
 	fault_exits=$(per_op fault "$G_FAULT" none "emulated bounces")
+	rd_exits=$(per_op sysfs "$((2 * G_HC))" none "emulated bounces")
+	hc_exits=$(hc_exits "" "emulated bounces")
 fi
 if [ "$pvh" = 1 ]; then
 	p_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/pvhnone.err") per boot"
 	p_sys_exits=$(per_op pvhsys "$G_SYS" pvhnone bounces)
 	p_fork_exits=$(per_op pvhfork "$HV_FORK" pvhnone bounces)
 	p_fault_exits=$(per_op pvhfault "$G_FAULT" pvhnone bounces)
+	p_rd_exits=$(per_op pvhsysfs "$((2 * G_HC))" pvhnone bounces)
+	p_hc_exits=$(hc_exits pvh bounces)
 fi
 if [ "$hvm" = 1 ]; then
 	h_boot_exits="$(awk '/^exits [0-9]+:/ { print $2 + 0 }' "$tmp/hvmnone.err") per boot"
 	h_sys_exits=$(per_op hvmsys "$G_SYS" hvmnone bounces)
 	h_fork_exits=$(per_op hvmfork "$HV_FORK" hvmnone bounces)
 	h_fault_exits=$(per_op hvmfault "$G_FAULT" hvmnone bounces)
+	h_rd_exits=$(per_op hvmsysfs "$((2 * G_HC))" hvmnone bounces)
+	h_hc_exits=$(hc_exits hvm bounces)
 fi
 
 echo "| measure | pvisor (PV) | pvisor (PVH) | pvisor (HVM) | PVH ÷ PV | HVM ÷ PV | QEMU TCG | native host | PV ÷ native | exits/op PV | exits/op PVH | exits/op HVM |"
@@ -372,9 +406,12 @@ row "fork + exec + wait (static pvbench)" fork_exec "$fork_exits" "$p_fork_exits
 row "CPU loop, $CPU xorshift steps (whole loop)" cpu "– (no syscalls: timer ticks only)" – – total_ms 1000000
 row "page fault (first write to an anonymous 4 KiB page)" fault "$fault_exits" "$p_fault_exits" "$h_fault_exits"
 row "memcpy, per MiB (16 MiB buffers)" memcpy "– (no syscalls)" – –
+row "sysfs read, no hypercall (/sys/hypervisor/type)" sysfs "$rd_exits" "$p_rd_exits" "$h_rd_exits"
+row "sysfs read with a xen_version hypercall (…/version/major)" xen_version "– (the row above + the one below)" – –
+hc_row "null hypercall (xen_version: the second read less the first)" "$hc_exits" "$p_hc_exits" "$h_hc_exits"
 echo
 echo "Boots (ms): pvisor PV $pv_list; PVH $p_list; HVM $h_list; QEMU $q_list. Loops:"
-echo "guest syscall=$G_SYS fork=$G_FORK fault=$G_FAULT memcpy=$G_COPY MiB (PVH/HVM exits/op:"
+echo "guest syscall=$G_SYS fork=$G_FORK fault=$G_FAULT memcpy=$G_COPY MiB sysfs reads=$G_HC (PVH/HVM exits/op:"
 echo "fork=$HV_FORK), native syscall=$H_SYS fork=$H_FORK fault=$H_FAULT memcpy=$H_COPY MiB,"
 echo "cpu=$CPU everywhere."
 
@@ -429,5 +466,7 @@ echo "exits/op: (exits of a \`pvctl run --stats\` run that does only that loop"
 echo "- exits of one that starts pvbench and does nothing) / loop count; in"
 echo "brackets the largest kinds per op. PVH and HVM count only the exits that"
 echo "reach pvisor: KVM handles EPT faults, the LAPIC timer, the PIT and hlt itself."
+echo "The null hypercall's exits/op: a run of $G_HC reads of each file less one of"
+echo "$((2 * G_HC)) plain reads. QEMU TCG and the host have no Xen: no /sys/hypervisor."
 echo "Times: CLOCK_MONOTONIC in pvbench; boot: \`pvctl create\` (or QEMU start)"
 echo "to \"$LINE\" on the console."

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * pvbench: the same static program run natively on the host and inside
- * the Linux guest (make bench, bench/linux.sh). Three measures, each a
+ * the Linux guest (make bench, bench/linux.sh). The measures, each a
  * loop timed with CLOCK_MONOTONIC:
  *   syscall  getppid() through syscall(2), the null system call
  *   fork     fork + execve of this binary with argument "true" (it exits
@@ -10,15 +10,24 @@
  *   fault    first-touch write faults on fresh anonymous memory, one per
  *            4 KiB page (mapped and unmapped FAULT_CHUNK pages at a time)
  *   memcpy   copying MiB between two 16 MiB buffers already faulted in
+ *   sysfs    pread of /sys/hypervisor/type: a system call into sysfs
+ *            that makes no hypercall
+ *   hcall    N of those and N preads of /sys/hypervisor/version/major,
+ *            interleaved: the same, but the guest kernel makes one
+ *            XENVER_version hypercall per read. Reported as "sysfs" and
+ *            "xen_version"; the null hypercall is their difference. A
+ *            kernel that does not see Xen has neither file: "unavailable".
  * Counts come from the arguments (syscall=N fork=N cpu=N fault=N
- * memcpy=N, 0 skips a measure; fault and memcpy default to 0) or, when
- * started as the guest's /bin/pvbench with none, from /proc/cmdline keys
- * pvbench.syscall= and so on.
+ * memcpy=N sysfs=N hcall=N, 0 skips a measure; all but the first three
+ * default to 0) or, when started as the guest's /bin/pvbench with none,
+ * from /proc/cmdline keys pvbench.syscall= and so on.
  * Output, one line per measure:
  *   PVBENCH <name> ops=N ns_per_op=X total_ms=T
  * and "PVBENCH done" at the end.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +150,78 @@ static void bench_memcpy(unsigned long mib)
 	free(b);
 }
 
+#define SYSFS_TYPE	"/sys/hypervisor/type"
+#define SYSFS_MAJOR	"/sys/hypervisor/version/major"
+#define HCALL_BLOCK	100ul	/* reads of one file between switches */
+
+static int sysfs_open(const char *name, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		printf("PVBENCH %s unavailable (%s: %s)\n", name, path,
+		       strerror(errno));
+	return fd;
+}
+
+/* n preads from offset 0 (each runs the attribute's show()); ns taken. */
+static int sysfs_reads(int fd, unsigned long n, uint64_t *ns)
+{
+	char buf[64];
+	uint64_t t0 = now_ns();
+
+	for (unsigned long i = 0; i < n; i++)
+		if (pread(fd, buf, sizeof(buf), 0) <= 0)
+			return -1;
+	*ns += now_ns() - t0;
+	return 0;
+}
+
+/* sysfs: n reads of the attribute that makes no hypercall. */
+static void bench_sysfs(unsigned long n)
+{
+	int fd = sysfs_open("sysfs", SYSFS_TYPE);
+	uint64_t ns = 0;
+
+	if (fd < 0)
+		return;
+	if (sysfs_reads(fd, n, &ns))
+		printf("PVBENCH sysfs unavailable (read: %s)\n", strerror(errno));
+	else
+		report("sysfs", n, ns);
+	close(fd);
+}
+
+/*
+ * hcall: n reads of each attribute, in alternating blocks so that the
+ * host's drift (large in a nested VM) falls on both alike; the null
+ * hypercall is xen_version's time per read less sysfs's.
+ */
+static void bench_hcall(unsigned long n)
+{
+	int t = sysfs_open("sysfs", SYSFS_TYPE);
+	int v = t < 0 ? -1 : sysfs_open("xen_version", SYSFS_MAJOR);
+	uint64_t t_ns = 0, v_ns = 0;
+
+	for (unsigned long done = 0; v >= 0 && done < n; done += HCALL_BLOCK) {
+		unsigned long k = n - done < HCALL_BLOCK ? n - done : HCALL_BLOCK;
+
+		if (sysfs_reads(t, k, &t_ns) || sysfs_reads(v, k, &v_ns)) {
+			printf("PVBENCH xen_version unavailable (read: %s)\n",
+			       strerror(errno));
+			break;
+		}
+		if (done + k == n) {
+			report("sysfs", n, t_ns);
+			report("xen_version", n, v_ns);
+		}
+	}
+	if (v >= 0)
+		close(v);
+	if (t >= 0)
+		close(t);
+}
+
 /* "key=N" in s (argv word or /proc/cmdline with prefix) sets *v. */
 static void take(const char *s, const char *prefix, const char *key,
 		 unsigned long *v)
@@ -155,7 +236,7 @@ static void take(const char *s, const char *prefix, const char *key,
 int main(int argc, char **argv)
 {
 	unsigned long n_sys = 20000, n_fork = 50, n_cpu = 300000000;
-	unsigned long n_fault = 0, n_copy = 0;
+	unsigned long n_fault = 0, n_copy = 0, n_sysfs = 0, n_hcall = 0;
 	char self[4096];
 	ssize_t len;
 
@@ -174,6 +255,8 @@ int main(int argc, char **argv)
 			take(argv[i], "", "cpu", &n_cpu);
 			take(argv[i], "", "fault", &n_fault);
 			take(argv[i], "", "memcpy", &n_copy);
+			take(argv[i], "", "sysfs", &n_sysfs);
+			take(argv[i], "", "hcall", &n_hcall);
 		}
 	} else {
 		FILE *f = fopen("/proc/cmdline", "r");
@@ -185,6 +268,8 @@ int main(int argc, char **argv)
 			take(word, "pvbench.", "cpu", &n_cpu);
 			take(word, "pvbench.", "fault", &n_fault);
 			take(word, "pvbench.", "memcpy", &n_copy);
+			take(word, "pvbench.", "sysfs", &n_sysfs);
+			take(word, "pvbench.", "hcall", &n_hcall);
 		}
 		if (f)
 			fclose(f);
@@ -199,6 +284,10 @@ int main(int argc, char **argv)
 		bench_fault(n_fault);
 	if (n_copy)
 		bench_memcpy(n_copy);
+	if (n_sysfs)
+		bench_sysfs(n_sysfs);
+	if (n_hcall)
+		bench_hcall(n_hcall);
 	printf("PVBENCH done\n");
 	return 0;
 }

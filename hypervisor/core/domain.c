@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Domain lifetime: memory, the hypervisor region, vCPUs, shutdown. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,15 @@ uint64_t domain_tot_pages(struct domain *d)
 		pthread_mutex_unlock(&d->hvm.lock);
 	}
 	return n;
+}
+
+void domain_release_frame(struct domain *d, uint64_t pfn)
+{
+	if (d->ram_fd >= 0 &&
+	    fallocate(d->ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)(pfn << PAGE_SHIFT), PAGE_SIZE))
+		dom_log(d, LOG_WARN, "cannot release frame %#llx\n",
+			(unsigned long long)pfn);
 }
 
 static void domain_kick_all(struct domain *d);

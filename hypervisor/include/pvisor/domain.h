@@ -235,6 +235,8 @@ bool domain_wait_unpaused(struct domain *d);
 uint64_t vcpu_cpu_time_ns(struct vcpu *v);
 /* RAM frames the guest holds now: its RAM less what its balloon gave back. */
 uint64_t domain_tot_pages(struct domain *d);
+/* Give RAM frame pfn back to the host (balloon): it reads as zeroes after. */
+void domain_release_frame(struct domain *d, uint64_t pfn);
 
 void domain_console_write(struct domain *d, const char *buf, size_t len);
 

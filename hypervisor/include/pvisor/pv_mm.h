@@ -57,9 +57,6 @@ int pv_set_gdt(struct vcpu *caller, struct vcpu *target,
 int pv_mm_get_writable_frame(struct domain *d, uint64_t mfn);
 void pv_mm_put_writable_frame(struct domain *d, uint64_t mfn);
 
-/* Give a frame's memory back to the host (balloon, last reference). */
-void pv_mm_release_frame(struct domain *d, uint64_t mfn);
-
 /*
  * Grant maps (grant_pte.c), Xen's create/replace_grant_pv_mapping: write
  * the L1 entry for a grant of window frame mfn at addr (a linear address

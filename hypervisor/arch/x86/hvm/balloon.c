@@ -11,7 +11,6 @@
  * would fault it instead). Frames outside RAM are not the balloon's.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 
@@ -46,16 +45,6 @@ void hvm_balloon_fini(struct domain *d)
 	d->hvm.absent = NULL;
 }
 
-/* Reads as zeroes from now on; the host gets the memory back. */
-static void punch(struct domain *d, uint64_t pfn)
-{
-	if (d->ram_fd >= 0 &&
-	    fallocate(d->ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)(pfn << PAGE_SHIFT), PAGE_SIZE))
-		dom_log(d, LOG_WARN, "cannot release frame %#llx\n",
-			(unsigned long long)pfn);
-}
-
 static void set_owned(struct domain *d, uint64_t pfn, bool owned)
 {
 	if (d->gnttab)
@@ -83,7 +72,7 @@ static void release_extent(struct domain *d, uint64_t gpfn,
 		set_owned(d, i, false);
 		__atomic_store_n(&d->hvm.absent[i], 1, __ATOMIC_RELEASE);
 		d->hvm.tot_pages--;
-		punch(d, i);
+		domain_release_frame(d, i);
 	}
 }
 
@@ -92,7 +81,7 @@ static void populate_extent(struct domain *d, uint64_t gpfn,
 			    unsigned int order)
 {
 	for (uint64_t i = gpfn; i < gpfn + (1ull << order); i++) {
-		punch(d, i);
+		domain_release_frame(d, i);
 		if (!d->hvm.absent[i])
 			continue;
 		__atomic_store_n(&d->hvm.absent[i], 0, __ATOMIC_RELEASE);

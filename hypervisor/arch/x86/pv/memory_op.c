@@ -12,7 +12,6 @@
  * mappings keep it alive, as Xen keeps a page with references alive.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -27,16 +26,6 @@
 #define MEMOP_CMD_MASK		((1u << MEMOP_EXTENT_SHIFT) - 1)
 #define DOMU_MAX_ORDER		9	/* Xen's CONFIG_DOMU_MAX_ORDER */
 #define INVALID_M2P_ENTRY	(~0ull)
-
-void pv_mm_release_frame(struct domain *d, uint64_t mfn)
-{
-	/* Reads as zeroes from now on; the host gets the memory back. */
-	if (d->ram_fd >= 0 &&
-	    fallocate(d->ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)(mfn << PAGE_SHIFT), PAGE_SIZE))
-		dom_log(d, LOG_WARN, "cannot release frame %#llx\n",
-			(unsigned long long)mfn);
-}
 
 struct memop {
 	struct vcpu *v;
@@ -89,7 +78,7 @@ static void take_frames(struct domain *d, uint64_t mfn, unsigned int order,
 			frame_set_owned(mm->frames, mfn + i, true);
 		mm->tot_pages++;
 		/* Fresh frames are zero, whatever the guest left in them. */
-		pv_mm_release_frame(d, mfn + i);
+		domain_release_frame(d, mfn + i);
 		d->m2p[mfn + i] = set_m2p ? gpfn + i : INVALID_M2P_ENTRY;
 	}
 }
@@ -115,7 +104,7 @@ static int remove_frame(struct domain *d, uint64_t mfn)
 		mm->free_hint = mfn;
 	if (!pg->count) {
 		mm->tot_pages--;
-		pv_mm_release_frame(d, mfn);
+		domain_release_frame(d, mfn);
 	}
 	return 0;
 }

@@ -9,7 +9,7 @@
 
 static void release_frame(struct pv_mm *mm, uint64_t mfn)
 {
-	pv_mm_release_frame(mm->opaque, mfn);
+	domain_release_frame(mm->opaque, mfn);
 }
 
 int pv_mm_init(struct domain *d)
