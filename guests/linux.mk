@@ -30,10 +30,27 @@ $(LINUX_ROOTFS): $(LINUX_VMLINUZ) guests/linux/mkrootfs.sh \
 
 linux-rootfs: $(LINUX_ROOTFS)
 
-linux-guest-clean:
-	rm -rf $(LINUX_DIR)
+# `make linux-guest-6.12`: Debian's 6.12 cloud kernel (Debian 13's
+# kernel line, in Debian 12's security archive) with the same initramfs
+# builder: a second kernel we did not write (check-linux-kernels).
+LINUX612_DIR := $(BUILD)/linux-6.12
+LINUX612_META := linux-image-6.12-cloud-amd64
 
-.PHONY: linux-guest linux-guest-clean linux-rootfs
+$(LINUX612_DIR)/vmlinuz: guests/linux/fetch-kernel.sh
+	$(Q)sh guests/linux/fetch-kernel.sh $(LINUX612_DIR) $(LINUX612_META)
+
+$(LINUX612_DIR)/initrd.img: $(LINUX612_DIR)/vmlinuz guests/linux/mkinitramfs.sh \
+		 guests/linux/mkcpio.py guests/linux/modules.sh guests/linux/init \
+		 guests/linux/inittab
+	$(Q)sh guests/linux/mkinitramfs.sh $(LINUX612_DIR)
+
+linux-guest-6.12: $(LINUX612_DIR)/vmlinuz $(LINUX612_DIR)/initrd.img
+	@echo "kernel:  $(LINUX612_DIR)/vmlinuz ($$(cat $(LINUX612_DIR)/version))"
+
+linux-guest-clean:
+	rm -rf $(LINUX_DIR) $(LINUX612_DIR)
+
+.PHONY: linux-guest linux-guest-6.12 linux-guest-clean linux-rootfs
 
 # Boot it in the foreground (console on stdout, exit counters at the end).
 LINUX_CMDLINE ?= console=hvc0 earlyprintk=xen nr_cpus=1

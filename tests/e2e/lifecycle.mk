@@ -40,6 +40,13 @@ check-linux-pvh: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvblkback $(BUILD)/pvn
 	$(Q)VM_KERNEL=$(KVM_XEN_VM) $(WITH_KVM) linux-pvh 'BUILD=$(BUILD) sh tests/e2e/linux-pvh.sh'
 .PHONY: check-linux-pvh
 
+# Another stock kernel (make linux-guest-6.12) as PV, PVH and HVM, with
+# 2 vCPUs, a disk and a vif each, in the nested VM on $(KVM_XEN_VM).
+CHECK_TARGETS += check-linux-kernels
+check-linux-kernels: $(BUILD)/pvctl $(BUILD)/pvisord $(BUILD)/pvblkback $(BUILD)/pvnetback linux-guest-6.12
+	$(Q)VM_KERNEL=$(KVM_XEN_VM) $(WITH_KVM) linux-kernels 'BUILD=$(BUILD) sh tests/e2e/linux-kernels.sh'
+.PHONY: check-linux-kernels
+
 # PVH and HVM self-test kernels through pvisord, and the refusals.
 CHECK_TARGETS += check-guest-types
 check-guest-types: $(BUILD)/pvctl $(BUILD)/pvisord $(PVH_GUEST_ELFS) $(HVM_GUEST_IMAGES)
