@@ -47,33 +47,42 @@ run() {
 # defines create NAME VCPUS MEMORY CMDLINE-EXTRA [KEY=VALUE...] and
 # SHELL_UP, its shell's banner.
 
-# disk_blkfront NAME: NAME boots with an 8 MiB disk, reads the host
-# file's bytes through xen-blkfront (grants read by pvblkback) and
-# writes its own, which the host file then holds.
-disk_blkfront() {
-	dd if=/dev/urandom of="$T/$1.img" bs=1M count=8 2>/dev/null
-	want=$(md5sum < "$T/$1.img" | cut -d' ' -f1)
-	create "$1" 1 256 "" "disk=['$T/$1.img,raw,xvda,rw']"
-	wait_for "$1" "$SHELL_UP" "$BOOT_TIMEOUT" || return 1
-	type_line "$1" 'dd if=/dev/xvda bs=1M count=8 2>/dev/null | md5sum | sed "s/^/RD: /"'
-	type_line "$1" 'echo GUEST-WROTE-THIS | dd of=/dev/xvda bs=512 seek=100 conv=fsync 2>/dev/null; echo "WR: $?"'
-	wait_for "$1" "^WR: 0" 120 && grep -q "^RD: $want" "$T/$1.log" &&
-		dd if="$T/$1.img" bs=512 skip=100 count=1 2>/dev/null |
-		grep -aq GUEST-WROTE-THIS &&
-		grep -q "Grant table initialized" "$T/$1.log"
+# disk_rw NAME IMG: the running NAME reads IMG's bytes through its xvda
+# (xen-blkfront; grants read by pvblkback) and writes its own, which IMG
+# then holds.
+disk_rw() {
+	want=$(md5sum < "$2" | cut -d' ' -f1)
+	[ "$(run "$1" RD 'for i in $(seq 30); do [ -b /dev/xvda ] && break; sleep 1; done; dd if=/dev/xvda bs=1M 2>/dev/null | md5sum | sed "s/^/RD: /"')" = 0 ] &&
+		grep -q "^RD: $want" "$T/$1.log" &&
+		[ "$(run "$1" WR 'echo GUEST-WROTE-THIS | dd of=/dev/xvda bs=512 seek=100 conv=fsync 2>/dev/null')" = 0 ] &&
+		dd if="$2" bs=512 skip=100 count=1 2>/dev/null |
+		grep -aq GUEST-WROTE-THIS
 }
 
-# vif_netfront NAME: NAME boots with a vif on $NET_BRIDGE (net_lib.sh's
-# namespace) and pings the host's end through xen-netfront and
-# pvnetback, and is pinged back.
-vif_netfront() {
-	create "$1" 1 256 "" "vif=['bridge=$NET_BRIDGE']"
+# vif_ping NAME: the running NAME's vif (on $NET_BRIDGE, net_lib.sh's
+# namespace) pings the host's end through xen-netfront and pvnetback,
+# and is pinged back.
+vif_ping() {
 	dom=$("$PVCTL" list | awk -v n="$1" '$1 == n { print $2 }')
-	wait_for "$1" "$SHELL_UP" "$BOOT_TIMEOUT" &&
-		net_wait_port "$(net_tap "$dom")" 30 &&
+	net_wait_port "$(net_tap "$dom")" 30 &&
 		[ "$(run "$1" ADDR 'ip link set eth0 up && ip addr add 10.77.0.2/24 dev eth0')" = 0 ] &&
 		[ "$(run "$1" PING 'ping -c 3 -W 10 10.77.0.1 >/dev/null' 60)" = 0 ] &&
 		net_in_ns ping -c 3 -W 10 10.77.0.2 >"$T/ping.out" 2>&1
+}
+
+# disk_blkfront NAME: NAME boots with an 8 MiB disk: disk_rw, and Linux
+# set up its grant table.
+disk_blkfront() {
+	dd if=/dev/urandom of="$T/$1.img" bs=1M count=8 2>/dev/null
+	create "$1" 1 256 "" "disk=['$T/$1.img,raw,xvda,rw']"
+	wait_for "$1" "$SHELL_UP" "$BOOT_TIMEOUT" && disk_rw "$1" "$T/$1.img" &&
+		grep -q "Grant table initialized" "$T/$1.log"
+}
+
+# vif_netfront NAME: NAME boots with a vif: vif_ping.
+vif_netfront() {
+	create "$1" 1 256 "" "vif=['bridge=$NET_BRIDGE']"
+	wait_for "$1" "$SHELL_UP" "$BOOT_TIMEOUT" && vif_ping "$1"
 }
 
 # pvctl_run_shell BANNER ARG...: `pvctl run ARG...` without the daemon,
