@@ -41,6 +41,9 @@ if "$PVCTL" create name=idle1 kernel="$IDLE" memory=32 cmdline=block >/dev/null 
 else
 	bad create-list-pause "$("$PVCTL" list 2>&1)"
 fi
+# Attached once the guest has written its line (a slow host may take
+# more than the 3 s an attach lasts to get there): each attach replays it.
+for i in $(seq 300); do grep -q "idle: up" "$T/idle1.log" 2>/dev/null && break; sleep 0.1; done
 out=$(timeout 3 "$PVCTL" console idle1 </dev/null 2>&1)
 out2=$(timeout 3 "$PVCTL" console idle1 </dev/null 2>&1)
 if echo "$out" | grep -q "idle: up" && echo "$out2" | grep -q "idle: up" &&
