@@ -13,13 +13,18 @@ linux-guest: $(LINUX_VMLINUZ) $(LINUX_INITRD)
 	@echo "initrd:  $(LINUX_INITRD)"
 	@echo "boot:    make linux-run   (or $(BUILD)/pvctl run --kernel $(LINUX_VMLINUZ) --ramdisk $(LINUX_INITRD) --memory 512 --cmdline 'console=hvc0 earlyprintk=xen nr_cpus=1')"
 
-$(LINUX_VMLINUZ): guests/linux/fetch-kernel.sh
-	$(Q)sh guests/linux/fetch-kernel.sh $(LINUX_DIR)
+# linux_kernel DIR META: DIR/vmlinuz from Debian's meta package META,
+# DIR/initrd.img from this directory's initramfs builder.
+define linux_kernel
+$(1)/vmlinuz: guests/linux/fetch-kernel.sh
+	$$(Q)sh guests/linux/fetch-kernel.sh $(1) $(2)
 
-$(LINUX_INITRD): $(LINUX_VMLINUZ) guests/linux/mkinitramfs.sh \
+$(1)/initrd.img: $(1)/vmlinuz guests/linux/mkinitramfs.sh \
 		 guests/linux/mkcpio.py guests/linux/modules.sh guests/linux/init \
 		 guests/linux/inittab
-	$(Q)sh guests/linux/mkinitramfs.sh $(LINUX_DIR)
+	$$(Q)sh guests/linux/mkinitramfs.sh $(1)
+endef
+$(eval $(call linux_kernel,$(LINUX_DIR),linux-image-cloud-amd64))
 
 # `make linux-rootfs`: a 64 MiB ext4 root for root=/dev/xvda (PV disk),
 # made without root privileges (mke2fs -d; guests/linux/mkrootfs.sh).
@@ -34,15 +39,7 @@ linux-rootfs: $(LINUX_ROOTFS)
 # kernel line, in Debian 12's security archive) with the same initramfs
 # builder: a second kernel we did not write (check-linux-kernels).
 LINUX612_DIR := $(BUILD)/linux-6.12
-LINUX612_META := linux-image-6.12-cloud-amd64
-
-$(LINUX612_DIR)/vmlinuz: guests/linux/fetch-kernel.sh
-	$(Q)sh guests/linux/fetch-kernel.sh $(LINUX612_DIR) $(LINUX612_META)
-
-$(LINUX612_DIR)/initrd.img: $(LINUX612_DIR)/vmlinuz guests/linux/mkinitramfs.sh \
-		 guests/linux/mkcpio.py guests/linux/modules.sh guests/linux/init \
-		 guests/linux/inittab
-	$(Q)sh guests/linux/mkinitramfs.sh $(LINUX612_DIR)
+$(eval $(call linux_kernel,$(LINUX612_DIR),linux-image-6.12-cloud-amd64))
 
 linux-guest-6.12: $(LINUX612_DIR)/vmlinuz $(LINUX612_DIR)/initrd.img
 	@echo "kernel:  $(LINUX612_DIR)/vmlinuz ($$(cat $(LINUX612_DIR)/version))"
